@@ -1,0 +1,203 @@
+r"""Exact analyses: every value is a :class:`fractions.Fraction`.
+
+Same function names, signatures and result types as :mod:`chainlab.numeric`; only the field
+differs (python-flint rationals inside, Fractions out). A float chain raises
+:class:`chainlab.errors.ExactnessError`. See :mod:`chainlab.chain` for the letters
+``P, Q, R, N, B, t``.
+
+Examples
+--------
+Gambler's ruin with N = 3 and a fair coin: ruin from 1 has probability 2/3, expected duration 2.
+
+>>> from chainlab import Chain, exact
+>>> h = "1/2"
+>>> c = Chain([[1, 0, 0, 0], [h, 0, h, 0], [0, h, 0, h], [0, 0, 0, 1]], initial=1)
+>>> res = exact.absorption(c)
+>>> res.initial_B.tolist(), res.initial_t
+([Fraction(2, 3), Fraction(1, 3)], Fraction(2, 1))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _analysis
+from .chain import Chain
+from .results import (
+    AbsorptionResult,
+    BoundedReachabilityResult,
+    CanonicalForm,
+    ExpectedVisitsResult,
+    HittingResult,
+    LimitingResult,
+    StationaryResult,
+)
+from .structure import Structure, classify
+
+__all__ = [
+    "classify",
+    "canonical_form",
+    "absorption",
+    "hitting",
+    "bounded_reachability",
+    "stationary",
+    "limiting",
+    "expected_visits",
+]
+
+_EXACT = True
+
+
+def canonical_form(chain: Chain) -> CanonicalForm:
+    """``P = [[Q, R], [0, I]]``: transient part ``Q`` and collapsed exits ``R``, exactly.
+
+    Parameters
+    ----------
+    chain : Chain
+
+    Returns
+    -------
+    CanonicalForm
+        ``Q`` and ``R`` are :class:`chainlab.results.ExactMatrix` (``.toarray()``,
+        ``.to_sympy()``).
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> cf = canonical_form(Chain([[1, 0, 0], ["1/4", "1/4", "1/2"], [0, 0, 1]]))
+    >>> cf.transient, cf.Q.toarray().tolist(), cf.R.toarray().tolist()
+    ((1,), [[Fraction(1, 4)]], [[Fraction(1, 4), Fraction(1, 2)]])
+    """
+    return _analysis.canonical_form(chain, _EXACT)
+
+
+def absorption(chain: Chain, *, initial: Any = None, variance: bool = True,
+               restrict: bool = False) -> AbsorptionResult:
+    """Absorption probabilities ``B = N R``, expected steps ``t = N 1`` and their variance.
+
+    Parameters
+    ----------
+    chain : Chain
+    initial : state, mapping or sequence, optional
+        Initial distribution (default: the chain's own, if any) for ``initial_B``/``initial_t``.
+    variance : bool, default True
+        Also compute the variance of the number of steps (one more substitution pass).
+    restrict : bool, default False
+        Only compute the states reachable from the initial distribution (much less work when
+        one start matters).
+
+    Returns
+    -------
+    AbsorptionResult
+
+    Raises
+    ------
+    ExactnessError
+        For a float chain.
+
+    Notes
+    -----
+    Solves ``(I - Q) [B t] = [R 1]`` strong component by strong component in reverse
+    topological order of the condensation, with sparse rational LU (claims ABS-1, ABS-2); the
+    variance is ``2 N t - t - t^2`` (ABS-3), from a second solve with the same factors.
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> c = Chain([[1, 0, 0], ["1/4", "1/4", "1/2"], [0, 0, 1]], initial=1)
+    >>> r = absorption(c)
+    >>> r.initial_B.tolist(), r.initial_t, r.variance[1]
+    ([Fraction(1, 3), Fraction(2, 3)], Fraction(4, 3), Fraction(4, 9))
+    """
+    return _analysis.absorption(chain, _EXACT, initial=initial, variance=variance,
+                                restrict=restrict)
+
+
+def hitting(chain: Chain, target: Any, *, initial: Any = None) -> HittingResult:
+    """Probability of ever reaching ``target`` and the expected time to reach it.
+
+    Parameters
+    ----------
+    chain : Chain
+    target : str, state or iterable of states
+        A label name of ``chain.labels``, one state, or several states.
+    initial : optional
+        Initial distribution for the ``initial_*`` fields (default: the chain's own).
+
+    Returns
+    -------
+    HittingResult
+        Expected times are ``inf`` where reaching the target is not certain (decided on the
+        graph, without arithmetic).
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> h = "1/2"
+    >>> c = Chain([[1, 0, 0, 0], [h, 0, h, 0], [0, h, 0, h], [0, 0, 0, 1]],
+    ...           labels={"win": [3]})
+    >>> r = hitting(c, "win")
+    >>> r.probabilities.tolist()
+    [Fraction(0, 1), Fraction(1, 3), Fraction(2, 3), Fraction(1, 1)]
+    >>> r.expected_times.tolist()
+    [inf, inf, inf, Fraction(0, 1)]
+    """
+    return _analysis.hitting(chain, target, _EXACT, initial=initial)
+
+
+def bounded_reachability(chain: Chain, target: Any, horizon: int, *,
+                         initial: Any = None) -> BoundedReachabilityResult:
+    """``P(reach target within L steps)`` for every ``L = 0 .. horizon``, exactly.
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> h = "1/2"
+    >>> c = Chain([[1, 0, 0, 0], [h, 0, h, 0], [0, h, 0, h], [0, 0, 0, 1]], initial=1)
+    >>> bounded_reachability(c, [3], 4).initial.tolist()
+    [Fraction(0, 1), Fraction(0, 1), Fraction(1, 4), Fraction(1, 4), Fraction(5, 16)]
+    """
+    return _analysis.bounded_reachability(chain, target, horizon, _EXACT, initial=initial)
+
+
+def stationary(chain: Chain) -> StationaryResult:
+    """The stationary distribution of every closed class.
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> s = stationary(Chain([["1/2", "1/2"], ["1/4", "3/4"]]))
+    >>> s.distributions[0].tolist()
+    [Fraction(1, 3), Fraction(2, 3)]
+    """
+    return _analysis.stationary(chain, _EXACT)
+
+
+def limiting(chain: Chain, *, initial: Any = None) -> LimitingResult:
+    """The limiting (Cesàro-averaged) distribution from an initial distribution.
+
+    For periodic classes the Cesàro average exists where ``mu P^t`` oscillates.
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> c = Chain([[0, "1/2", "1/2", 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
+    >>> limiting(c, initial=0).distribution.tolist()
+    [Fraction(0, 1), Fraction(1, 2), Fraction(1, 2), Fraction(0, 1)]
+    """
+    return _analysis.limiting(chain, _EXACT, initial=initial)
+
+
+def expected_visits(chain: Chain, sources: Any) -> ExpectedVisitsResult:
+    """Rows of the fundamental matrix ``N = (I - Q)^{-1}`` for chosen transient states only.
+
+    Never forms the dense inverse: one transposed solve per requested row.
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> c = Chain([[1, 0, 0], ["1/4", "1/4", "1/2"], [0, 0, 1]])
+    >>> expected_visits(c, [1]).N_rows.tolist()
+    [[Fraction(4, 3)]]
+    """
+    return _analysis.expected_visits(chain, sources, _EXACT)

@@ -1,0 +1,143 @@
+r"""Float64 analyses with sparse LU: same names, signatures and result types as :mod:`chainlab.exact`.
+
+Floats are derived from the exact entries (each correctly rounded, and ``1 - P[i, i]`` rounded
+once from its exact value), so both backends see the same sparsity pattern and rounding can
+never create or hide a class. Float chains (built from floats) are accepted here.
+
+Examples
+--------
+>>> from chainlab import Chain, numeric
+>>> h = 0.5
+>>> c = Chain([[1, 0, 0, 0], [h, 0, h, 0], [0, h, 0, h], [0, 0, 0, 1]], initial=1)
+>>> res = numeric.absorption(c)
+>>> res.initial_B.round(6).tolist(), round(res.initial_t, 6)
+([0.666667, 0.333333], 2.0)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _analysis
+from .chain import Chain
+from .results import (
+    AbsorptionResult,
+    BoundedReachabilityResult,
+    CanonicalForm,
+    ExpectedVisitsResult,
+    HittingResult,
+    LimitingResult,
+    StationaryResult,
+)
+from .structure import Structure, classify
+
+__all__ = [
+    "classify",
+    "canonical_form",
+    "absorption",
+    "hitting",
+    "bounded_reachability",
+    "stationary",
+    "limiting",
+    "expected_visits",
+]
+
+_EXACT = False
+
+
+def canonical_form(chain: Chain) -> CanonicalForm:
+    """``P = [[Q, R], [0, I]]`` with ``Q``, ``R`` as float64 ``csr_array``.
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> cf = canonical_form(Chain([[1, 0, 0], [0.25, 0.25, 0.5], [0, 0, 1]]))
+    >>> cf.Q.toarray().tolist(), cf.R.toarray().tolist()
+    ([[0.25]], [[0.25, 0.5]])
+    """
+    return _analysis.canonical_form(chain, _EXACT)
+
+
+def absorption(chain: Chain, *, initial: Any = None, variance: bool = True,
+               restrict: bool = False) -> AbsorptionResult:
+    """Absorption probabilities ``B``, expected steps ``t`` and their variance, in float64.
+
+    Parameters and notes as :func:`chainlab.exact.absorption` (claims ABS-1 .. ABS-3); each
+    strong component is factored once by SuperLU for all right-hand sides.
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> c = Chain([[1, 0, 0], [0.25, 0.25, 0.5], [0, 0, 1]], initial=1)
+    >>> r = absorption(c)
+    >>> r.initial_B.round(6).tolist(), round(r.initial_t, 6), round(float(r.variance[1]), 6)
+    ([0.333333, 0.666667], 1.333333, 0.444444)
+    """
+    return _analysis.absorption(chain, _EXACT, initial=initial, variance=variance,
+                                restrict=restrict)
+
+
+def hitting(chain: Chain, target: Any, *, initial: Any = None) -> HittingResult:
+    """Probability of ever reaching ``target`` and the expected time (``inf`` if not certain).
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> c = Chain([[0, 1, 0], [0.5, 0, 0.5], [0, 0, 1]])
+    >>> r = hitting(c, [2])
+    >>> r.probabilities.tolist(), r.expected_times.round(6).tolist()
+    ([1.0, 1.0, 1.0], [4.0, 3.0, 0.0])
+    """
+    return _analysis.hitting(chain, target, _EXACT, initial=initial)
+
+
+def bounded_reachability(chain: Chain, target: Any, horizon: int, *,
+                         initial: Any = None) -> BoundedReachabilityResult:
+    """``P(reach target within L steps)`` for every ``L = 0 .. horizon``, in float64.
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> c = Chain([[0, 1, 0], [0.5, 0, 0.5], [0, 0, 1]], initial=0)
+    >>> bounded_reachability(c, [2], 4).initial.tolist()
+    [0.0, 0.0, 0.5, 0.5, 0.75]
+    """
+    return _analysis.bounded_reachability(chain, target, horizon, _EXACT, initial=initial)
+
+
+def stationary(chain: Chain) -> StationaryResult:
+    """The stationary distribution of every closed class, in float64.
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> stationary(Chain([[0.5, 0.5], [0.25, 0.75]])).distributions[0].round(6).tolist()
+    [0.333333, 0.666667]
+    """
+    return _analysis.stationary(chain, _EXACT)
+
+
+def limiting(chain: Chain, *, initial: Any = None) -> LimitingResult:
+    """The limiting (Cesàro-averaged) distribution from an initial distribution, in float64.
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> c = Chain([[0, 0.5, 0.5, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
+    >>> limiting(c, initial=0).distribution.tolist()
+    [0.0, 0.5, 0.5, 0.0]
+    """
+    return _analysis.limiting(chain, _EXACT, initial=initial)
+
+
+def expected_visits(chain: Chain, sources: Any) -> ExpectedVisitsResult:
+    """Rows of ``N = (I - Q)^{-1}`` for chosen transient states, in float64.
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> c = Chain([[1, 0, 0], [0.25, 0.25, 0.5], [0, 0, 1]])
+    >>> expected_visits(c, [1]).N_rows.round(6).tolist()
+    [[1.333333]]
+    """
+    return _analysis.expected_visits(chain, sources, _EXACT)

@@ -1,0 +1,140 @@
+"""State spaces: hashable state labels in a fixed order, and their integer indices.
+
+Algorithms in chainlab work on integer indices ``0 .. num_states - 1``; a :class:`StateSpace`
+translates between those indices and the labels users chose (ints, strings, tuples such as a
+grid cell ``(x, y)`` or an agent configuration).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from typing import Any
+
+from .errors import SpecError
+
+__all__ = ["StateSpace"]
+
+
+class StateSpace(Sequence):
+    """An ordered set of hashable state labels with index look-up both ways.
+
+    Parameters
+    ----------
+    labels : iterable of hashable
+        The state labels, in index order. Labels must be distinct.
+
+    Examples
+    --------
+    >>> s = StateSpace(["ruin", 1, 2, "win"])
+    >>> s.index_of("win"), s.label_of(1), len(s)
+    (3, 1, 4)
+    >>> s.index_of("lose")
+    Traceback (most recent call last):
+    ...
+    chainlab.errors.SpecError: unknown state 'lose'; known states are 'ruin', 1, 2, 'win'
+    """
+
+    __slots__ = ("_labels", "_index", "_is_range")
+
+    def __init__(self, labels: Iterable[Hashable]) -> None:
+        labels = tuple(labels)
+        index: dict[Any, int] = {}
+        for i, lab in enumerate(labels):
+            try:
+                if lab in index:
+                    raise SpecError(
+                        f"state label {lab!r} appears twice (indices {index[lab]} and {i}); "
+                        "state labels must be distinct"
+                    )
+            except TypeError:
+                raise SpecError(
+                    f"state label {lab!r} at index {i} is not hashable; use tuples, not lists"
+                ) from None
+            index[lab] = i
+        self._labels = labels
+        self._index = index
+        self._is_range = all(type(lab) is int and lab == i for i, lab in enumerate(labels))
+
+    @classmethod
+    def range(cls, num_states: int) -> StateSpace:
+        """The state space ``0, 1, ..., num_states - 1``.
+
+        Examples
+        --------
+        >>> StateSpace.range(3).labels
+        (0, 1, 2)
+        """
+        return cls(range(num_states))
+
+    @property
+    def labels(self) -> tuple:
+        """The state labels in index order."""
+        return self._labels
+
+    @property
+    def is_range(self) -> bool:
+        """True when the labels are exactly the indices ``0..n-1``."""
+        return self._is_range
+
+    def index_of(self, label: Hashable) -> int:
+        """Index of the state with this label; raises :class:`SpecError` for unknown labels."""
+        try:
+            return self._index[label]
+        except (KeyError, TypeError):
+            shown = ", ".join(repr(x) for x in self._labels[:8])
+            if len(self._labels) > 8:
+                shown += f", ... ({len(self._labels)} states)"
+            raise SpecError(f"unknown state {label!r}; known states are {shown}") from None
+
+    def indices_of(self, labels: Iterable[Hashable]) -> list[int]:
+        """Indices of several states (in the order given)."""
+        return [self.index_of(lab) for lab in labels]
+
+    def label_of(self, index: int) -> Hashable:
+        """Label of the state with this index."""
+        if not (0 <= index < len(self._labels)):
+            raise SpecError(
+                f"state index {index} is out of range; indices run from 0 to {len(self._labels) - 1}"
+            )
+        return self._labels[index]
+
+    def __contains__(self, label: object) -> bool:
+        try:
+            return label in self._index
+        except TypeError:
+            return False
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self._labels[i]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._labels)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StateSpace) and self._labels == other._labels
+
+    def __hash__(self) -> int:
+        return hash(self._labels)
+
+    def __repr__(self) -> str:
+        if self._is_range:
+            return f"StateSpace.range({len(self)})"
+        shown = ", ".join(repr(x) for x in self._labels[:6])
+        more = f", ... ({len(self)} states)" if len(self) > 6 else ""
+        return f"StateSpace([{shown}{more}])"
+
+
+def as_state_space(states: Sequence[Hashable] | StateSpace | None, num_states: int) -> StateSpace:
+    """Normalise a ``states=`` argument against the number of states."""
+    if states is None:
+        return StateSpace.range(num_states)
+    space = states if isinstance(states, StateSpace) else StateSpace(states)
+    if len(space) != num_states:
+        raise SpecError(
+            f"states has {len(space)} labels but the matrix has {num_states} rows; "
+            "give one label per row"
+        )
+    return space

@@ -1,0 +1,251 @@
+r"""Graph structure of a chain, from its sparsity pattern only (no arithmetic).
+
+Definitions
+-----------
+* States ``i`` and ``j`` *communicate* when each is reachable from the other; the
+  communicating classes are the strongly connected components of the transition graph.
+* A class is *closed* (recurrent) when no edge leaves it; every state of a non-closed class is
+  *transient*. A state ``i`` with ``P[i, i] = 1`` is *absorbing* (a closed class of one state).
+* The *period* of a closed class is the gcd of the lengths of its cycles; computed as the gcd of
+  ``level(u) + 1 - level(v)`` over its edges ``u -> v``, with ``level`` the BFS depth from any
+  state of the class.
+
+Strong components come from :func:`scipy.sparse.csgraph.connected_components` (Pearce's
+algorithm, in C), whose component labels are in reverse topological order of the condensation;
+that order is checked on every call and recomputed with networkx if a SciPy version ever changes it.
+
+Examples
+--------
+>>> from chainlab import Chain
+>>> s = classify(Chain([[1, 0, 0], ["1/2", 0, "1/2"], [0, 0, 1]]))
+>>> s.closed_classes, s.transient, s.absorbing
+(((0,), (2,)), (1,), (0, 2))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from functools import reduce
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components, shortest_path
+
+from .chain import Chain
+
+__all__ = ["Structure", "classify", "reachable_from", "can_reach"]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Structure:
+    """Classes of a chain (all by state *index*).
+
+    Attributes
+    ----------
+    communicating_classes : tuple of tuple of int
+        All communicating classes, in topological order of the condensation (a class comes
+        before every class it can reach); states sorted inside each class.
+    closed_classes : tuple of tuple of int
+        The closed classes, ordered by their smallest state.
+    transient : tuple of int
+        Transient states, sorted.
+    absorbing : tuple of int
+        Absorbing states, sorted.
+    periods : tuple of int
+        Period of each closed class (same order as ``closed_classes``).
+    class_of : (n,) ndarray of int
+        Index into ``communicating_classes`` for every state.
+    closed_class_of : (n,) ndarray of int
+        Index into ``closed_classes`` for every recurrent state, -1 for transient states.
+    """
+
+    communicating_classes: tuple[tuple[int, ...], ...]
+    closed_classes: tuple[tuple[int, ...], ...]
+    transient: tuple[int, ...]
+    absorbing: tuple[int, ...]
+    periods: tuple[int, ...]
+    class_of: np.ndarray
+    closed_class_of: np.ndarray
+
+    @property
+    def num_closed_classes(self) -> int:
+        """Number of closed classes."""
+        return len(self.closed_classes)
+
+    @property
+    def is_irreducible(self) -> bool:
+        """True when all states communicate."""
+        return len(self.communicating_classes) == 1
+
+    @property
+    def is_aperiodic(self) -> bool:
+        """True when every closed class has period 1."""
+        return all(p == 1 for p in self.periods)
+
+    @property
+    def is_absorbing_chain(self) -> bool:
+        """True when every closed class is a single absorbing state."""
+        return all(len(c) == 1 for c in self.closed_classes)
+
+    def canonical_order(self) -> np.ndarray:
+        """State indices ordered transient first, then each closed class (``P = [[Q, R], [0, I]]``)."""
+        parts = [np.asarray(self.transient, dtype=np.int64)]
+        parts += [np.asarray(c, dtype=np.int64) for c in self.closed_classes]
+        return np.concatenate(parts)
+
+    def __repr__(self) -> str:
+        return (
+            f"Structure({len(self.communicating_classes)} classes, "
+            f"{len(self.closed_classes)} closed (periods {list(self.periods)}), "
+            f"{len(self.transient)} transient, {len(self.absorbing)} absorbing)"
+        )
+
+
+def _pattern(chain: Chain) -> sp.csr_array:
+    n = chain.num_states
+    data = np.ones(chain.num_transitions, dtype=np.int8)
+    return sp.csr_array((data, chain.indices, chain.indptr), shape=(n, n))
+
+
+def strong_components(pattern: sp.csr_array) -> tuple[int, np.ndarray]:
+    """Strong components with labels in *reverse topological* order (sinks get small labels)."""
+    num, labels = connected_components(pattern, directed=True, connection="strong")
+    coo = pattern.tocoo()
+    lu, lv = labels[coo.row], labels[coo.col]
+    if np.any(lu < lv):  # SciPy's labelling changed: recompute a topological order ourselves
+        import networkx as nx
+
+        cross = lu != lv
+        g = nx.DiGraph()
+        g.add_nodes_from(range(num))
+        g.add_edges_from(zip(lu[cross].tolist(), lv[cross].tolist()))
+        topo = list(nx.topological_sort(g))
+        rank = np.empty(num, dtype=np.int64)
+        rank[np.asarray(topo[::-1], dtype=np.int64)] = np.arange(num)
+        labels = rank[labels]
+    return num, labels.astype(np.int64)
+
+
+def classify(chain: Chain) -> Structure:
+    """Communicating, closed and transient classes, absorbing states and periods.
+
+    Parameters
+    ----------
+    chain : Chain
+
+    Returns
+    -------
+    Structure
+
+    Notes
+    -----
+    Linear in states + transitions (strong components in C, one BFS per closed class). The
+    result is cached on the chain.
+
+    Examples
+    --------
+    A periodic 3-cycle fed by a transient state:
+
+    >>> from chainlab import Chain
+    >>> c = Chain([[0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0, 1, 0, 0]])
+    >>> s = classify(c)
+    >>> s.closed_classes, s.periods, s.transient
+    (((1, 2, 3),), (3,), (0,))
+    """
+    cached = _cache_get(chain)
+    if cached is not None:
+        return cached
+    pat = _pattern(chain)
+    n = chain.num_states
+    num, labels = strong_components(pat)
+    coo = pat.tocoo()
+    leaving = labels[coo.row] != labels[coo.col]
+    has_exit = np.zeros(num, dtype=bool)
+    has_exit[labels[coo.row[leaving]]] = True
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(num + 1))
+    members = [tuple(order[bounds[c]:bounds[c + 1]].tolist()) for c in range(num)]
+    # topological order = decreasing label
+    communicating = tuple(members[c] for c in range(num - 1, -1, -1))
+    class_of = (num - 1) - labels
+    closed_ids = sorted((c for c in range(num) if not has_exit[c]), key=lambda c: members[c][0])
+    closed = tuple(members[c] for c in closed_ids)
+    closed_class_of = np.full(n, -1, dtype=np.int64)
+    for k, c in enumerate(closed_ids):
+        closed_class_of[list(members[c])] = k
+    transient = tuple(np.flatnonzero(closed_class_of < 0).tolist())
+    absorbing = tuple(sorted(c[0] for c in closed if len(c) == 1))
+    periods = tuple(_period(pat, c) for c in closed)
+    result = Structure(
+        communicating_classes=communicating,
+        closed_classes=closed,
+        transient=transient,
+        absorbing=absorbing,
+        periods=periods,
+        class_of=class_of,
+        closed_class_of=closed_class_of,
+    )
+    _cache_put(chain, result)
+    return result
+
+
+def _period(pat: sp.csr_array, members: tuple[int, ...]) -> int:
+    if len(members) == 1:
+        return 1  # a closed single state has P[i, i] = 1
+    idx = np.asarray(members, dtype=np.int64)
+    sub = pat[idx][:, idx].tocsr()
+    level = shortest_path(sub, method="D", unweighted=True, indices=0)
+    coo = sub.tocoo()
+    diffs = np.abs(level[coo.row] + 1 - level[coo.col]).astype(np.int64)
+    return int(reduce(math.gcd, np.unique(diffs).tolist(), 0))
+
+
+def reachable_from(chain: Chain, sources: np.ndarray) -> np.ndarray:
+    """Boolean mask of the states reachable from ``sources`` (including them), by graph search.
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> reachable_from(Chain([[1, 0], [1, 0]]), np.array([0])).tolist()
+    [True, False]
+    """
+    return _search(_pattern(chain), sources)
+
+
+def can_reach(chain: Chain, targets: np.ndarray) -> np.ndarray:
+    """Boolean mask of the states from which some state of ``targets`` is reachable.
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> can_reach(Chain([[1, 0], [1, 0]]), np.array([0])).tolist()
+    [True, True]
+    """
+    return _search(_pattern(chain).T.tocsr(), targets)
+
+
+def _search(graph: sp.csr_array, sources: np.ndarray) -> np.ndarray:
+    # multi-source BFS: add a virtual root pointing to all sources (one C call)
+    n = graph.shape[0]
+    sources = np.asarray(sources, dtype=np.int64)
+    mask = np.zeros(n, dtype=bool)
+    if len(sources) == 0:
+        return mask
+    coo = graph.tocoo()
+    rows = np.concatenate([coo.row.astype(np.int64), np.full(len(sources), n)])
+    cols = np.concatenate([coo.col.astype(np.int64), sources])
+    g = sp.csr_array((np.ones(len(rows), np.int8), (rows, cols)), shape=(n + 1, n + 1))
+    from scipy.sparse.csgraph import breadth_first_order
+
+    order = breadth_first_order(g, n, directed=True, return_predecessors=False)
+    mask[order[order < n]] = True
+    return mask
+
+
+def _cache_get(chain: Chain):
+    return chain._cache.get("structure")
+
+
+def _cache_put(chain: Chain, value) -> None:
+    chain._cache["structure"] = value
