@@ -98,10 +98,19 @@ def _collapse(chain: Chain, rows: np.ndarray, col_group: np.ndarray, num_groups:
     return out
 
 
-def _matvec(chain: Chain, x: np.ndarray, exact: bool) -> np.ndarray:
-    if exact:
-        return csr_matvec_object(chain._indptr, chain._indices, chain.require_exact(), x)
-    return chain.P @ x
+def _solver(chain: Chain, subset: np.ndarray, exact: bool, transpose: bool = False
+            ) -> SubsystemSolver:
+    """A (cached) factorisation of ``I - P[U, U]``: analyses of one chain share factors, e.g.
+    hitting probabilities and expected steps of the same transient set are one factorisation."""
+    key = ("solver", exact, transpose, subset.tobytes())
+    cache = chain._cache
+    solver = cache.get(key)
+    if solver is None:
+        solvers = [k for k in cache if isinstance(k, tuple) and k[0] == "solver"]
+        for k in solvers[: max(0, len(solvers) - 3)]:  # keep the few most recent
+            del cache[k]
+        solver = cache[key] = SubsystemSolver(chain, subset, exact=exact, transpose=transpose)
+    return solver
 
 
 # ---------------------------------------------------------------------- analyses
@@ -144,7 +153,7 @@ def canonical_form(chain: Chain, exact: bool) -> CanonicalForm:
 
 
 def absorption(chain: Chain, exact: bool, *, initial: Any = None, variance: bool = True,
-               restrict: bool = False) -> AbsorptionResult:
+               probabilities: bool = True, restrict: bool = False) -> AbsorptionResult:
     st = classify(chain)
     n = chain.num_states
     mu = _initial_vector(chain, initial, exact)
@@ -169,10 +178,12 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, variance: bool
         R = _collapse(chain, T, st.closed_class_of, m, exact)
         # rows of B sum to 1 (absorption is certain, ABS-1): solve m - 1 columns, derive the last
         # one by subtraction (exactly so in rational arithmetic; saves a column of big numbers)
-        derive_last = exact and m >= 2
+        derive_last = exact and m >= 2 and probabilities
         cols = R[:, : m - 1] if derive_last else R
+        if not probabilities:
+            cols = cols[:, :0]
         rhs = np.concatenate([cols, _full((len(T), 1), 1, exact)], axis=1)
-        solver = SubsystemSolver(chain, T, exact=exact)
+        solver = _solver(chain, T, exact)
         X = solver.solve(rhs)
         k = cols.shape[1]
         tr = np.flatnonzero(is_tr)
@@ -192,11 +203,13 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, variance: bool
         for i, p in mu.items():
             init_B = init_B + p * B[loc[i]]
             init_t = init_t + p * t[loc[i]]
+        if not probabilities:
+            init_B = None
     return AbsorptionResult(
         method="exact" if exact else "float",
         states=covered,
         closed_classes=st.closed_classes,
-        B=_out(B, exact),
+        B=_out(B, exact) if probabilities else None,
         t=_out(t, exact),
         variance=None if var is None else _out(var, exact),
         initial_B=None if init_B is None else _out(init_B, exact),
@@ -217,17 +230,19 @@ def hitting(chain: Chain, target: Any, exact: bool, *, initial: Any = None) -> H
     U = np.flatnonzero(reach & ~in_A)
     if len(U):
         b = _collapse(chain, U, group, 1, exact)[:, 0]
-        h[U] = SubsystemSolver(chain, U, exact=exact).solve(b)
+        h[U] = _solver(chain, U, exact).solve(b)
     # expected times: finite exactly where reaching A is certain (a graph property)
     doomed = ~reach
-    uncertain = can_reach(chain, np.flatnonzero(doomed)) if doomed.any() else np.zeros(n, bool)
+    # (paths through A do not count: the target is hit before they go on; ABS-4)
+    uncertain = (can_reach(chain, np.flatnonzero(doomed), avoiding=in_A) if doomed.any()
+                 else np.zeros(n, bool))
     times = np.empty(n, dtype=object) if exact else np.full(n, np.inf)
     if exact:
         times[:] = float("inf")
     times[A] = _Z if exact else 0.0
     Uc = np.flatnonzero(~uncertain & ~in_A)
     if len(Uc):
-        times[Uc] = SubsystemSolver(chain, Uc, exact=exact).solve(_full(len(Uc), 1, exact))
+        times[Uc] = _solver(chain, Uc, exact).solve(_full(len(Uc), 1, exact))
     mu = _initial_vector(chain, initial, exact)
     ih = it = None
     if mu is not None:
@@ -308,7 +323,7 @@ def _stationary_raw(chain: Chain, exact: bool) -> list[np.ndarray]:
         r, U = Cidx[0], Cidx[1:]
         grp = local_index(chain.num_states, U)
         c = _collapse(chain, np.array([r]), grp, len(U), exact)[0]
-        y = SubsystemSolver(chain, U, exact=exact, transpose=True).solve(c)
+        y = _solver(chain, U, exact, True).solve(c)
         total = (_1 if exact else 1.0) + y.sum()
         pi = np.concatenate([_full(1, 1, exact), y]) / total if not exact else \
             np.array([_1 / total] + [v / total for v in y], dtype=object)
@@ -347,7 +362,7 @@ def limiting(chain: Chain, exact: bool, *, initial: Any = None) -> LimitingResul
         c = _zeros(len(T), exact)
         for i, p in trans_mu.items():
             c[loc[i]] = p
-        y = SubsystemSolver(chain, T, exact=exact, transpose=True).solve(c)
+        y = _solver(chain, T, exact, True).solve(c)
         R = _collapse(chain, T, st.closed_class_of, m, exact)
         a = a + (y[:, None] * R).sum(axis=0) if len(T) else a
     dist = _zeros(n, exact)
@@ -378,7 +393,7 @@ def expected_visits(chain: Chain, sources: Any, exact: bool) -> ExpectedVisitsRe
     E = _zeros((len(T), len(src)), exact)
     for r, s in enumerate(src):
         E[loc[s], r] = _1 if exact else 1.0
-    Y = SubsystemSolver(chain, T, exact=exact, transpose=True).solve(E) if len(T) else E
+    Y = _solver(chain, T, exact, True).solve(E) if len(T) else E
     return ExpectedVisitsResult(
         method="exact" if exact else "float",
         sources=tuple(src),

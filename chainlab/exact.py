@@ -72,7 +72,7 @@ def canonical_form(chain: Chain) -> CanonicalForm:
 
 
 def absorption(chain: Chain, *, initial: Any = None, variance: bool = True,
-               restrict: bool = False) -> AbsorptionResult:
+               probabilities: bool = True, restrict: bool = False) -> AbsorptionResult:
     """Absorption probabilities ``B = N R``, expected steps ``t = N 1`` and their variance.
 
     Parameters
@@ -82,6 +82,8 @@ def absorption(chain: Chain, *, initial: Any = None, variance: bool = True,
         Initial distribution (default: the chain's own, if any) for ``initial_B``/``initial_t``.
     variance : bool, default True
         Also compute the variance of the number of steps (one more substitution pass).
+    probabilities : bool, default True
+        Compute ``B``; with False only ``t`` (and the variance) are computed and ``B`` is None.
     restrict : bool, default False
         Only compute the states reachable from the initial distribution (much less work when
         one start matters).
@@ -110,7 +112,7 @@ def absorption(chain: Chain, *, initial: Any = None, variance: bool = True,
     ([Fraction(1, 3), Fraction(2, 3)], Fraction(4, 3), Fraction(4, 9))
     """
     return _analysis.absorption(chain, _EXACT, initial=initial, variance=variance,
-                                restrict=restrict)
+                                probabilities=probabilities, restrict=restrict)
 
 
 def hitting(chain: Chain, target: Any, *, initial: Any = None) -> HittingResult:

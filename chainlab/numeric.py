@@ -59,7 +59,7 @@ def canonical_form(chain: Chain) -> CanonicalForm:
 
 
 def absorption(chain: Chain, *, initial: Any = None, variance: bool = True,
-               restrict: bool = False) -> AbsorptionResult:
+               probabilities: bool = True, restrict: bool = False) -> AbsorptionResult:
     """Absorption probabilities ``B``, expected steps ``t`` and their variance, in float64.
 
     Parameters and notes as :func:`chainlab.exact.absorption` (claims ABS-1 .. ABS-3); each
@@ -74,7 +74,7 @@ def absorption(chain: Chain, *, initial: Any = None, variance: bool = True,
     ([0.333333, 0.666667], 1.333333, 0.444444)
     """
     return _analysis.absorption(chain, _EXACT, initial=initial, variance=variance,
-                                restrict=restrict)
+                                probabilities=probabilities, restrict=restrict)
 
 
 def hitting(chain: Chain, target: Any, *, initial: Any = None) -> HittingResult:

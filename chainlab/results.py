@@ -156,7 +156,7 @@ class AbsorptionResult(_Result):
         distribution when the computation was restricted to them).
     closed_classes : tuple of tuple of int
         Columns of ``B``; ordered by smallest state (as :func:`chainlab.structure.classify`).
-    B : ndarray, shape (len(states), num_closed_classes)
+    B : ndarray or None, shape (len(states), num_closed_classes)
         ``B[r, c]`` = probability of ending in closed class ``c`` from ``states[r]``
         (an indicator row for recurrent states).
     t : ndarray, shape (len(states),)
@@ -172,7 +172,7 @@ class AbsorptionResult(_Result):
     method: str
     states: np.ndarray
     closed_classes: tuple[tuple[int, ...], ...]
-    B: np.ndarray
+    B: np.ndarray | None
     t: np.ndarray
     variance: np.ndarray | None
     initial_B: np.ndarray | None

@@ -213,16 +213,29 @@ def reachable_from(chain: Chain, sources: np.ndarray) -> np.ndarray:
     return _search(_pattern(chain), sources)
 
 
-def can_reach(chain: Chain, targets: np.ndarray) -> np.ndarray:
+def can_reach(chain: Chain, targets: np.ndarray, *, avoiding: np.ndarray | None = None
+              ) -> np.ndarray:
     """Boolean mask of the states from which some state of ``targets`` is reachable.
+
+    With ``avoiding`` (a boolean mask), paths may not pass *through* those states (they may
+    still end in ``targets``); the states of ``avoiding`` themselves count only if they are
+    targets.
 
     Examples
     --------
     >>> from chainlab import Chain
-    >>> can_reach(Chain([[1, 0], [1, 0]]), np.array([0])).tolist()
-    [True, True]
+    >>> c = Chain([[0, 1, 0], [0, 0, 1], [0, 0, 1]])
+    >>> can_reach(c, np.array([2])).tolist()
+    [True, True, True]
+    >>> can_reach(c, np.array([2]), avoiding=np.array([False, True, False])).tolist()
+    [False, False, True]
     """
-    return _search(_pattern(chain).T.tocsr(), targets)
+    pat = _pattern(chain)
+    if avoiding is not None:
+        keep = np.repeat(~avoiding, np.diff(pat.indptr)).astype(np.int8)
+        pat = sp.csr_array((pat.data * keep, pat.indices, pat.indptr), shape=pat.shape)
+        pat.eliminate_zeros()
+    return _search(pat.T.tocsr(), targets)
 
 
 def _search(graph: sp.csr_array, sources: np.ndarray) -> np.ndarray:

@@ -1,0 +1,197 @@
+"""The ``chainlab`` command line (the only module that touches argv, stdout and exit codes).
+
+Subcommands: ``analyze`` (an explicit chain from a PRISM ``.tra`` or Storm ``.drn`` file, or the
+bundled example), plus the agent-model commands registered by their modules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from . import config
+from .errors import ChainlabError
+
+__all__ = ["main", "build_parser"]
+
+
+def _bundled_example() -> Path:
+    return Path(str(resources.files("chainlab") / "data" / "gamblers_ruin.drn"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``chainlab`` command.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["analyze", "--json", "--exact"])
+    >>> args.command, args.json, args.method
+    ('analyze', True, 'exact')
+    """
+    parser = argparse.ArgumentParser(
+        prog="chainlab",
+        description="Exact and float analysis of finite Markov chains and agent models.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    a = sub.add_parser(
+        "analyze",
+        help="analyse a chain file (.tra with .lab beside it, or .drn)",
+        description="Classes, absorption probabilities and expected steps of a chain file. "
+        "Without a PATH the bundled gambler's-ruin example is analysed.",
+    )
+    a.add_argument("path", nargs="?", default=None, help="a .tra or .drn file")
+    m = a.add_mutually_exclusive_group()
+    m.add_argument("--exact", dest="method", action="store_const", const="exact",
+                   help="exact rationals (default up to --exact-limit states)")
+    m.add_argument("--float", dest="method", action="store_const", const="float",
+                   help="float64 sparse LU")
+    a.set_defaults(method="auto")
+    a.add_argument("--exact-limit", type=int, default=config.limits.exact_auto_max_states,
+                   help="without --exact/--float: largest chain solved exactly (default "
+                   "%(default)s states)")
+    a.add_argument("--json", action="store_true", help="print one JSON object")
+    a.add_argument("--target", metavar="LABEL",
+                   help="report the probability of ever reaching a state labelled LABEL")
+    a.set_defaults(func=_run_analyze)
+    _register_optional(sub)
+    return parser
+
+
+def _register_optional(sub) -> None:
+    """Subcommands contributed by other modules (registered here so `main` stays the one entry)."""
+    import importlib
+
+    for modname in ("chainlab._cli_simulate_gmm", "chainlab._cli_gmm"):
+        try:
+            mod = importlib.import_module(modname)
+        except ModuleNotFoundError as exc:
+            if exc.name != modname:
+                raise
+            continue
+        mod.register(sub)
+
+
+def _fmt(value, exact: bool):
+    if exact:
+        return str(value)
+    return float(value)
+
+
+def _run_analyze(args) -> int:
+    from . import exact as exact_backend
+    from . import numeric as numeric_backend
+    from .io import read_chain
+    from .structure import classify
+
+    path = Path(args.path) if args.path else _bundled_example()
+    started = time.perf_counter()
+    chain = read_chain(path)
+    method = args.method
+    if method == "auto":
+        method = "exact" if chain.num_states <= args.exact_limit and chain.is_exact else "float"
+    exact = method == "exact"
+    backend = exact_backend if exact else numeric_backend
+    st = classify(chain)
+    out: dict = {
+        "num_states": chain.num_states,
+        "num_transitions": chain.num_transitions,
+        "closed_classes": [list(c) for c in st.closed_classes],
+        "transient": list(st.transient),
+    }
+    if args.target is not None:
+        if args.target not in chain.labels:
+            known = ", ".join(sorted(chain.labels)) or "none"
+            raise ChainlabError(
+                f"--target {args.target!r} is not a label of {path.name}; its labels are: {known}"
+            )
+        hit = backend.hitting(chain, args.target)
+        out["reach"] = {str(i): _fmt(v, exact) for i, v in enumerate(hit.probabilities)}
+        res = backend.absorption(chain, variance=False, probabilities=False)
+    else:
+        res = backend.absorption(chain, variance=False)
+        out["absorption"] = {
+            str(i): [_fmt(v, exact) for v in res.B[i]] for i in st.transient
+        }
+    out["expected_steps"] = {str(i): _fmt(res.t[i], exact) for i in st.transient}
+    out["method"] = method
+    elapsed = time.perf_counter() - started
+    if args.json:
+        json.dump(out, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    _print_report(path, chain, st, res, out, method, elapsed, args.target)
+    return 0
+
+
+def _print_report(path, chain, st, res, out, method, elapsed, target) -> None:
+    w = sys.stdout.write
+    w(f"chain: {path}\n")
+    w(f"  states: {chain.num_states:,}   transitions: {chain.num_transitions:,}\n")
+    w(f"  arithmetic: {method}" + ("" if method == "exact" else " (float64, sparse LU)") + "\n")
+    w(f"  closed classes: {st.num_closed_classes} "
+      f"({len(st.absorbing)} absorbing states; periods {sorted(set(st.periods))})\n")
+    w(f"  transient states: {len(st.transient):,}\n")
+    for k, c in enumerate(st.closed_classes[:10]):
+        shown = ", ".join(str(s) for s in c[:8]) + (", ..." if len(c) > 8 else "")
+        names = [n for n, s in chain.labels.items() if set(c) <= s and n != "init"]
+        w(f"    class {k}: {{{shown}}}" + (f"  labels: {', '.join(names)}" if names else "") + "\n")
+    if st.num_closed_classes > 10:
+        w(f"    ... {st.num_closed_classes - 10} more\n")
+    if chain.initial:
+        init = ", ".join(f"{chain.states.label_of(i)}: {p}" for i, p in list(chain.initial.items())[:4])
+        w(f"  from the initial distribution ({init}):\n")
+        if res.initial_B is not None:
+            for k, v in enumerate(res.initial_B[:10]):
+                w(f"    P(absorbed in class {k}) = {_show(v)}\n")
+            w(f"    expected steps to absorption = {_show(res.initial_t)}\n")
+        if target is not None:
+            reach = out["reach"]
+            for i in chain.initial:
+                w(f"    P(reach {target} from {i}) = {_show(reach[str(i)])}\n")
+    w(f"  time: {elapsed:.3f} s\n")
+
+
+def _show(v) -> str:
+    from fractions import Fraction
+
+    if isinstance(v, Fraction):
+        s = str(v)
+        if len(s) > 60:
+            s = f"{s[:25]}...{s[-25:]} ({len(s)} chars)"
+        return f"{s}  ≈ {float(v):.12g}"
+    if isinstance(v, str):
+        return _show(Fraction(v))
+    return f"{float(v):.12g}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``chainlab`` console script; returns the exit code.
+
+    Errors a user can fix print one line to stderr and exit with status 2; an interrupt exits
+    with 130 after saying what was finished.
+
+    Examples
+    --------
+    >>> main(["analyze", "--json", "--exact"])  # doctest: +ELLIPSIS
+    {"num_states": 11, "num_transitions": 20, "closed_classes": [[0], [10]], ...}
+    0
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ChainlabError as exc:
+        sys.stderr.write(f"chainlab {args.command}: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\nchainlab {args.command}: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
