@@ -233,7 +233,7 @@ def can_reach(chain: Chain, targets: np.ndarray, *, avoiding: np.ndarray | None 
     pat = _pattern(chain)
     if avoiding is not None:
         keep = np.repeat(~avoiding, np.diff(pat.indptr)).astype(np.int8)
-        pat = sp.csr_array((pat.data * keep, pat.indices, pat.indptr), shape=pat.shape)
+        pat = sp.csr_array((pat.data * keep, pat.indices.copy(), pat.indptr.copy()), shape=pat.shape)
         pat.eliminate_zeros()
     return _search(pat.T.tocsr(), targets)
 
