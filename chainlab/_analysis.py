@@ -152,8 +152,29 @@ def canonical_form(chain: Chain, exact: bool) -> CanonicalForm:
     )
 
 
-def absorption(chain: Chain, exact: bool, *, initial: Any = None, variance: bool = True,
-               probabilities: bool = True, restrict: bool = False) -> AbsorptionResult:
+def _target_groups(targets: Any, m: int) -> tuple[tuple[int, ...], ...]:
+    if targets is None:
+        return tuple((c,) for c in range(m))
+    groups = []
+    seen: set[int] = set()
+    for g in targets:
+        members = (g,) if isinstance(g, (int, np.integer)) else tuple(int(c) for c in g)
+        for c in members:
+            if not 0 <= c < m:
+                raise SpecError(
+                    f"targets names closed class {c}, but the chain has {m} closed classes "
+                    f"(0..{m - 1}); see classify(chain).closed_classes"
+                )
+            if c in seen:
+                raise SpecError(f"targets lists closed class {c} twice; groups must be disjoint")
+            seen.add(c)
+        groups.append(members)
+    return tuple(groups)
+
+
+def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any = None,
+               variance: bool = True, probabilities: bool = True,
+               restrict: bool = False) -> AbsorptionResult:
     st = classify(chain)
     n = chain.num_states
     mu = _initial_vector(chain, initial, exact)
@@ -167,19 +188,25 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, variance: bool
     else:
         covered = np.arange(n, dtype=np.int64)
     m = len(st.closed_classes)
+    groups = _target_groups(targets, m)
+    g = len(groups)
+    group_of_class = np.full(m + 1, -1, dtype=np.int64)  # index m stands for "transient"
+    for k, members in enumerate(groups):
+        group_of_class[list(members)] = k
+    state_group = group_of_class[st.closed_class_of]  # closed_class_of = -1 -> entry m -> -1
     is_tr = st.closed_class_of[covered] < 0
     T = covered[is_tr]
-    B = _zeros((len(covered), m), exact)
+    B = _zeros((len(covered), g), exact)
     t = _zeros(len(covered), exact)
     var = _zeros(len(covered), exact) if variance else None
-    rec = np.flatnonzero(~is_tr)
-    B[rec, st.closed_class_of[covered[rec]]] = _1 if exact else 1.0
+    rec = np.flatnonzero(~is_tr & (state_group[covered] >= 0))
+    B[rec, state_group[covered[rec]]] = _1 if exact else 1.0
     if len(T):
-        R = _collapse(chain, T, st.closed_class_of, m, exact)
-        # rows of B sum to 1 (absorption is certain, ABS-1): solve m - 1 columns, derive the last
-        # one by subtraction (exactly so in rational arithmetic; saves a column of big numbers)
-        derive_last = exact and m >= 2 and probabilities
-        cols = R[:, : m - 1] if derive_last else R
+        R = _collapse(chain, T, state_group, g, exact)
+        # rows of B sum to 1 when the groups cover every closed class (ABS-1): solve g - 1
+        # columns and derive the last by subtraction (exact in rational arithmetic only)
+        derive_last = exact and g >= 2 and probabilities and sum(map(len, groups)) == m
+        cols = R[:, : g - 1] if derive_last else R
         if not probabilities:
             cols = cols[:, :0]
         rhs = np.concatenate([cols, _full((len(T), 1), 1, exact)], axis=1)
@@ -189,7 +216,7 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, variance: bool
         tr = np.flatnonzero(is_tr)
         B[tr, :k] = X[:, :k]
         if derive_last:
-            B[tr, m - 1] = _1 - X[:, :k].sum(axis=1)
+            B[tr, g - 1] = _1 - X[:, :k].sum(axis=1)
         tT = X[:, k]
         t[tr] = tT
         if variance:
@@ -198,7 +225,7 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, variance: bool
     init_B = init_t = None
     if mu is not None:
         loc = local_index(n, covered)
-        init_B = _zeros(m, exact)
+        init_B = _zeros(g, exact)
         init_t = _Z if exact else 0.0
         for i, p in mu.items():
             init_B = init_B + p * B[loc[i]]
@@ -209,6 +236,7 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, variance: bool
         method="exact" if exact else "float",
         states=covered,
         closed_classes=st.closed_classes,
+        columns=groups,
         B=_out(B, exact) if probabilities else None,
         t=_out(t, exact),
         variance=None if var is None else _out(var, exact),

@@ -38,13 +38,18 @@ def _sympy_rational(value: Any) -> fmpq | None:
     return None
 
 
-def to_fmpq(value: Any, *, where: str, limit_denominator: int | None = None) -> fmpq:
+def _w(where: Any) -> str:
+    """Location text; ``where`` may be a zero-argument callable so hot loops format it lazily."""
+    return where() if callable(where) else where
+
+
+def to_fmpq(value: Any, *, where: Any, limit_denominator: int | None = None) -> fmpq:
     """Convert one entry to an exact ``fmpq``; ``where`` names the argument and location."""
     if isinstance(value, fmpq):
         return value
     if isinstance(value, (bool, np.bool_)):
         raise NotStochasticError(
-            f"{where} is the boolean {value!r}; pass a number such as 1 or Fraction(1, 2)"
+            f"{_w(where)} is the boolean {value!r}; pass a number such as 1 or Fraction(1, 2)"
         )
     if isinstance(value, (int, np.integer, fmpz)):
         return fmpq(int(value))
@@ -53,11 +58,11 @@ def to_fmpq(value: Any, *, where: str, limit_denominator: int | None = None) -> 
     if isinstance(value, _FLOAT_TYPES):
         x = float(value)
         if not math.isfinite(x):
-            raise NotStochasticError(f"{where} is {x!r}; entries must be finite probabilities")
+            raise NotStochasticError(f"{_w(where)} is {x!r}; entries must be finite probabilities")
         if limit_denominator is None:
             g = Fraction(x).limit_denominator(10**6)
             raise ExactnessError(
-                f"exact chain got float {x!r} at {where}; pass an exact value such as "
+                f"exact chain got float {x!r} at {_w(where)}; pass an exact value such as "
                 f"Fraction({g.numerator}, {g.denominator}) or '{x!r}' as a string, "
                 "or give limit_denominator=... to convert floats, or build a float chain "
                 "with exact=False"
@@ -66,7 +71,7 @@ def to_fmpq(value: Any, *, where: str, limit_denominator: int | None = None) -> 
         return fmpq(f.numerator, f.denominator)
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise NotStochasticError(f"{where} is {value!r}; entries must be finite probabilities")
+            raise NotStochasticError(f"{_w(where)} is {value!r}; entries must be finite probabilities")
         f = Fraction(value)
         return fmpq(f.numerator, f.denominator)
     if isinstance(value, str):
@@ -74,7 +79,7 @@ def to_fmpq(value: Any, *, where: str, limit_denominator: int | None = None) -> 
             f = Fraction(value.strip())
         except (ValueError, ZeroDivisionError):
             raise NotStochasticError(
-                f"{where} is the string {value!r}, which is not a number; write a fraction "
+                f"{_w(where)} is the string {value!r}, which is not a number; write a fraction "
                 "'p/q' or a decimal such as '0.25'"
             ) from None
         return fmpq(f.numerator, f.denominator)
@@ -82,12 +87,12 @@ def to_fmpq(value: Any, *, where: str, limit_denominator: int | None = None) -> 
         q = _sympy_rational(value)
     except ExactnessError:
         raise ExactnessError(
-            f"exact chain got the SymPy float {value!r} at {where}; pass sympy.Rational or "
+            f"exact chain got the SymPy float {value!r} at {_w(where)}; pass sympy.Rational or "
             "Fraction instead"
         ) from None
     except SpecError:
         raise SpecError(
-            f"{where} is the symbolic expression {value!r}; parametric chains are built with "
+            f"{_w(where)} is the symbolic expression {value!r}; parametric chains are built with "
             "chainlab.parametric, or substitute numbers first"
         ) from None
     if q is not None:
@@ -95,16 +100,16 @@ def to_fmpq(value: Any, *, where: str, limit_denominator: int | None = None) -> 
     if isinstance(value, numbers.Rational):
         return fmpq(int(value.numerator), int(value.denominator))
     raise NotStochasticError(
-        f"{where} is {value!r} of type {type(value).__name__}, which is not a number; pass an "
+        f"{_w(where)} is {value!r} of type {type(value).__name__}, which is not a number; pass an "
         "int, Fraction, decimal string or sympy.Rational"
     )
 
 
-def to_float(value: Any, *, where: str) -> float:
+def to_float(value: Any, *, where: Any) -> float:
     """Convert one entry to a finite float (float chains only)."""
     if isinstance(value, (bool, np.bool_)):
         raise NotStochasticError(
-            f"{where} is the boolean {value!r}; pass a number such as 1 or 0.5"
+            f"{_w(where)} is the boolean {value!r}; pass a number such as 1 or 0.5"
         )
     if isinstance(value, fmpq):
         return int(value.p) / int(value.q)
@@ -113,17 +118,17 @@ def to_float(value: Any, *, where: str) -> float:
             x = float(Fraction(value.strip()))
         except (ValueError, ZeroDivisionError):
             raise NotStochasticError(
-                f"{where} is the string {value!r}, which is not a number"
+                f"{_w(where)} is the string {value!r}, which is not a number"
             ) from None
     else:
         try:
             x = float(value)
         except (TypeError, ValueError):
             raise NotStochasticError(
-                f"{where} is {value!r} of type {type(value).__name__}, which is not a number"
+                f"{_w(where)} is {value!r} of type {type(value).__name__}, which is not a number"
             ) from None
     if not math.isfinite(x):
-        raise NotStochasticError(f"{where} is {x!r}; entries must be finite probabilities")
+        raise NotStochasticError(f"{_w(where)} is {x!r}; entries must be finite probabilities")
     return x
 
 

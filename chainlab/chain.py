@@ -49,6 +49,13 @@ __all__ = ["Chain"]
 _ONE = fmpq(1)
 
 
+def _row_error(row: int, message: str) -> NotStochasticError:
+    """A row-sum error that also carries the row index (file readers point at its line)."""
+    err = NotStochasticError(message)
+    err.row = row
+    return err
+
+
 def _check_size(num_states: int, argname: str) -> None:
     limit = config.limits.max_states
     if num_states > limit:
@@ -238,18 +245,22 @@ class Chain:
     def _build(self, space, triples, *, exact, limit_denominator, atol) -> None:
         n = len(space)
         _check_size(n, "P")
-        rows: list[int] = []
-        cols: list[int] = []
-        raw: list[Any] = []
-        for i, j, v in triples:
-            rows.append(i)
-            cols.append(j)
-            raw.append(v)
-        rows_a = np.asarray(rows, dtype=np.int64)
-        cols_a = np.asarray(cols, dtype=np.int64)
+        if isinstance(triples, _Arrays):
+            rows_a, cols_a, raw = triples.rows, triples.cols, triples.values
+        else:
+            rows: list[int] = []
+            cols: list[int] = []
+            raw_list: list[Any] = []
+            for i, j, v in triples:
+                rows.append(i)
+                cols.append(j)
+                raw_list.append(v)
+            rows_a = np.asarray(rows, dtype=np.int64)
+            cols_a = np.asarray(cols, dtype=np.int64)
+            raw = raw_list
         order = np.lexsort((cols_a, rows_a))
         rows_a, cols_a = rows_a[order], cols_a[order]
-        raw = [raw[k] for k in order]
+        raw = raw[order] if isinstance(raw, np.ndarray) else [raw[k] for k in order]
         if len(rows_a) > 1:
             dup = np.flatnonzero((rows_a[1:] == rows_a[:-1]) & (cols_a[1:] == cols_a[:-1]))
             if len(dup):
@@ -265,18 +276,23 @@ class Chain:
                 return f"P[{i}, {j}]"
             return f"P[{space.label_of(i)!r}, {space.label_of(j)!r}]"
 
+        numeric_array = isinstance(raw, np.ndarray) and raw.dtype.kind in "fiub"
         float_at = None
         if exact is None:
-            for k, v in enumerate(raw):
-                if isinstance(v, (float, np.floating)) or type(v).__name__ == "Float":
-                    float_at = where(k)
-                    break
+            if numeric_array:
+                if raw.dtype.kind == "f" and len(raw):
+                    float_at = where(0)
+            else:
+                for k, v in enumerate(raw):
+                    if isinstance(v, (float, np.floating)) or type(v).__name__ == "Float":
+                        float_at = where(k)
+                        break
             want_exact = float_at is None or limit_denominator is not None
         else:
             want_exact = bool(exact)
         if want_exact:
-            vals = [to_fmpq(v, where=where(k), limit_denominator=limit_denominator)
-                    for k, v in enumerate(raw)]
+            vals = [to_fmpq(v, where=lambda k=k: where(k), limit_denominator=limit_denominator)
+                    for k, v in enumerate(raw.tolist() if numeric_array else raw)]
             keep = [k for k, v in enumerate(vals) if v != 0]
             for k in keep:
                 if vals[k] < 0:
@@ -289,15 +305,24 @@ class Chain:
             exact_arr[:] = vals
             floats = np.fromiter((fmpq_to_float(v) for v in vals), np.float64, len(vals))
         else:
-            floats_all = np.array([to_float(v, where=where(k)) for k, v in enumerate(raw)],
-                                  dtype=np.float64)
+            if numeric_array:
+                floats_all = raw.astype(np.float64)
+                bad = np.flatnonzero(~np.isfinite(floats_all))
+                if len(bad):
+                    k = int(bad[0])
+                    raise NotStochasticError(
+                        f"{where(k)} is {floats_all[k]!r}; entries must be finite probabilities"
+                    )
+            else:
+                floats_all = np.array([to_float(v, where=lambda k=k: where(k))
+                                       for k, v in enumerate(raw)], dtype=np.float64)
             bad = np.flatnonzero(floats_all < 0)
             if len(bad):
                 k = int(bad[0])
                 raise NotStochasticError(
                     f"{where(k)} is negative ({floats_all[k]!r}); probabilities must be in [0, 1]"
                 )
-            keep = np.flatnonzero(floats_all != 0).tolist()
+            keep = np.flatnonzero(floats_all != 0)
             floats = floats_all[keep]
             exact_arr = None
             if float_at is None:
@@ -310,7 +335,7 @@ class Chain:
         empty = np.flatnonzero(indptr[1:] == indptr[:-1])
         if len(empty):
             i = int(empty[0])
-            raise NotStochasticError(
+            raise _row_error(i, 
                 f"P row {space.label_of(i)!r} is empty (sums to 0); every state needs outgoing "
                 "probabilities summing to 1 (use P[s, s] = 1 for an absorbing state)"
             )
@@ -319,8 +344,8 @@ class Chain:
                 a, b = indptr[i], indptr[i + 1]
                 s = sum(exact_arr[a:b], fmpq(0)) if b - a > 1 else exact_arr[a]
                 if s != _ONE:
-                    raise NotStochasticError(
-                        f"P row {space.label_of(i)!r} sums to {fmpq_to_fraction(s)}, expected 1"
+                    raise _row_error(
+                        i, f"P row {space.label_of(i)!r} sums to {fmpq_to_fraction(s)}, expected 1"
                         + ("" if limit_denominator is None else
                            f" after limit_denominator({limit_denominator}); choose a larger "
                            "limit or give exact entries")
@@ -330,8 +355,8 @@ class Chain:
             bad = np.flatnonzero(np.abs(sums - 1.0) > atol)
             if len(bad):
                 i = int(bad[0])
-                raise NotStochasticError(
-                    f"P row {space.label_of(i)!r} sums to {sums[i]!r}, expected 1 within "
+                raise _row_error(
+                    i, f"P row {space.label_of(i)!r} sums to {sums[i]!r}, expected 1 within "
                     f"atol={atol}; normalise the row or pass exact values"
                 )
         self._states = space
@@ -545,6 +570,15 @@ class Chain:
 
 
 # ---------------------------------------------------------------------- input normalisation
+class _Arrays:
+    """COO arrays (rows, cols, values) handed to ``Chain._build`` without a Python loop."""
+
+    __slots__ = ("rows", "cols", "values")
+
+    def __init__(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+        self.rows, self.cols, self.values = rows, cols, values
+
+
 def _checked_index_triples(transitions, n):
     for t in transitions:
         try:
@@ -608,17 +642,19 @@ def _triples_from_any(P: Any, states):
             raise SpecError(f"P must be square, got shape {P.shape}")
         coo = sp.coo_array(P)
         coo.sum_duplicates()
-        data = coo.data
-        triples = [(int(i), int(j), data[k]) for k, (i, j) in enumerate(zip(coo.row, coo.col))]
-        return P.shape[0], triples, states
+        return P.shape[0], _Arrays(coo.row.astype(np.int64), coo.col.astype(np.int64),
+                                   coo.data), states
     if isinstance(P, np.ndarray):
         if P.ndim != 2 or P.shape[0] != P.shape[1]:
             raise SpecError(f"P must be a square matrix, got shape {P.shape}")
-        nz = np.argwhere(P != 0) if P.dtype != object else [
-            (i, j) for i in range(P.shape[0]) for j in range(P.shape[1]) if P[i, j] != 0]
-        if P.dtype != object and np.isnan(P).any():
-            i, j = np.argwhere(np.isnan(P))[0]
-            raise NotStochasticError(f"P[{i}, {j}] is nan; entries must be finite probabilities")
+        if P.dtype != object and P.dtype.kind in "fiub":
+            if np.isnan(P).any():
+                i, j = np.argwhere(np.isnan(P))[0]
+                raise NotStochasticError(
+                    f"P[{i}, {j}] is nan; entries must be finite probabilities")
+            r, c = np.nonzero(P)
+            return P.shape[0], _Arrays(r.astype(np.int64), c.astype(np.int64), P[r, c]), states
+        nz = [(i, j) for i in range(P.shape[0]) for j in range(P.shape[1]) if P[i, j] != 0]
         triples = [(int(i), int(j), P[i, j]) for i, j in nz]
         return P.shape[0], triples, states
     if isinstance(P, Sequence) and not isinstance(P, (str, bytes)):

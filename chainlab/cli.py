@@ -11,7 +11,6 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 
 from . import config
@@ -21,7 +20,9 @@ __all__ = ["main", "build_parser"]
 
 
 def _bundled_example() -> Path:
-    return Path(str(resources.files("chainlab") / "data" / "gamblers_ruin.drn"))
+    from .io import bundled_example
+
+    return bundled_example()
 
 
 def build_parser() -> argparse.ArgumentParser:

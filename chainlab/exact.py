@@ -71,8 +71,9 @@ def canonical_form(chain: Chain) -> CanonicalForm:
     return _analysis.canonical_form(chain, _EXACT)
 
 
-def absorption(chain: Chain, *, initial: Any = None, variance: bool = True,
-               probabilities: bool = True, restrict: bool = False) -> AbsorptionResult:
+def absorption(chain: Chain, *, initial: Any = None, targets: Any = None,
+               variance: bool = True, probabilities: bool = True,
+               restrict: bool = False) -> AbsorptionResult:
     """Absorption probabilities ``B = N R``, expected steps ``t = N 1`` and their variance.
 
     Parameters
@@ -80,6 +81,10 @@ def absorption(chain: Chain, *, initial: Any = None, variance: bool = True,
     chain : Chain
     initial : state, mapping or sequence, optional
         Initial distribution (default: the chain's own, if any) for ``initial_B``/``initial_t``.
+    targets : sequence of collections of int, optional
+        Group closed classes (by index into ``classify(chain).closed_classes``): column ``k`` of
+        ``B`` is then the probability of ending in any class of ``targets[k]``. Fewer columns
+        is less work (e.g. only "polarized" for a chain with many absorbing states).
     variance : bool, default True
         Also compute the variance of the number of steps (one more substitution pass).
     probabilities : bool, default True
@@ -111,8 +116,9 @@ def absorption(chain: Chain, *, initial: Any = None, variance: bool = True,
     >>> r.initial_B.tolist(), r.initial_t, r.variance[1]
     ([Fraction(1, 3), Fraction(2, 3)], Fraction(4, 3), Fraction(4, 9))
     """
-    return _analysis.absorption(chain, _EXACT, initial=initial, variance=variance,
-                                probabilities=probabilities, restrict=restrict)
+    return _analysis.absorption(chain, _EXACT, initial=initial, targets=targets,
+                                variance=variance, probabilities=probabilities,
+                                restrict=restrict)
 
 
 def hitting(chain: Chain, target: Any, *, initial: Any = None) -> HittingResult:

@@ -58,8 +58,9 @@ def canonical_form(chain: Chain) -> CanonicalForm:
     return _analysis.canonical_form(chain, _EXACT)
 
 
-def absorption(chain: Chain, *, initial: Any = None, variance: bool = True,
-               probabilities: bool = True, restrict: bool = False) -> AbsorptionResult:
+def absorption(chain: Chain, *, initial: Any = None, targets: Any = None,
+               variance: bool = True, probabilities: bool = True,
+               restrict: bool = False) -> AbsorptionResult:
     """Absorption probabilities ``B``, expected steps ``t`` and their variance, in float64.
 
     Parameters and notes as :func:`chainlab.exact.absorption` (claims ABS-1 .. ABS-3); each
@@ -73,8 +74,9 @@ def absorption(chain: Chain, *, initial: Any = None, variance: bool = True,
     >>> r.initial_B.round(6).tolist(), round(r.initial_t, 6), round(float(r.variance[1]), 6)
     ([0.333333, 0.666667], 1.333333, 0.444444)
     """
-    return _analysis.absorption(chain, _EXACT, initial=initial, variance=variance,
-                                probabilities=probabilities, restrict=restrict)
+    return _analysis.absorption(chain, _EXACT, initial=initial, targets=targets,
+                                variance=variance, probabilities=probabilities,
+                                restrict=restrict)
 
 
 def hitting(chain: Chain, target: Any, *, initial: Any = None) -> HittingResult:

@@ -155,9 +155,12 @@ class AbsorptionResult(_Result):
         The states the rows refer to (all states, or those reachable from the initial
         distribution when the computation was restricted to them).
     closed_classes : tuple of tuple of int
-        Columns of ``B``; ordered by smallest state (as :func:`chainlab.structure.classify`).
-    B : ndarray or None, shape (len(states), num_closed_classes)
-        ``B[r, c]`` = probability of ending in closed class ``c`` from ``states[r]``
+        All closed classes, ordered by smallest state (as :func:`chainlab.structure.classify`).
+    columns : tuple of tuple of int
+        The closed-class indices each column of ``B`` stands for: ``((0,), (1,), ...)`` by
+        default, or the groups given as ``targets``.
+    B : ndarray or None, shape (len(states), len(columns))
+        ``B[r, c]`` = probability of ending in (a class of) column ``c`` from ``states[r]``
         (an indicator row for recurrent states).
     t : ndarray, shape (len(states),)
         Expected number of steps until a closed class is entered (0 on recurrent states).
@@ -172,6 +175,7 @@ class AbsorptionResult(_Result):
     method: str
     states: np.ndarray
     closed_classes: tuple[tuple[int, ...], ...]
+    columns: tuple[tuple[int, ...], ...]
     B: np.ndarray | None
     t: np.ndarray
     variance: np.ndarray | None
@@ -191,8 +195,12 @@ class AbsorptionResult(_Result):
         return pos
 
     def absorbing_state_probabilities(self) -> Mapping[int, np.ndarray]:
-        """``{absorbing state index: column of B}`` for the closed classes of one state."""
-        return {c[0]: self.B[:, k] for k, c in enumerate(self.closed_classes) if len(c) == 1}
+        """``{absorbing state index: column of B}`` for columns that are one absorbing state."""
+        out = {}
+        for k, group in enumerate(self.columns):
+            if len(group) == 1 and len(self.closed_classes[group[0]]) == 1:
+                out[self.closed_classes[group[0]][0]] = self.B[:, k]
+        return out
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)

@@ -1,0 +1,610 @@
+r"""Read and write chains in PRISM's explicit format and Storm's ``.drn`` format.
+
+Formats (DTMCs only)
+--------------------
+* **PRISM explicit**: ``.tra`` -- first line ``num_states num_transitions``, then one
+  ``source target probability`` line per transition; ``.lab`` -- a declaration line
+  ``0="init" 1="deadlock" 2="goal"`` and then ``state: k1 k2 ...`` lines; ``.sta`` -- a header
+  ``(x,y)`` naming the variables and then ``state:(1,2)`` lines (the valuations become the state
+  labels of the chain).
+* **Storm DRN** (``.drn``): ``@type: DTMC``, optional ``@value_type``, ``@parameters`` (empty:
+  parametric files are not read here), ``@reward_models``, ``@nr_states``, ``@nr_choices``,
+  ``@model``, then for each state ``state ID [rewards] label ...``, one ``action`` line, and
+  ``target : probability`` lines.
+
+Probabilities are read **exactly**: ``0.4`` is 2/5, ``1e-3`` is 1/1000, ``3/5`` is 3/5. When the
+rows of a file written with rounded decimals do not sum to exactly 1, ``exact=None`` (the default)
+falls back to a float chain (rows within ``atol``) and ``exact=True`` raises an error naming the
+file, the line and the row sum. The states labelled ``init`` form the initial distribution
+(uniform over them; files hold initial *states*, not weights), not a label. Rewards are
+ignored.
+
+Every malformed file raises :class:`~chainlab.errors.FileFormatError` naming the file and line.
+Writers write to a temporary file beside the target and rename it, so an interrupted write
+never leaves a half-written file.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from chainlab import Chain
+>>> c = Chain([[1, 0, 0], ["1/4", "1/4", "1/2"], [0, 0, 1]], initial=1, labels={"goal": [2]})
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> back = read_chain(write_drn(c, d / "c.drn"))
+>>> back == c
+True
+>>> sorted(p.name for p in write_prism(c, d / "c").values())
+['c.lab', 'c.tra']
+>>> read_chain(d / "c.tra") == c
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from flint import fmpq
+
+from .chain import Chain
+from .errors import FileFormatError, NotStochasticError, SpecError
+
+__all__ = ["bundled_example", "read_chain", "read_drn", "read_prism", "write_drn", "write_prism"]
+
+_LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def bundled_example() -> Path:
+    """Path of the bundled example chain (gambler's ruin, N = 10, p = 2/5, start at 1).
+
+    Examples
+    --------
+    >>> bundled_example().name
+    'gamblers_ruin.drn'
+    """
+    from importlib import resources
+
+    return Path(str(resources.files("chainlab") / "data" / "gamblers_ruin.drn"))
+
+
+# ---------------------------------------------------------------------- values
+class _Values:
+    """Exact parsing of probability strings, memoised (files repeat a few distinct values)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.cache: dict[str, fmpq] = {}
+
+    def __call__(self, text: str, lineno: int) -> fmpq:
+        v = self.cache.get(text)
+        if v is None:
+            try:
+                f = Fraction(text)
+            except (ValueError, ZeroDivisionError):
+                raise FileFormatError(
+                    f"{self.path}:{lineno}: probability {text!r} is not a number; write a "
+                    "decimal such as 0.25 or a fraction such as 1/4"
+                ) from None
+            if f < 0 or f > 1:
+                raise FileFormatError(
+                    f"{self.path}:{lineno}: probability {text} is outside [0, 1]"
+                )
+            v = self.cache[text] = fmpq(f.numerator, f.denominator)
+        return v
+
+
+def _int(text: str, path: Path, lineno: int, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise FileFormatError(f"{path}:{lineno}: {what} {text!r} is not an integer") from None
+    if value < 0:
+        raise FileFormatError(f"{path}:{lineno}: {what} {value} is negative")
+    return value
+
+
+def _build(path: Path, num_states: int, transitions: list[tuple[int, int, fmpq]],
+           row_line: dict[int, int], labels: dict[str, list[int]], states: Any,
+           exact: bool | None, atol: float) -> Chain:
+    """Chain from parsed triples; row errors are reported at the state's line in the file."""
+    init = labels.get("init")
+    initial = {i: Fraction(1, len(init)) for i in init} if init else None
+    kept = {k: v for k, v in labels.items() if v and k != "init"}  # init -> initial
+    try:
+        try:
+            return Chain.from_transitions(num_states, transitions, states=states,
+                                          initial=initial, labels=kept,
+                                          exact=exact is not False, atol=atol)
+        except NotStochasticError as exc:
+            row = getattr(exc, "row", None)
+            if exact is None and row is not None and "sums to" in str(exc):
+                floats = [(i, j, int(v.p) / int(v.q)) for i, j, v in transitions]
+                return Chain.from_transitions(num_states, floats, states=states,
+                                              initial=initial, labels=kept, exact=False,
+                                              atol=atol)
+            raise
+    except (NotStochasticError, SpecError) as exc:
+        row = getattr(exc, "row", None)
+        where = f"{path}:{row_line[row]}" if row is not None and row in row_line else str(path)
+        hint = ("" if exact is not True or "sums to" not in str(exc) else
+                "; the file's rounded decimals do not sum to exactly 1: write fractions p/q, "
+                "or read it with exact=False (--float)")
+        raise FileFormatError(f"{where}: {exc}{hint}") from None
+
+
+# ---------------------------------------------------------------------- readers
+def read_chain(path: str | os.PathLike, *, exact: bool | None = None,
+               atol: float = 1e-10) -> Chain:
+    """Read a chain from a ``.drn`` file or a PRISM ``.tra`` file (``.lab``/``.sta`` beside it).
+
+    Parameters
+    ----------
+    path : path-like
+        ``*.drn`` or ``*.tra``; for ``base.tra`` the files ``base.lab`` and ``base.sta`` are used
+        when they exist.
+    exact : bool, optional
+        ``True``: rows must sum to exactly 1; ``False``: a float chain; ``None`` (default):
+        exact when every row sums to exactly 1, float (rows within ``atol``) otherwise.
+    atol : float, default 1e-10
+        Row-sum tolerance for float chains.
+
+    Returns
+    -------
+    Chain
+
+    Raises
+    ------
+    FileFormatError
+        Unknown suffix, missing file, or a malformed line (the message names file and line).
+
+    Examples
+    --------
+    >>> c = read_chain(bundled_example())
+    >>> c, sorted(c.labels), dict(c.initial), c.probability(1, 2)
+    (Chain(11 states, 20 transitions, exact), ['ruin', 'win'], {1: Fraction(1, 1)}, Fraction(2, 5))
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FileFormatError(f"{p}: no such file; give a .drn file or a PRISM .tra file")
+    suffix = p.suffix.lower()
+    if suffix == ".drn":
+        return read_drn(p, exact=exact, atol=atol)
+    if suffix == ".tra":
+        lab, sta = p.with_suffix(".lab"), p.with_suffix(".sta")
+        return read_prism(p, lab=lab if lab.is_file() else None,
+                          sta=sta if sta.is_file() else None, exact=exact, atol=atol)
+    raise FileFormatError(
+        f"{p}: unknown file type {p.suffix!r}; chainlab reads Storm .drn files and PRISM "
+        "explicit .tra files (with .lab and .sta beside them)"
+    )
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            yield lineno, line
+
+
+def read_prism(tra: str | os.PathLike, *, lab: str | os.PathLike | None = None,
+               sta: str | os.PathLike | None = None, exact: bool | None = None,
+               atol: float = 1e-10) -> Chain:
+    """Read PRISM explicit files: transitions (``.tra``), labels (``.lab``), states (``.sta``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "m.tra").write_text("2 3\\n0 0 0.5\\n0 1 0.5\\n1 1 1\\n")
+    >>> _ = (d / "m.lab").write_text('0="init" 1="deadlock" 2="done"\\n0: 0\\n1: 2\\n')
+    >>> c = read_prism(d / "m.tra", lab=d / "m.lab")
+    >>> c.probability(0, 1), dict(c.initial), sorted(c.labels["done"])
+    (Fraction(1, 2), {0: Fraction(1, 1)}, [1])
+    """
+    tra = Path(tra)
+    value = _Values(tra)
+    it = _lines(tra)
+    header = None
+    for lineno, line in it:
+        if line.strip():
+            header = (lineno, line.split())
+            break
+    if header is None:
+        raise FileFormatError(f"{tra}:1: empty file; the first line must be "
+                              "'num_states num_transitions'")
+    lineno, parts = header
+    if len(parts) != 2:
+        raise FileFormatError(
+            f"{tra}:{lineno}: header {' '.join(parts)!r} must be 'num_states num_transitions' "
+            "(MDP files with choices are not DTMCs)"
+        )
+    n = _int(parts[0], tra, lineno, "number of states")
+    m = _int(parts[1], tra, lineno, "number of transitions")
+    if n < 1:
+        raise FileFormatError(f"{tra}:{lineno}: a chain needs at least one state")
+    transitions: list[tuple[int, int, fmpq]] = []
+    row_line: dict[int, int] = {}
+    for lineno, line in it:
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 3:
+            raise FileFormatError(
+                f"{tra}:{lineno}: expected 'source target probability', got {line.strip()!r}"
+                + (" (4 columns: an MDP, not a DTMC)" if len(parts) == 4 else "")
+            )
+        i = _int(parts[0], tra, lineno, "source state")
+        j = _int(parts[1], tra, lineno, "target state")
+        for s in (i, j):
+            if s >= n:
+                raise FileFormatError(
+                    f"{tra}:{lineno}: state {s} is out of range; the header declares {n} "
+                    f"states (0..{n - 1})"
+                )
+        transitions.append((i, j, value(parts[2], lineno)))
+        row_line.setdefault(i, lineno)
+    if len(transitions) != m:
+        raise FileFormatError(
+            f"{tra}: the header declares {m} transitions but the file has {len(transitions)}"
+        )
+    labels = _read_lab(Path(lab), n) if lab is not None else {}
+    states = _read_sta(Path(sta), n) if sta is not None else None
+    return _build(tra, n, transitions, row_line, labels, states, exact, atol)
+
+
+def _read_lab(path: Path, n: int) -> dict[str, list[int]]:
+    it = _lines(path)
+    names: dict[str, str] = {}
+    for lineno, line in it:
+        if not line.strip():
+            continue
+        for tok in line.split():
+            mt = re.fullmatch(r'(\d+)="([^"]*)"', tok)
+            if not mt:
+                raise FileFormatError(
+                    f"{path}:{lineno}: label declaration {tok!r} must look like 0=\"init\""
+                )
+            names[mt.group(1)] = mt.group(2)
+        break
+    labels: dict[str, list[int]] = {name: [] for name in names.values()}
+    for lineno, line in it:
+        if not line.strip():
+            continue
+        head, sep, rest = line.partition(":")
+        if not sep:
+            raise FileFormatError(f"{path}:{lineno}: expected 'state: label ids', got "
+                                  f"{line.strip()!r}")
+        s = _int(head.strip(), path, lineno, "state")
+        if s >= n:
+            raise FileFormatError(f"{path}:{lineno}: state {s} is out of range (0..{n - 1})")
+        for k in rest.split():
+            if k not in names:
+                raise FileFormatError(f"{path}:{lineno}: label id {k} is not declared on the "
+                                      "first line")
+            labels[names[k]].append(s)
+    labels.pop("deadlock", None)  # PRISM's own bookkeeping label
+    return labels
+
+
+def _read_sta(path: Path, n: int) -> list[Any]:
+    states: list[Any] = [None] * n
+    it = _lines(path)
+    for lineno, line in it:
+        if line.strip():
+            if not line.strip().startswith("("):
+                raise FileFormatError(f"{path}:{lineno}: the first line must name the variables,"
+                                      " e.g. (x,y)")
+            break
+    for lineno, line in it:
+        if not line.strip():
+            continue
+        head, sep, rest = line.partition(":")
+        rest = rest.strip()
+        if not sep or not (rest.startswith("(") and rest.endswith(")")):
+            raise FileFormatError(f"{path}:{lineno}: expected 'state:(v1,v2,...)', got "
+                                  f"{line.strip()!r}")
+        s = _int(head.strip(), path, lineno, "state")
+        if s >= n:
+            raise FileFormatError(f"{path}:{lineno}: state {s} is out of range (0..{n - 1})")
+        vals = []
+        for v in rest[1:-1].split(","):
+            v = v.strip()
+            try:
+                vals.append(int(v))
+            except ValueError:
+                vals.append({"true": True, "false": False}.get(v, v))
+        states[s] = tuple(vals)
+    missing = [i for i, v in enumerate(states) if v is None]
+    if missing:
+        raise FileFormatError(f"{path}: no valuation for state {missing[0]}; every state "
+                              "needs one line")
+    return states
+
+
+def read_drn(path: str | os.PathLike, *, exact: bool | None = None,
+             atol: float = 1e-10) -> Chain:
+    """Read a Storm explicit ``.drn`` file holding a DTMC.
+
+    Examples
+    --------
+    >>> read_drn(bundled_example()).num_states
+    11
+    """
+    path = Path(path)
+    value = _Values(path)
+    n = None
+    in_model = False
+    section = None
+    transitions: list[tuple[int, int, fmpq]] = []
+    row_line: dict[int, int] = {}
+    labels: dict[str, list[int]] = {}
+    state = -1
+    actions = 0
+    expected_state = 0
+    for lineno, raw in _lines(path):
+        line = raw.strip()
+        if not line or line.startswith("//"):
+            continue
+        if not in_model:
+            if line.startswith("@"):
+                key, _, rest = line.partition(":")
+                section = key
+                if key == "@type" and rest.strip() != "DTMC":
+                    raise FileFormatError(
+                        f"{path}:{lineno}: model type {rest.strip()!r} is not supported; "
+                        "chainlab reads DTMCs"
+                    )
+                if key == "@model":
+                    if n is None:
+                        raise FileFormatError(f"{path}:{lineno}: @model before @nr_states")
+                    in_model = True
+                continue
+            if section == "@nr_states":
+                n = _int(line, path, lineno, "number of states")
+                if n < 1:
+                    raise FileFormatError(f"{path}:{lineno}: a chain needs at least one state")
+            elif section == "@parameters" and line:
+                raise FileFormatError(
+                    f"{path}:{lineno}: parametric DRN files (parameters {line!r}) are not "
+                    "read by chainlab.io.read_drn; substitute values first"
+                )
+            continue
+        if line.startswith("state "):
+            if state >= 0 and actions == 0:
+                raise FileFormatError(f"{path}:{row_line[state]}: state {state} has no action")
+            parts = _split_state_line(line)
+            state = _int(parts[1], path, lineno, "state id")
+            if state != expected_state:
+                raise FileFormatError(
+                    f"{path}:{lineno}: state {state} out of order; expected state "
+                    f"{expected_state} (states are listed 0, 1, 2, ...)"
+                )
+            if state >= n:
+                raise FileFormatError(f"{path}:{lineno}: state {state} is out of range; "
+                                      f"@nr_states is {n}")
+            expected_state += 1
+            row_line[state] = lineno
+            actions = 0
+            for name in parts[2:]:
+                if name.startswith("[") or name.startswith("{"):
+                    continue  # rewards / valuations
+                labels.setdefault(name, []).append(state)
+        elif line.startswith("action"):
+            if state < 0:
+                raise FileFormatError(f"{path}:{lineno}: action before the first state")
+            actions += 1
+            if actions > 1:
+                raise FileFormatError(
+                    f"{path}:{lineno}: state {state} has a second action: an MDP, not a DTMC"
+                )
+        else:
+            target, sep, prob = line.partition(":")
+            if not sep or actions == 0:
+                raise FileFormatError(
+                    f"{path}:{lineno}: expected 'target : probability' after an action line, "
+                    f"got {line!r}"
+                )
+            j = _int(target.strip(), path, lineno, "target state")
+            if j >= n:
+                raise FileFormatError(f"{path}:{lineno}: target state {j} is out of range; "
+                                      f"@nr_states is {n}")
+            transitions.append((state, j, value(prob.strip(), lineno)))
+    if n is None or not in_model:
+        raise FileFormatError(f"{path}: no @nr_states / @model section; is this a DRN file?")
+    if expected_state != n:
+        raise FileFormatError(f"{path}: @nr_states is {n} but the file lists "
+                              f"{expected_state} states")
+    return _build(path, n, transitions, row_line, labels, None, exact, atol)
+
+
+def _split_state_line(line: str) -> list[str]:
+    """``state 3 {x=1} [0.5, 2] init goal`` -> ``['state', '3', '{..}', '[..]', 'init', 'goal']``."""
+    out: list[str] = []
+    k = 0
+    while k < len(line):
+        ch = line[k]
+        if ch.isspace():
+            k += 1
+            continue
+        if ch in "[{":
+            close = "]" if ch == "[" else "}"
+            end = line.find(close, k)
+            end = len(line) if end < 0 else end + 1
+        else:
+            end = k
+            while end < len(line) and not line[end].isspace():
+                end += 1
+        out.append(line[k:end])
+        k = end
+    return out
+
+
+# ---------------------------------------------------------------------- writers
+@contextlib.contextmanager
+def _atomic(path: Path) -> Iterator[Any]:
+    """Write to a temporary file beside ``path`` and rename it into place on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _value_strings(chain: Chain) -> list[str]:
+    if chain.is_exact:
+        cache: dict[Any, str] = {}
+        out = []
+        for v in chain.require_exact():
+            s = cache.get(v)
+            if s is None:
+                s = cache[v] = str(v)  # fmpq prints 'p/q' or 'p'
+            out.append(s)
+        return out
+    return [repr(float(x)) for x in chain.P.data]
+
+
+def _label_sets(chain: Chain) -> dict[str, set[int]]:
+    labels: dict[str, set[int]] = {}
+    init = chain.initial
+    if init:
+        weights = set(init.values())
+        if len(weights) > 1:
+            raise SpecError(
+                "chain.initial is not uniform over its support; DRN and PRISM files hold "
+                "initial states, not weights: use chain.with_initial(...) with one state or a "
+                "uniform set first"
+            )
+        labels["init"] = set(init)
+    for name, members in chain.labels.items():
+        if not _LABEL_NAME.match(name):
+            raise SpecError(f"label name {name!r} cannot be written to a file; use letters, "
+                            "digits and '_' only")
+        if name == "init" and "init" in labels:
+            if set(members) != labels["init"]:
+                raise SpecError("the chain has a label 'init' that differs from its initial "
+                                "states; rename the label")
+            continue
+        labels[name] = set(members)
+    return labels
+
+
+def write_drn(chain: Chain, path: str | os.PathLike) -> Path:
+    """Write ``chain`` as a Storm ``.drn`` file (``@value_type: rational`` for exact chains).
+
+    States are written by index; labels (and ``init`` for the initial states) follow each state.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from chainlab import Chain
+    >>> p = write_drn(Chain([[0, 1], ["1/3", "2/3"]], initial=0),
+    ...               pathlib.Path(tempfile.mkdtemp()) / "two.drn")
+    >>> print(p.read_text())  # doctest: +NORMALIZE_WHITESPACE
+    // written by chainlab
+    @type: DTMC
+    @value_type: rational
+    @parameters
+    <BLANKLINE>
+    @reward_models
+    <BLANKLINE>
+    @nr_states
+    2
+    @nr_choices
+    2
+    @model
+    state 0 init
+        action 0
+            1 : 1
+    state 1
+        action 0
+            0 : 1/3
+            1 : 2/3
+    <BLANKLINE>
+    """
+    path = Path(path)
+    labels = _label_sets(chain)
+    per_state: list[list[str]] = [[] for _ in range(chain.num_states)]
+    for name in sorted(labels):
+        for s in sorted(labels[name]):
+            per_state[s].append(name)
+    vals = _value_strings(chain)
+    ptr, idx = chain.indptr, chain.indices
+    kind = "rational" if chain.is_exact else "double"
+    with _atomic(path) as f:
+        f.write(f"// written by chainlab\n@type: DTMC\n@value_type: {kind}\n@parameters\n\n"
+                f"@reward_models\n\n@nr_states\n{chain.num_states}\n@nr_choices\n"
+                f"{chain.num_states}\n@model\n")
+        for i in range(chain.num_states):
+            lab = (" " + " ".join(per_state[i])) if per_state[i] else ""
+            f.write(f"state {i}{lab}\n\taction 0\n")
+            f.write("".join(f"\t\t{idx[k]} : {vals[k]}\n" for k in range(ptr[i], ptr[i + 1])))
+    return path
+
+
+def write_prism(chain: Chain, base: str | os.PathLike) -> dict[str, Path]:
+    """Write PRISM explicit files ``base.tra`` and ``base.lab`` (and ``base.sta`` for tuple states).
+
+    Exact chains are written with fractions ``p/q`` (read back exactly by chainlab; PRISM itself
+    documents decimal probabilities, so convert with ``Chain(..., exact=False)`` for PRISM), float
+    chains with round-tripping decimals. ``.sta`` is written when every state label is a tuple of
+    ints or booleans (variables named ``v0, v1, ...``).
+
+    Returns
+    -------
+    dict
+        ``{"tra": path, "lab": path}`` plus ``"sta"`` when written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from chainlab import Chain
+    >>> c = Chain([[0, 1], ["1/3", "2/3"]], states=[(0, 1), (1, 1)], initial=(0, 1))
+    >>> paths = write_prism(c, pathlib.Path(tempfile.mkdtemp()) / "m")
+    >>> print(paths["tra"].read_text())
+    2 3
+    0 1 1
+    1 0 1/3
+    1 1 2/3
+    <BLANKLINE>
+    >>> read_chain(paths["tra"]) == c
+    True
+    """
+    base = Path(base)
+    labels = _label_sets(chain)
+    paths = {ext: base.with_name(base.name + "." + ext) for ext in ("tra", "lab")}
+    vals = _value_strings(chain)
+    ptr, idx = chain.indptr, chain.indices
+    with _atomic(paths["tra"]) as f:
+        f.write(f"{chain.num_states} {chain.num_transitions}\n")
+        for i in range(chain.num_states):
+            f.write("".join(f"{i} {idx[k]} {vals[k]}\n" for k in range(ptr[i], ptr[i + 1])))
+    names = ["init", "deadlock"] + sorted(k for k in labels if k != "init")
+    per_state: list[list[str]] = [[] for _ in range(chain.num_states)]
+    for k, name in enumerate(names):
+        for s in sorted(labels.get(name, ())):
+            per_state[s].append(str(k))
+    with _atomic(paths["lab"]) as f:
+        f.write(" ".join(f'{k}="{name}"' for k, name in enumerate(names)) + "\n")
+        f.write("".join(f"{s}: {' '.join(ks)}\n" for s, ks in enumerate(per_state) if ks))
+    st = chain.states
+    if not st.is_range and all(
+            isinstance(s, tuple) and s and all(isinstance(v, (int, bool)) for v in s)
+            and len(s) == len(st.labels[0]) for s in st.labels):
+        paths["sta"] = base.with_name(base.name + ".sta")
+        width = len(st.labels[0])
+        with _atomic(paths["sta"]) as f:
+            f.write("(" + ",".join(f"v{k}" for k in range(width)) + ")\n")
+            for i, s in enumerate(st.labels):
+                text = ",".join(("true" if v else "false") if isinstance(v, bool) else str(v)
+                                for v in s)
+                f.write(f"{i}:({text})\n")
+    return paths
