@@ -356,7 +356,7 @@ class Chain:
             if len(bad):
                 i = int(bad[0])
                 raise _row_error(
-                    i, f"P row {space.label_of(i)!r} sums to {sums[i]!r}, expected 1 within "
+                    i, f"P row {space.label_of(i)!r} sums to {float(sums[i])!r}, expected 1 within "
                     f"atol={atol}; normalise the row or pass exact values"
                 )
         self._states = space

@@ -124,9 +124,12 @@ def _build(path: Path, num_states: int, transitions: list[tuple[int, int, fmpq]]
             row = getattr(exc, "row", None)
             if exact is None and row is not None and "sums to" in str(exc):
                 floats = [(i, j, int(v.p) / int(v.q)) for i, j, v in transitions]
-                return Chain.from_transitions(num_states, floats, states=states,
-                                              initial=initial, labels=kept, exact=False,
-                                              atol=atol)
+                try:
+                    return Chain.from_transitions(num_states, floats, states=states,
+                                                  initial=initial, labels=kept, exact=False,
+                                                  atol=atol)
+                except NotStochasticError:
+                    pass  # not a rounding problem: report the exact row sum
             raise
     except (NotStochasticError, SpecError) as exc:
         row = getattr(exc, "row", None)
