@@ -42,7 +42,7 @@ from flint import fmpq
 from . import config
 from ._values import fmpq_to_float, fmpq_to_fraction, to_float, to_fmpq
 from .errors import ExactnessError, NotStochasticError, SpecError, StateSpaceLimitError
-from .statespace import StateSpace, as_state_space
+from .statespace import StateSpace, _as_state_space
 
 __all__ = ["Chain"]
 
@@ -156,7 +156,7 @@ class Chain:
         atol: float = 1e-10,
     ) -> None:
         num_states, triples, states = _triples_from_any(P, states)
-        space = as_state_space(states, num_states)
+        space = _as_state_space(states, num_states)
         self._build(
             space,
             triples,
@@ -198,7 +198,7 @@ class Chain:
         num_states = int(num_states)
         _check_size(num_states, "num_states")
         self = cls.__new__(cls)
-        space = as_state_space(states, num_states)
+        space = _as_state_space(states, num_states)
         index_space = StateSpace.range(num_states)
         self._build(
             space,

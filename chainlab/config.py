@@ -42,7 +42,16 @@ limits = Limits()
 
 @contextlib.contextmanager
 def override(**changes: int) -> Iterator[Limits]:
-    """Temporarily change limits (restored on exit, also after an exception)."""
+    """Temporarily change limits (restored on exit, also after an exception).
+
+    Examples
+    --------
+    >>> with override(exact_auto_max_states=3):
+    ...     limits.exact_auto_max_states
+    3
+    >>> limits.exact_auto_max_states
+    5000
+    """
     old = dataclasses.replace(limits)
     for key, value in changes.items():
         if not hasattr(limits, key):

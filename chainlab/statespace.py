@@ -127,7 +127,7 @@ class StateSpace(Sequence):
         return f"StateSpace([{shown}{more}])"
 
 
-def as_state_space(states: Sequence[Hashable] | StateSpace | None, num_states: int) -> StateSpace:
+def _as_state_space(states: Sequence[Hashable] | StateSpace | None, num_states: int) -> StateSpace:
     """Normalise a ``states=`` argument against the number of states."""
     if states is None:
         return StateSpace.range(num_states)

@@ -34,7 +34,7 @@ from scipy.sparse.csgraph import connected_components, shortest_path
 
 from .chain import Chain
 
-__all__ = ["Structure", "classify", "reachable_from", "can_reach"]
+__all__ = ["Structure", "classify", "reachable_from", "can_reach", "strong_components"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -109,7 +109,27 @@ def _pattern(chain: Chain) -> sp.csr_array:
 
 
 def strong_components(pattern: sp.csr_array) -> tuple[int, np.ndarray]:
-    """Strong components with labels in *reverse topological* order (sinks get small labels)."""
+    """Strong components with labels in *reverse topological* order (sinks get small labels).
+
+    Parameters
+    ----------
+    pattern : (n, n) csr_array
+        Adjacency pattern (nonzero = edge).
+
+    Returns
+    -------
+    num : int
+        Number of strong components.
+    labels : (n,) ndarray of int64
+        Component of each node; an edge ``u -> v`` between components has
+        ``labels[u] > labels[v]``.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> strong_components(sp.csr_array(np.array([[0, 1, 0], [1, 0, 1], [0, 0, 1]])))
+    (2, array([1, 1, 0]))
+    """
     num, labels = connected_components(pattern, directed=True, connection="strong")
     coo = pattern.tocoo()
     lu, lv = labels[coo.row], labels[coo.col]
