@@ -67,7 +67,8 @@ def _register_optional(sub) -> None:
     """Subcommands contributed by other modules (registered here so `main` stays the one entry)."""
     import importlib
 
-    for modname in ("chainlab._cli_simulate_gmm", "chainlab._cli_gmm"):
+    for modname in ("chainlab._cli_gmm", "chainlab._cli_simulate_gmm", "chainlab._cli_bounds",
+                    "chainlab._cli_sweep"):
         try:
             mod = importlib.import_module(modname)
         except ModuleNotFoundError as exc:
