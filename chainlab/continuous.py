@@ -1,0 +1,608 @@
+r"""Simulation of the continuous interacting Gaussian-mixture agents (GMM agents).
+
+The model (DESIGN.md section 3; arXiv 2506.00077 and its authors' reference code).
+
+* ``n`` agents share ``K`` fixed one-dimensional Gaussian components with means
+  :math:`\mu_c = c \cdot \mathrm{spacing}` and standard deviation :math:`\sigma`. Agent ``i`` has
+  a weight vector :math:`\pi_i` (a point of the simplex) and a memory :math:`R_i` of exactly ``r``
+  points.
+* Start: :math:`\pi_i` puts :math:`1 - \varepsilon` on its initial component (``i mod K`` by
+  default) and :math:`\varepsilon / K` on every other one; :math:`R_i` is ``r`` draws from agent
+  ``i``'s mixture.
+* One round, all agents at once from the previous round's state; for each agent ``i``:
+
+  1. partner ``j``: with probability ``p`` (mirroring) ``j = i``; otherwise ``j`` is uniform among
+     the ``k`` nearest *other* agents by Euclidean distance :math:`\lVert\pi_i - \pi_j\rVert`;
+  2. query :math:`x \sim \sum_c \pi_{i,c} N(\mu_c, \sigma^2)`;
+  3. the partner's temporary memory is :math:`R_j` with its point farthest from ``x`` (largest
+     :math:`|z - x|`) replaced by ``x``; its temporary weights are one EM step from
+     :math:`\pi_j` on that memory (the partner's real state does not change);
+  4. answer ``y`` drawn from the mixture with the temporary weights;
+  5. the asker replaces the point of :math:`R_i` farthest from ``y`` by ``y`` and sets
+     :math:`\pi_i` to one EM step from :math:`\pi_i` on its new memory.
+
+* One EM step on the weights (means and :math:`\sigma` fixed): clip :math:`\pi` to
+  :math:`[\varepsilon, 1 - \varepsilon]` and renormalise; responsibilities
+  :math:`\gamma_{c,m} \propto \pi_c\,\varphi(z_m; \mu_c, \sigma)`; new
+  :math:`\pi_c = \frac1r \sum_m \gamma_{c,m}`; clip and renormalise.
+* Read-outs: agent ID = :math:`\arg\max_c \pi_{i,c}` (lowest component on ties); a *silo* is a
+  group of agents sharing an ID; :math:`S(t)` is the number of silos after round ``t``
+  (:math:`S(0)` is the initial state); the *consensus round* :math:`t^*` is the last round with
+  :math:`S(t) > 1` (0 if there is none). A run *reaches consensus* when :math:`S(T) = 1` at the
+  horizon ``T = rounds``; a run that is still split at the horizon has :math:`t^* = T`.
+
+Ties between equidistant agents are real, not a float accident: an agent whose memory holds
+points of one component only ends every EM step with every other weight clipped to
+:math:`\varepsilon` and its largest weight clipped to :math:`1 - \varepsilon` (a *canonical pure*
+vector), so pure agents on different components are exactly equidistant. The rule ``ties``
+decides the k-set: ``"index"`` (default, like the reference code) takes the ``k`` others with the
+smallest ``(distance, agent index)``; ``"random"`` puts equidistant agents in uniformly random
+order. The simulator keeps such ties exact: canonical vectors are renormalised by one constant
+(never by a sum whose rounding depends on where the large entry sits), and distances to canonical
+agents are computed from a formula whose only agent-dependent input is the asker's weight on the
+partner's component.
+
+Examples
+--------
+>>> import numpy as np
+>>> res = simulate_gmm(agents=6, components=6, neighbours=1, rounds=20, runs=3,
+...                    rng=np.random.default_rng(0))
+>>> res.silos.shape, int(res.silos[0, 0])
+((3, 21), 6)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import operator
+import sys
+import time
+from collections.abc import Sequence
+from fractions import Fraction
+from numbers import Real
+from typing import Any
+
+import numpy as np
+
+from .errors import SpecError
+
+__all__ = ["ContinuousRunResult", "SimulationInterrupted", "simulate_gmm", "TIE_RULES"]
+
+TIE_RULES = ("index", "random")
+
+# Relative densities exp(q) with q below this are floored at exp(_LOG_FLOOR) ~ 1e-250: far below
+# anything the epsilon clip can see, and it keeps every product out of the (slow) subnormal range.
+_LOG_FLOOR = -575.0
+# Pairs closer than this (squared distance) are recomputed from the differences, which keeps the
+# order of near-identical agents exact; the fast Gram formula is accurate to ~1e-15 above it.
+_NEAR = 1e-8
+# Float elements of the largest per-chunk array (runs x agents x memory x components, or
+# runs x agents x agents); bounds memory use and keeps the working set cache-friendly.
+_CHUNK_ELEMENTS = 300_000
+_MAX_CHUNK_RUNS = 50
+
+
+class SimulationInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`simulate_gmm`; ``partial`` holds the runs finished before it.
+
+    A subclass of :class:`KeyboardInterrupt`, so an uncaught interrupt still stops the program.
+    ``partial`` is a :class:`ContinuousRunResult` with ``complete=False`` (or ``None`` if no
+    chunk of runs had finished).
+    """
+
+    def __init__(self, partial: ContinuousRunResult | None) -> None:
+        done = 0 if partial is None else partial.num_runs
+        super().__init__(f"simulate_gmm interrupted after {done} finished runs")
+        self.partial = partial
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class ContinuousRunResult:
+    """Silo trajectories of replicate runs of the continuous GMM-agents model.
+
+    Attributes
+    ----------
+    silos : (runs, rounds + 1) ndarray of int64
+        ``silos[s, t]`` = number of silos S(t) of run ``s`` after round ``t`` (t = 0: start).
+    final_silos : (runs,) ndarray of int64
+        S(T) at the horizon T = ``rounds``.
+    consensus_round : (runs,) ndarray of int64
+        t* = the last round with S(t) > 1; 0 if there is none; T if the run is still split.
+    reached_consensus : (runs,) ndarray of bool
+        S(T) == 1.
+    final_ids : (runs, agents) ndarray of int64
+        Agent IDs (argmax of the weights) after the last round.
+    final_weights : (runs, agents, components) ndarray of float64
+        Weight vectors after the last round (rows on the simplex, entries near
+        [epsilon, 1 - epsilon]).
+    parameters : dict
+        Every model parameter, including ``ties`` and the requested number of ``runs``.
+    complete : bool
+        False for the partial result carried by :class:`SimulationInterrupted`.
+    """
+
+    silos: np.ndarray
+    final_silos: np.ndarray
+    consensus_round: np.ndarray
+    reached_consensus: np.ndarray
+    final_ids: np.ndarray
+    final_weights: np.ndarray
+    parameters: dict
+    complete: bool = True
+
+    @property
+    def num_runs(self) -> int:
+        """Number of runs held (fewer than requested for an interrupted simulation)."""
+        return int(self.final_silos.shape[0])
+
+    @property
+    def mean_final_silos(self) -> float:
+        """Mean of S(T) over the runs."""
+        return float(self.final_silos.mean())
+
+    @property
+    def mean_consensus_round(self) -> float:
+        """Mean of t* over all runs (runs still split count as T)."""
+        return float(self.consensus_round.mean())
+
+    @property
+    def fraction_split(self) -> float:
+        """Fraction of runs with more than one silo at the horizon."""
+        return float(np.mean(~self.reached_consensus))
+
+    def summary(self) -> dict[str, Any]:
+        """Mean, standard deviation, quantiles of S(T) and t*, and the fraction still split.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> res = simulate_gmm(agents=4, components=4, neighbours=3, rounds=30, runs=4,
+        ...                    rng=np.random.default_rng(1))
+        >>> sorted(res.summary())
+        ['consensus_round', 'final_silos', 'fraction_split', 'num_runs', 'ties']
+        """
+        return {
+            "num_runs": self.num_runs,
+            "ties": self.parameters["ties"],
+            "final_silos": _describe(self.final_silos),
+            "consensus_round": _describe(self.consensus_round),
+            "fraction_split": self.fraction_split,
+        }
+
+    def __repr__(self) -> str:
+        p = self.parameters
+        return (
+            f"ContinuousRunResult(runs={self.num_runs}, agents={p['agents']}, "
+            f"components={p['components']}, memory={p['memory']}, "
+            f"neighbours={p['neighbours']}, mirror={p['mirror']:g}, ties={p['ties']!r}, "
+            f"rounds={p['rounds']}, mean_final_silos={self.mean_final_silos:.4g}, "
+            f"fraction_split={self.fraction_split:.4g}, "
+            f"mean_consensus_round={self.mean_consensus_round:.4g}"
+            + ("" if self.complete else ", complete=False") + ")"
+        )
+
+
+def _describe(a: np.ndarray) -> dict[str, float]:
+    a = np.asarray(a, dtype=float)
+    if a.size == 0:
+        return {"mean": math.nan, "std": math.nan, "min": math.nan, "q25": math.nan,
+                "median": math.nan, "q75": math.nan, "max": math.nan}
+    q25, med, q75 = np.quantile(a, [0.25, 0.5, 0.75])
+    return {
+        "mean": float(a.mean()),
+        "std": float(a.std(ddof=1)) if a.size > 1 else 0.0,
+        "min": float(a.min()),
+        "q25": float(q25),
+        "median": float(med),
+        "q75": float(q75),
+        "max": float(a.max()),
+    }
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _int_arg(name: str, value: Any, low: int, high: int | None = None, fix: str = "") -> int:
+    if isinstance(value, (bool, np.bool_)):
+        raise SpecError(f"{name} must be an integer, got {value!r}; {fix}")
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise SpecError(
+            f"{name} must be an integer, got {value!r} of type {type(value).__name__}; {fix}"
+        ) from None
+    if v < low or (high is not None and v > high):
+        rng_txt = f">= {low}" if high is None else f"in {low}..{high}"
+        raise SpecError(f"{name} must be {rng_txt}, got {v}; {fix}")
+    return int(v)
+
+
+def _real_arg(name: str, value: Any, *, low: float, high: float | None, low_open: bool,
+              high_open: bool, fix: str) -> float:
+    if isinstance(value, (bool, np.bool_, str)) or not isinstance(value, (Real, np.number)):
+        raise SpecError(
+            f"{name} must be a real number, got {value!r} of type {type(value).__name__}; {fix}"
+        )
+    v = float(value)
+    bad = (not math.isfinite(v) or v < low or (low_open and v == low)
+           or (high is not None and (v > high or (high_open and v == high))))
+    if bad:
+        lo_b = "(" if low_open else "["
+        hi_b = ")" if high_open else "]"
+        interval = f"{lo_b}{low:g}, {'inf' if high is None else format(high, 'g')}{hi_b}"
+        raise SpecError(f"{name} must be in {interval}, got {value!r}; {fix}")
+    return v
+
+
+def _validate(agents, components, memory, neighbours, mirror, rounds, runs, sigma, spacing,
+              ties, epsilon, initial, rng, progress) -> tuple[dict, np.ndarray,
+                                                              np.random.Generator]:
+    n = _int_arg("agents", agents, 2, fix="pass at least 2 agents")
+    K = _int_arg("components", components, 1, fix="pass at least 1 component")
+    r = _int_arg("memory", memory, 1, fix="every agent needs at least 1 memory point")
+    k = _int_arg("neighbours", neighbours, 1, n - 1,
+                 fix=f"the k-set holds 1..agents-1 = 1..{n - 1} other agents")
+    p = _real_arg("mirror", mirror, low=0.0, high=1.0, low_open=False, high_open=False,
+                  fix="pass a probability such as 0, 0.2 or Fraction(1, 5)")
+    T = _int_arg("rounds", rounds, 0, fix="pass a number of rounds >= 0")
+    R = _int_arg("runs", runs, 1, fix="pass a number of replicate runs >= 1")
+    s = _real_arg("sigma", sigma, low=0.0, high=None, low_open=True, high_open=False,
+                  fix="pass a positive standard deviation such as 0.2")
+    d = _real_arg("spacing", spacing, low=0.0, high=None, low_open=True, high_open=False,
+                  fix="pass a positive distance between adjacent means such as 1")
+    if not isinstance(ties, str) or ties not in TIE_RULES:
+        raise SpecError(f"ties must be one of {TIE_RULES}, got {ties!r}; 'index' reproduces "
+                        "the reference code, 'random' orders equidistant agents at random")
+    e = _real_arg("epsilon", epsilon, low=1e-100, high=0.5, low_open=False, high_open=True,
+                  fix="pass a small clip bound such as 1e-12")
+    if initial is None:
+        start = np.arange(n, dtype=np.int64) % K
+    else:
+        arr = np.asarray(initial)
+        if arr.shape != (n,) or arr.dtype.kind not in "iu":
+            raise SpecError(
+                f"initial must be a sequence of {n} integer component labels (one per agent), "
+                f"got {initial!r}; pass None for agent i on component i mod {K}"
+            )
+        if arr.min() < 0 or arr.max() >= K:
+            raise SpecError(f"initial labels must be in 0..{K - 1}, got {arr.tolist()}; "
+                            f"there are only {K} components")
+        start = arr.astype(np.int64)
+    if not isinstance(progress, (bool, np.bool_)):
+        raise SpecError(f"progress must be True or False, got {progress!r}")
+    try:
+        gen = np.random.default_rng(rng)
+    except (TypeError, ValueError) as exc:
+        raise SpecError(f"rng must be None, an integer seed, a SeedSequence or a "
+                        f"numpy.random.Generator, got {rng!r} ({exc})") from None
+    params = {"agents": n, "components": K, "memory": r, "neighbours": k, "mirror": p,
+              "rounds": T, "runs": R, "sigma": s, "spacing": d, "ties": ties, "epsilon": e,
+              "initial": start.tolist()}
+    return params, start, gen
+
+
+# --------------------------------------------------------------------------- the kernel
+
+
+class _Model:
+    """Constants of one parameter set (internal; arguments already validated)."""
+
+    def __init__(self, prm: dict) -> None:
+        self.n, self.K, self.r = prm["agents"], prm["components"], prm["memory"]
+        self.k, self.p, self.T = prm["neighbours"], prm["mirror"], prm["rounds"]
+        self.sigma, self.spacing, self.ties = prm["sigma"], prm["spacing"], prm["ties"]
+        self.eps = eps = prm["epsilon"]
+        K, n = self.K, self.n
+        self.mu = self.spacing * np.arange(K, dtype=np.float64)
+        self.half_inv_var = 0.5 / (self.sigma * self.sigma)
+        self.labels = np.arange(K)
+        self.upper = np.triu(np.ones((K, K)))  # w @ upper = cumulative sums of w
+        self.upper_n = np.triu(np.ones((n, n)))
+        # the canonical pure vector after an EM step: 1 - eps on one component, eps elsewhere,
+        # renormalised by a sum that does not depend on the position of the large entry
+        self.canon_sum = math.fsum([1.0 - eps] + [eps] * (K - 1))
+        self.after = self._constants((1.0 - eps) / self.canon_sum, eps / self.canon_sum)
+        self.start = self._constants(1.0 - eps, eps / K)  # the initial (unnormalised) vector
+
+    def _constants(self, hi: float, lo: float) -> tuple[float, float, float, float]:
+        norm2 = math.fsum([hi * hi] + [lo * lo] * (self.K - 1))
+        return hi, lo, norm2, 2.0 * (hi - lo)
+
+
+def _density(m: _Model, x: np.ndarray) -> np.ndarray:
+    """phi(x; mu_c, sigma) / phi(x; mu_nearest, sigma), shape x.shape + (K,)."""
+    near = np.clip(np.rint(x / m.spacing), 0, m.K - 1) * m.spacing
+    q = np.subtract.outer(x, m.mu)
+    q *= q
+    q -= ((x - near) ** 2)[..., None]
+    q *= -m.half_inv_var
+    np.maximum(q, _LOG_FLOOR, out=q)
+    return np.exp(q, out=q)
+
+
+def _categorical(w: np.ndarray, u: np.ndarray, upper: np.ndarray, batch: int) -> np.ndarray:
+    """Index c with probability w[a, c] / sum(w[a]) for each row a (one uniform per draw)."""
+    # cumulative sums as a stack of small products: one large 2-D product would wake up the
+    # BLAS thread pool, which costs far more than the product itself
+    K = w.shape[-1]
+    cum = (w.reshape(-1, batch, K) @ upper).reshape(-1, K)
+    return np.argmax(cum > (u.ravel() * cum[:, -1])[:, None], axis=-1)
+
+
+def _clip_renormalise(m: _Model, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Clip to [eps, 1 - eps], renormalise; canonical pure rows get the exact constants."""
+    eps = m.eps
+    np.clip(raw, eps, 1.0 - eps, out=raw)
+    canon = raw.max(axis=-1) == 1.0 - eps
+    canon &= np.count_nonzero(raw > eps, axis=-1) == 1
+    total = np.where(canon, m.canon_sum, raw.sum(axis=-1))
+    raw /= total[..., None]
+    return raw, canon
+
+
+def _squared_distances(m: _Model, pi: np.ndarray, canon: np.ndarray, ids: np.ndarray,
+                       const: tuple[float, float, float, float]) -> np.ndarray:
+    """||pi_i - pi_j||^2, shape (C, n, n), exact where the model has ties; inf on the diagonal.
+
+    For a canonical agent j on component b (``hi`` on b, ``lo`` elsewhere),
+    ``d2 = A_i - 2 (hi - lo) pi_i[b]`` with ``A_i = |pi_i|^2 + |pi_j|^2 - 2 lo sum(pi_i)``;
+    ``pi_i[b]`` comes out of a product with a one-hot row (exact), so agents with equal weights
+    on the partners' components see them at exactly equal distances, and two canonical agents
+    on one component are at distance exactly 0. Other columns use the Gram formula; pairs
+    closer than ``_NEAR``, where it loses relative accuracy, are recomputed from the differences.
+    """
+    hi, lo, norm2, coef = const
+    C, n, K = pi.shape
+    norms = np.einsum("cik,cik->ci", pi, pi)
+    A = norms + norm2 - 2.0 * lo * pi.sum(axis=-1)
+    A[canon] = coef * hi  # makes A - coef * hi exactly 0 for canonical pairs on one component
+    norms[canon] = norm2
+    right = np.where(canon[..., None], ids[..., None] == m.labels, pi)
+    g = pi @ right.transpose(0, 2, 1)  # pi_i . pi_j, or pi_i[b] if j is canonical on b
+    d2 = np.where(canon[:, None, :], A[:, :, None], norms[:, :, None] + norms[:, None, :])
+    g *= np.where(canon, coef, 2.0)[:, None, :]
+    d2 -= g
+    diag = np.arange(n)
+    d2[:, diag, diag] = np.inf
+    near = d2 < _NEAR
+    near &= ~(canon[:, :, None] & canon[:, None, :])
+    pairs = np.flatnonzero(near)
+    if pairs.size:
+        row, j = np.divmod(pairs, n)  # row = c * n + i
+        flat = pi.reshape(C * n, K)
+        diff = flat[row] - flat[row - row % n + j]
+        d2.ravel()[pairs] = np.einsum("ak,ak->a", diff, diff)
+    return d2
+
+
+def _partners(m: _Model, d2: np.ndarray, u_rank: np.ndarray, u_tie: np.ndarray) -> np.ndarray:
+    """Partner among the k nearest others; ties by index or at random (see module docstring)."""
+    C, n, _ = d2.shape
+    if m.k == 1 and m.ties == "index":
+        return np.argmin(d2, axis=-1)  # the first of the nearest: smallest (distance, index)
+    rank = np.minimum((u_rank * m.k).astype(np.int64), m.k - 1)  # uniform position in the k-set
+    if m.k == 1:
+        value = d2.min(axis=-1, keepdims=True)
+    else:
+        value = np.sort(d2, axis=-1)[np.arange(C)[:, None], np.arange(n)[None, :], rank]
+        value = value[..., None]
+    tied = d2 == value  # the agents at the chosen position's distance
+    if m.ties == "index":
+        # position `rank` falls inside the tie group, which is in index order
+        target = rank - np.count_nonzero(d2 < value, axis=-1)
+    else:
+        # a uniformly random order of the group puts a uniform member at any position
+        size = np.count_nonzero(tied, axis=-1)
+        target = np.minimum((u_tie * size).astype(np.int64), size - 1)
+    counts = tied.astype(np.float64) @ m.upper_n  # running count of the group along j
+    return np.argmax(counts > target[..., None], axis=-1)
+
+
+def _simulate_chunk(m: _Model, start: np.ndarray, C: int,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """C runs at once. Agents are flattened: agent a = c * n + i of run c."""
+    n, K, r, eps = m.n, m.K, m.r, m.eps
+    N = C * n
+    own = np.arange(N)  # flat index of every agent
+    first = (own // n) * n  # flat index of agent 0 of the same run
+    local = own - first  # index of the agent inside its run
+    # start: weights 1 - eps on the initial component, eps / K elsewhere; memory from it
+    pi = np.full((N, K), eps / K)
+    pi[own, np.tile(start, C)] = 1.0 - eps
+    canon = np.ones(N, dtype=bool)
+    ids = np.tile(start, C)
+    const = m.start
+    comp = _categorical(np.repeat(pi, r, axis=0), rng.random(N * r), m.upper, n * r).reshape(N, r)
+    z = m.mu[comp] + m.sigma * rng.standard_normal((N, r))  # memory points
+    F = _density(m, z).reshape(N * r, K)  # their densities relative to the nearest component
+    silos = np.empty((C, m.T + 1), dtype=np.int64)
+    occupied = np.zeros(C * K, dtype=bool)
+    slot = (own // n) * K  # occupied[slot + id] marks component id as an ID in the run
+
+    def count_silos(t: int) -> None:
+        occupied[:] = False
+        occupied[slot + ids] = True
+        silos[:, t] = occupied.reshape(C, K).sum(axis=1)
+
+    count_silos(0)
+    inv_r = 1.0 / r
+    for t in range(1, m.T + 1):
+        u = rng.random((5, N))
+        g = rng.standard_normal((2, N))
+        # EM steps start from the clipped, renormalised weights P
+        P = np.clip(pi, eps, 1.0 - eps)
+        P /= P.sum(axis=-1, keepdims=True)
+        # 1. partners (flat index j)
+        if m.p >= 1.0:
+            j = own
+        else:
+            if m.k == n - 1:  # the k-set is every other agent, whatever the distances
+                j = local + 1 + np.minimum((u[0] * (n - 1)).astype(np.int64), n - 2)
+                j = first + j % n
+            else:
+                d2 = _squared_distances(m, pi.reshape(C, n, K), canon.reshape(C, n),
+                                        ids.reshape(C, n), const)
+                j = first + _partners(m, d2, u[0].reshape(C, n), u[1].reshape(C, n)).ravel()
+            if m.p > 0.0:
+                j = np.where(u[2] < m.p, own, j)
+        # 2. queries
+        x = m.mu[_categorical(pi, u[3], m.upper, n)] + m.sigma * g[0]
+        fx = _density(m, x)
+        # responsibilities of every agent's real memory: gamma = P F / (r D)
+        D = np.einsum("amk,ak->am", F.reshape(N, r, K), P)
+        W = inv_r / D
+        G = np.einsum("amk,am->ak", F.reshape(N, r, K), W)  # new weights = P * G
+        # 3. partner's temporary weights: swap its farthest point's term for the query's
+        far = j * r + np.argmax(np.abs(z[j] - x[:, None]), axis=-1)
+        Pj = P[j]
+        temp = G[j]
+        temp -= F[far] * W.ravel()[far][:, None]
+        temp += fx * (inv_r / np.einsum("ak,ak->a", fx, Pj))[:, None]
+        temp *= Pj
+        np.clip(temp, eps, 1.0 - eps, out=temp)
+        # 4. answers
+        y = m.mu[_categorical(temp, u[4], m.upper, n)] + m.sigma * g[1]
+        # 5. the asker replaces its point farthest from y and takes one EM step
+        out = own * r + np.argmax(np.abs(z - y[:, None]), axis=-1)
+        fy = _density(m, y)
+        z.ravel()[out] = y
+        F[out] = fy
+        D.ravel()[out] = np.einsum("ak,ak->a", fy, P)
+        np.divide(inv_r, D, out=W)
+        new = np.einsum("amk,am->ak", F.reshape(N, r, K), W)
+        new *= P
+        pi, canon = _clip_renormalise(m, new)
+        const = m.after
+        ids = np.argmax(pi, axis=-1)
+        count_silos(t)
+    return silos, ids.reshape(C, n), pi.reshape(C, n, K)
+
+
+def _chunk_size(m: _Model, runs: int) -> int:
+    per_run = max(m.n * m.r * m.K, m.n * m.n, 1)
+    return int(max(1, min(runs, _MAX_CHUNK_RUNS, _CHUNK_ELEMENTS // per_run)))
+
+
+def _result(prm: dict, silos: list, ids: list, weights: list, complete: bool
+            ) -> ContinuousRunResult:
+    n, K, T = prm["agents"], prm["components"], prm["rounds"]
+    S = np.concatenate(silos) if silos else np.empty((0, T + 1), dtype=np.int64)
+    split = S > 1
+    last = T - np.argmax(split[:, ::-1], axis=1)
+    t_star = np.where(split.any(axis=1), last, 0).astype(np.int64)
+    arrays = {
+        "silos": S,
+        "final_silos": S[:, -1].copy(),
+        "consensus_round": t_star,
+        "reached_consensus": S[:, -1] == 1,
+        "final_ids": np.concatenate(ids) if ids else np.empty((0, n), dtype=np.int64),
+        "final_weights": np.concatenate(weights) if weights else np.empty((0, n, K)),
+    }
+    for a in arrays.values():
+        a.flags.writeable = False
+    return ContinuousRunResult(parameters=dict(prm), complete=complete, **arrays)
+
+
+def simulate_gmm(*, agents: int = 30, components: int = 30, memory: int = 5,
+                 neighbours: int = 5, mirror: float | Fraction = 0.0, rounds: int = 100,
+                 runs: int = 1, sigma: float = 0.2, spacing: float = 1.0,
+                 ties: str = "index", epsilon: float = 1e-12,
+                 initial: Sequence[int] | np.ndarray | None = None,
+                 rng: np.random.Generator | int | None = None,
+                 progress: bool = False) -> ContinuousRunResult:
+    """Simulate replicate runs of the continuous GMM-agents model (see the module docstring).
+
+    Parameters
+    ----------
+    agents : int, default 30
+        Number of agents n >= 2.
+    components : int, default 30
+        Number of shared Gaussian components K >= 1.
+    memory : int, default 5
+        Points per agent memory r >= 1.
+    neighbours : int, default 5
+        Size k of the k-set, 1 <= k <= n - 1.
+    mirror : float or Fraction, default 0
+        Probability p in [0, 1] that an agent talks to itself.
+    rounds : int, default 100
+        Horizon T >= 0.
+    runs : int, default 1
+        Number of independent replicate runs.
+    sigma : float, default 0.2
+        Standard deviation of every component.
+    spacing : float, default 1
+        Distance between adjacent means (mu_c = c * spacing).
+    ties : {"index", "random"}, default "index"
+        Order of equidistant agents in the k-set: agent index (the reference code) or random.
+    epsilon : float, default 1e-12
+        Clip bound of the weights, in [1e-100, 0.5).
+    initial : sequence of int, optional
+        Initial component of each agent (default ``i mod K``).
+    rng : numpy.random.Generator or int, optional
+        Source of randomness (normalised with :func:`numpy.random.default_rng`).
+    progress : bool, default False
+        Print a progress line to stderr after each chunk of runs.
+
+    Returns
+    -------
+    ContinuousRunResult
+        Silo trajectories S(t), final silos, consensus rounds t*, final IDs and weights.
+
+    Raises
+    ------
+    chainlab.errors.SpecError
+        For any bad argument (the message names it, shows the value and the fix).
+    SimulationInterrupted
+        On Ctrl-C; its ``partial`` attribute holds the chunks of runs already finished.
+
+    Notes
+    -----
+    All agents of a chunk of runs are advanced together with numpy (arrays shaped
+    ``(runs, agents, ...)``); memory points are stored with their densities relative to the
+    nearest component, so an EM step is two small contractions. The partner's temporary
+    weights are obtained from its real responsibilities by swapping one point's term; they only
+    serve to draw the answer. Runs are simulated in chunks (at most 50 runs at a time), which
+    bounds memory and makes an interrupt lose at most the current chunk. Results depend on the
+    seed and on ``runs`` (the chunks share one stream of random numbers).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> res = simulate_gmm(agents=8, components=8, neighbours=7, rounds=60, runs=5,
+    ...                    rng=np.random.default_rng(0))
+    >>> res.final_silos.shape, res.parameters["ties"]
+    ((5,), 'index')
+    >>> bool(np.all((res.silos >= 1) & (res.silos <= 8)))
+    True
+    >>> only_self = simulate_gmm(agents=5, components=5, mirror=1, neighbours=1, rounds=10,
+    ...                          rng=np.random.default_rng(0))
+    >>> only_self.silos.tolist()
+    [[5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]]
+    """
+    prm, start, gen = _validate(agents, components, memory, neighbours, mirror, rounds, runs,
+                                sigma, spacing, ties, epsilon, initial, rng, progress)
+    model = _Model(prm)
+    total = prm["runs"]
+    size = _chunk_size(model, total)
+    silos: list[np.ndarray] = []
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    done = 0
+    started = time.perf_counter()
+    try:
+        while done < total:
+            C = min(size, total - done)
+            s, i, w = _simulate_chunk(model, start, C, gen)
+            silos.append(s)
+            ids.append(i)
+            weights.append(w)
+            done += C
+            if progress:
+                sys.stderr.write(f"simulate_gmm: {done}/{total} runs "
+                                 f"({time.perf_counter() - started:.1f} s)\n")
+                sys.stderr.flush()
+    except KeyboardInterrupt:
+        partial = _result(prm, silos, ids, weights, complete=False) if silos else None
+        raise SimulationInterrupted(partial) from None
+    return _result(prm, silos, ids, weights, complete=True)
