@@ -247,16 +247,32 @@ def test_float_parameters_are_refused_exactly():
         gamblers_ruin(3, 0.4)
 
 
-HAS_PARAMETRIC = importlib.util.find_spec("chainlab.parametric") is not None
+def _parametric_builder(name):
+    if importlib.util.find_spec("chainlab.parametric") is None:
+        return None
+    models = importlib.import_module("chainlab.parametric.models")
+    return getattr(models, name, None)
 
 
 @pytest.mark.parametrize("builder,arg", [(gamblers_ruin, "p"), (moran, "r")])
-def test_symbolic_parameter_without_parametric_is_a_clear_error(builder, arg):
-    sympy = pytest.importorskip("sympy")
-    if HAS_PARAMETRIC:
-        pytest.skip("chainlab.parametric is installed: delegation is tested there")
-    with pytest.raises(SpecError, match=f"{arg}=x is symbolic.*chainlab.parametric"):
-        builder(4, sympy.Symbol("x"))
+def test_symbolic_parameter_delegates_to_parametric_or_says_why_not(builder, arg):
+    import sympy
+
+    x = sympy.Symbol("x")
+    if _parametric_builder(builder.__name__) is None:
+        with pytest.raises(SpecError, match=f"{arg}=x is symbolic.*chainlab.parametric"):
+            builder(4, x)
+    else:
+        # delegation: the same result (or the same error) as chainlab.parametric's builder
+        theirs = _parametric_builder(builder.__name__)
+        try:
+            expected = theirs(4, x, start=2)
+        except Exception as exc:  # their builder's own validation
+            with pytest.raises(type(exc)):
+                builder(4, x, start=2)
+        else:
+            got = builder(4, x, start=2)
+            assert type(got) is type(expected) and repr(got) == repr(expected)
 
 
 def test_float_backend_agrees():
