@@ -79,8 +79,8 @@ _LOG_FLOOR = -575.0
 _NEAR = 1e-8
 # Float elements of the largest per-chunk array (runs x agents x memory x components, or
 # runs x agents x agents); bounds memory use and keeps the working set cache-friendly.
-_CHUNK_ELEMENTS = 300_000
-_MAX_CHUNK_RUNS = 50
+_CHUNK_ELEMENTS = 600_000
+_MAX_CHUNK_RUNS = 100
 
 
 class SimulationInterrupted(KeyboardInterrupt):
@@ -296,24 +296,23 @@ class _Model:
         K, n = self.K, self.n
         self.mu = self.spacing * np.arange(K, dtype=np.float64)
         self.half_inv_var = 0.5 / (self.sigma * self.sigma)
-        self.labels = np.arange(K)
         self.upper = np.triu(np.ones((K, K)))  # w @ upper = cumulative sums of w
-        self.upper_n = np.triu(np.ones((n, n)))
-        # the canonical pure vector after an EM step: 1 - eps on one component, eps elsewhere,
-        # renormalised by a sum that does not depend on the position of the large entry
+        self.ones = np.ones(K)
+        self.ones32 = np.ones(K, dtype=np.float32)
+        self.upper_n = np.triu(np.ones((n, n), dtype=np.float32))
+        self.ones_n = np.ones(n, dtype=np.float32)
+        self.ones_k = np.ones(self.k, dtype=np.float32)
+        # The canonical pure vector after an EM step: 1 - eps on one component, eps elsewhere,
+        # renormalised by one constant (a float sum would depend on where the large entry is).
         self.canon_sum = math.fsum([1.0 - eps] + [eps] * (K - 1))
-        self.after = self._constants((1.0 - eps) / self.canon_sum, eps / self.canon_sum)
-        self.start = self._constants(1.0 - eps, eps / K)  # the initial (unnormalised) vector
-
-    def _constants(self, hi: float, lo: float) -> tuple[float, float, float, float]:
-        norm2 = math.fsum([hi * hi] + [lo * lo] * (self.K - 1))
-        return hi, lo, norm2, 2.0 * (hi - lo)
+        self.lo_after = eps / self.canon_sum
+        self.lo_start = eps / K  # the initial (unnormalised) vectors: 1 - eps and eps / K
 
 
-def _density(m: _Model, x: np.ndarray) -> np.ndarray:
+def _density(m: _Model, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """phi(x; mu_c, sigma) / phi(x; mu_nearest, sigma), shape x.shape + (K,)."""
     near = np.clip(np.rint(x / m.spacing), 0, m.K - 1) * m.spacing
-    q = np.subtract.outer(x, m.mu)
+    q = np.subtract.outer(x, m.mu, out=out)
     q *= q
     q -= ((x - near) ** 2)[..., None]
     q *= -m.half_inv_var
@@ -321,48 +320,62 @@ def _density(m: _Model, x: np.ndarray) -> np.ndarray:
     return np.exp(q, out=q)
 
 
-def _categorical(w: np.ndarray, u: np.ndarray, upper: np.ndarray, batch: int) -> np.ndarray:
+def _row_sums(a: np.ndarray, ones: np.ndarray, batch: int) -> np.ndarray:
+    """Sums of the rows of a 2-D array, as a stack of small matrix-vector products.
+
+    (numpy reductions along a short last axis are slow; one large product would wake up the
+    BLAS thread pool, which costs far more than the product itself.)
+    """
+    return (a.reshape(-1, batch, a.shape[-1]) @ ones).ravel()
+
+
+def _categorical(m: _Model, w: np.ndarray, u: np.ndarray, batch: int) -> np.ndarray:
     """Index c with probability w[a, c] / sum(w[a]) for each row a (one uniform per draw)."""
-    # cumulative sums as a stack of small products: one large 2-D product would wake up the
-    # BLAS thread pool, which costs far more than the product itself
     K = w.shape[-1]
-    cum = (w.reshape(-1, batch, K) @ upper).reshape(-1, K)
-    return np.argmax(cum > (u.ravel() * cum[:, -1])[:, None], axis=-1)
+    cum = (w.reshape(-1, batch, K) @ m.upper).reshape(-1, K)  # cumulative sums
+    below = cum <= (u.ravel() * cum[:, -1])[:, None]
+    index = _row_sums(below.astype(np.float32), m.ones32, batch).astype(np.int64)
+    return np.minimum(index, K - 1)
 
 
-def _clip_renormalise(m: _Model, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Clip to [eps, 1 - eps], renormalise; canonical pure rows get the exact constants."""
+def _clip_renormalise(m: _Model, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Clip rows to [eps, 1 - eps] and renormalise, in place; returns (weights, canonical, IDs).
+
+    A row is *canonical* when every entry hit a clip bound (one at 1 - eps, the others at eps);
+    canonical rows are divided by one constant, so they are equal up to the position of the
+    large entry, bit for bit. The IDs are the argmax of the clipped rows (dividing a row by
+    its positive sum keeps the order).
+    """
     eps = m.eps
     np.clip(raw, eps, 1.0 - eps, out=raw)
-    canon = raw.max(axis=-1) == 1.0 - eps
-    canon &= np.count_nonzero(raw > eps, axis=-1) == 1
-    total = np.where(canon, m.canon_sum, raw.sum(axis=-1))
-    raw /= total[..., None]
-    return raw, canon
+    ids = np.argmax(raw, axis=-1)
+    canon = np.take_along_axis(raw, ids[:, None], axis=1)[:, 0] == 1.0 - eps
+    canon &= _row_sums((raw > eps).astype(np.float32), m.ones32, m.n) == 1
+    total = _row_sums(raw, m.ones, m.n)
+    total[canon] = m.canon_sum
+    raw /= total[:, None]
+    return raw, canon, ids
 
 
-def _squared_distances(m: _Model, pi: np.ndarray, canon: np.ndarray, ids: np.ndarray,
-                       const: tuple[float, float, float, float]) -> np.ndarray:
+def _squared_distances(pi: np.ndarray, canon: np.ndarray, lo: float) -> np.ndarray:
     """||pi_i - pi_j||^2, shape (C, n, n), exact where the model has ties; inf on the diagonal.
 
-    For a canonical agent j on component b (``hi`` on b, ``lo`` elsewhere),
-    ``d2 = A_i - 2 (hi - lo) pi_i[b]`` with ``A_i = |pi_i|^2 + |pi_j|^2 - 2 lo sum(pi_i)``;
-    ``pi_i[b]`` comes out of a product with a one-hot row (exact), so agents with equal weights
-    on the partners' components see them at exactly equal distances, and two canonical agents
-    on one component are at distance exactly 0. Other columns use the Gram formula; pairs
-    closer than ``_NEAR``, where it loses relative accuracy, are recomputed from the differences.
+    Every vector is shifted by ``lo``, the value of the small entries of a canonical vector,
+    so a canonical vector becomes ``(hi - lo) e_b``: its products with any vector have a
+    single nonzero term and are exact. Hence the Gram formula ``|a|^2 + |b|^2 - 2 a.b`` gives
+    bit-identical distances from any agent to canonical agents on components where its
+    weights are equal, exactly 0 between canonical agents on one component, and one constant
+    between canonical agents on different components. Pairs of which one is not canonical and
+    which are closer than ``_NEAR`` (where the Gram formula loses relative accuracy) are
+    recomputed from the differences.
     """
-    hi, lo, norm2, coef = const
     C, n, K = pi.shape
-    norms = np.einsum("cik,cik->ci", pi, pi)
-    A = norms + norm2 - 2.0 * lo * pi.sum(axis=-1)
-    A[canon] = coef * hi  # makes A - coef * hi exactly 0 for canonical pairs on one component
-    norms[canon] = norm2
-    right = np.where(canon[..., None], ids[..., None] == m.labels, pi)
-    g = pi @ right.transpose(0, 2, 1)  # pi_i . pi_j, or pi_i[b] if j is canonical on b
-    d2 = np.where(canon[:, None, :], A[:, :, None], norms[:, :, None] + norms[:, None, :])
-    g *= np.where(canon, coef, 2.0)[:, None, :]
-    d2 -= g
+    shifted = pi - lo
+    norms = np.einsum("cik,cik->ci", shifted, shifted)
+    d2 = shifted @ shifted.transpose(0, 2, 1)
+    d2 *= -2.0
+    d2 += norms[:, :, None]
+    d2 += norms[:, None, :]
     diag = np.arange(n)
     d2[:, diag, diag] = np.inf
     near = d2 < _NEAR
@@ -377,26 +390,32 @@ def _squared_distances(m: _Model, pi: np.ndarray, canon: np.ndarray, ids: np.nda
 
 
 def _partners(m: _Model, d2: np.ndarray, u_rank: np.ndarray, u_tie: np.ndarray) -> np.ndarray:
-    """Partner among the k nearest others; ties by index or at random (see module docstring)."""
+    """Partner among the k nearest others; ties by index or at random (see module docstring).
+
+    A uniform position ``rank`` in the k-set has a distance ``value``; the agents at exactly
+    that distance form its tie group, which the rule orders (agent index, or uniformly at
+    random -- then the member at any given position is uniform over the group).
+    """
     C, n, _ = d2.shape
     if m.k == 1 and m.ties == "index":
         return np.argmin(d2, axis=-1)  # the first of the nearest: smallest (distance, index)
-    rank = np.minimum((u_rank * m.k).astype(np.int64), m.k - 1)  # uniform position in the k-set
     if m.k == 1:
-        value = d2.min(axis=-1, keepdims=True)
+        rank = np.zeros((C, n), dtype=np.int64)
+        smallest = value = d2.min(axis=-1, keepdims=True)
     else:
-        value = np.sort(d2, axis=-1)[np.arange(C)[:, None], np.arange(n)[None, :], rank]
-        value = value[..., None]
-    tied = d2 == value  # the agents at the chosen position's distance
+        rank = np.minimum((u_rank * m.k).astype(np.int64), m.k - 1)  # uniform position
+        smallest = np.sort(d2, axis=-1)[..., :m.k]
+        value = np.take_along_axis(smallest, rank[..., None], axis=-1)
+    tied = d2 == value
+    counts = tied.astype(np.float32) @ m.upper_n  # running count of the group along j
     if m.ties == "index":
-        # position `rank` falls inside the tie group, which is in index order
-        target = rank - np.count_nonzero(d2 < value, axis=-1)
+        before = (smallest < value).astype(np.float32) @ m.ones_k
+        target = rank - before.astype(np.int64)  # place inside the group
     else:
-        # a uniformly random order of the group puts a uniform member at any position
-        size = np.count_nonzero(tied, axis=-1)
-        target = np.minimum((u_tie * size).astype(np.int64), size - 1)
-    counts = tied.astype(np.float64) @ m.upper_n  # running count of the group along j
-    return np.argmax(counts > target[..., None], axis=-1)
+        size = counts[..., -1]
+        target = np.minimum((u_tie * size).astype(np.int64), size.astype(np.int64) - 1)
+    # the member is the first agent whose running count exceeds the target
+    return ((counts <= target[..., None]).astype(np.float32) @ m.ones_n).astype(np.int64)
 
 
 def _simulate_chunk(m: _Model, start: np.ndarray, C: int,
@@ -407,32 +426,33 @@ def _simulate_chunk(m: _Model, start: np.ndarray, C: int,
     own = np.arange(N)  # flat index of every agent
     first = (own // n) * n  # flat index of agent 0 of the same run
     local = own - first  # index of the agent inside its run
+    take = np.take
     # start: weights 1 - eps on the initial component, eps / K elsewhere; memory from it
-    pi = np.full((N, K), eps / K)
-    pi[own, np.tile(start, C)] = 1.0 - eps
-    canon = np.ones(N, dtype=bool)
     ids = np.tile(start, C)
-    const = m.start
-    comp = _categorical(np.repeat(pi, r, axis=0), rng.random(N * r), m.upper, n * r).reshape(N, r)
-    z = m.mu[comp] + m.sigma * rng.standard_normal((N, r))  # memory points
+    pi = np.full((N, K), eps / K)
+    pi[own, ids] = 1.0 - eps
+    canon = np.ones(N, dtype=bool)
+    lo = m.lo_start
+    comp = _categorical(m, np.repeat(pi, r, axis=0), rng.random(N * r), n * r)
+    z = m.mu[comp].reshape(N, r) + m.sigma * rng.standard_normal((N, r))  # memory points
     F = _density(m, z).reshape(N * r, K)  # their densities relative to the nearest component
     silos = np.empty((C, m.T + 1), dtype=np.int64)
-    occupied = np.zeros(C * K, dtype=bool)
-    slot = (own // n) * K  # occupied[slot + id] marks component id as an ID in the run
+    slot = (own // n) * K  # slot + id: component id of the agent's run
 
     def count_silos(t: int) -> None:
-        occupied[:] = False
-        occupied[slot + ids] = True
-        silos[:, t] = occupied.reshape(C, K).sum(axis=1)
+        present = np.bincount(slot + ids, minlength=C * K) > 0
+        silos[:, t] = _row_sums(present.reshape(C, K).astype(np.float32), m.ones32, C)
 
     count_silos(0)
     inv_r = 1.0 / r
+    buf_x = np.empty((N, K))
+    buf_y = np.empty((N, K))
     for t in range(1, m.T + 1):
         u = rng.random((5, N))
         g = rng.standard_normal((2, N))
         # EM steps start from the clipped, renormalised weights P
         P = np.clip(pi, eps, 1.0 - eps)
-        P /= P.sum(axis=-1, keepdims=True)
+        P /= _row_sums(P, m.ones, n)[:, None]
         # 1. partners (flat index j)
         if m.p >= 1.0:
             j = own
@@ -441,40 +461,40 @@ def _simulate_chunk(m: _Model, start: np.ndarray, C: int,
                 j = local + 1 + np.minimum((u[0] * (n - 1)).astype(np.int64), n - 2)
                 j = first + j % n
             else:
-                d2 = _squared_distances(m, pi.reshape(C, n, K), canon.reshape(C, n),
-                                        ids.reshape(C, n), const)
-                j = first + _partners(m, d2, u[0].reshape(C, n), u[1].reshape(C, n)).ravel()
+                d2 = _squared_distances(pi.reshape(C, n, K), canon.reshape(C, n), lo)
+                j = _partners(m, d2, u[0].reshape(C, n), u[1].reshape(C, n))
+                j = first + j.ravel()
             if m.p > 0.0:
                 j = np.where(u[2] < m.p, own, j)
         # 2. queries
-        x = m.mu[_categorical(pi, u[3], m.upper, n)] + m.sigma * g[0]
-        fx = _density(m, x)
+        x = m.mu[_categorical(m, pi, u[3], n)] + m.sigma * g[0]
+        fx = _density(m, x, out=buf_x)
         # responsibilities of every agent's real memory: gamma = P F / (r D)
         D = np.einsum("amk,ak->am", F.reshape(N, r, K), P)
         W = inv_r / D
         G = np.einsum("amk,am->ak", F.reshape(N, r, K), W)  # new weights = P * G
         # 3. partner's temporary weights: swap its farthest point's term for the query's
-        far = j * r + np.argmax(np.abs(z[j] - x[:, None]), axis=-1)
-        Pj = P[j]
-        temp = G[j]
-        temp -= F[far] * W.ravel()[far][:, None]
-        temp += fx * (inv_r / np.einsum("ak,ak->a", fx, Pj))[:, None]
+        far = j * r + np.argmax(np.abs(take(z, j, axis=0) - x[:, None]), axis=-1)
+        Pj = take(P, j, axis=0)
+        temp = take(G, j, axis=0)
+        temp -= take(F, far, axis=0) * take(W, far)[:, None]
+        fx *= (inv_r / np.einsum("ak,ak->a", fx, Pj))[:, None]
+        temp += fx
         temp *= Pj
         np.clip(temp, eps, 1.0 - eps, out=temp)
         # 4. answers
-        y = m.mu[_categorical(temp, u[4], m.upper, n)] + m.sigma * g[1]
+        y = m.mu[_categorical(m, temp, u[4], n)] + m.sigma * g[1]
         # 5. the asker replaces its point farthest from y and takes one EM step
         out = own * r + np.argmax(np.abs(z - y[:, None]), axis=-1)
-        fy = _density(m, y)
+        fy = _density(m, y, out=buf_y)
         z.ravel()[out] = y
         F[out] = fy
         D.ravel()[out] = np.einsum("ak,ak->a", fy, P)
         np.divide(inv_r, D, out=W)
         new = np.einsum("amk,am->ak", F.reshape(N, r, K), W)
         new *= P
-        pi, canon = _clip_renormalise(m, new)
-        const = m.after
-        ids = np.argmax(pi, axis=-1)
+        pi, canon, ids = _clip_renormalise(m, new)
+        lo = m.lo_after
         count_silos(t)
     return silos, ids.reshape(C, n), pi.reshape(C, n, K)
 
@@ -562,7 +582,7 @@ def simulate_gmm(*, agents: int = 30, components: int = 30, memory: int = 5,
     ``(runs, agents, ...)``); memory points are stored with their densities relative to the
     nearest component, so an EM step is two small contractions. The partner's temporary
     weights are obtained from its real responsibilities by swapping one point's term; they only
-    serve to draw the answer. Runs are simulated in chunks (at most 50 runs at a time), which
+    serve to draw the answer. Runs are simulated in chunks (at most 100 runs at a time), which
     bounds memory and makes an interrupt lose at most the current chunk. Results depend on the
     seed and on ``runs`` (the chunks share one stream of random numbers).
 
