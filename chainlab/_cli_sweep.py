@@ -30,8 +30,8 @@ from .errors import SpecError
 
 __all__ = ["register"]
 
-# options of `chainlab gmm` that are not parameters of a point
-_NOT_PARAMETERS = {"help", "json", "export", "func", "command", "max_states"}
+# options of `chainlab gmm` that are not parameters of a point (outputs, limits)
+_NOT_PARAMETERS = {"help", "json", "export", "plot", "func", "command", "max_states"}
 _STDOUT_LOCK = threading.Lock()
 
 
@@ -54,6 +54,14 @@ def _gmm_actions() -> dict[str, argparse.Action]:
 def _gmm_defaults() -> dict[str, Any]:
     ns = _gmm_parser().parse_args([])
     return {k: v for k, v in vars(ns).items() if k not in _NOT_PARAMETERS}
+
+
+def _is_unset_flag(action: argparse.Action, value: Any) -> bool:
+    """A flag (``store_true``, ``--lumped``...) left at a false default is not a parameter.
+
+    So a flag added to ``chainlab gmm`` later does not change the keys of existing points.
+    """
+    return not isinstance(action, argparse._StoreAction) and value in (None, False)
 
 
 def _typed(action: argparse.Action, text: str) -> Any:
@@ -131,15 +139,18 @@ def _gmm_points(args: argparse.Namespace) -> list[dict]:
                 fixed.pop(name, None)
         else:
             fixed[name] = given
-    fixed = {k: _canonical_option(v) for k, v in fixed.items()}
+    fixed = {k: _canonical_option(v) for k, v in fixed.items()
+             if not _is_unset_flag(actions[k], v)}
     points = expand_grid(axes, fixed=fixed)
     # validate every instance before starting a cluster (bad k for n, p > 1, ...)
     for point in points:
         try:
+            symbolic = bool(point.get("symbolic"))  # --mirror NAME is a symbol then
             GMMAgents(agents=point["agents"], components=point["components"],
                       memory=point["memory"], neighbours=point["neighbours"],
-                      mirror=point["mirror"], spacing=point["spacing"], ties=point["ties"])
-        except SpecError as exc:
+                      mirror=0 if symbolic else point["mirror"], spacing=point["spacing"],
+                      ties=point["ties"])
+        except (SpecError, ValueError, TypeError) as exc:  # chainlab errors are ValueErrors
             shown = ", ".join(f"{k}={point[k]}" for k in axes) or "the given options"
             raise SpecError(f"grid point {shown}: {exc}") from None
     return points

@@ -129,7 +129,7 @@ def test_unreachable_scheduler_fails_fast(tmp_path, capsys):
     (["sweep", "gmm", "--neighbours", "1,,2", "--db", "{db}"], "has an empty item"),
     (["sweep", "gmm", "--agents", "3", "--neighbours", "1,5", "--db", "{db}"],
      "grid point neighbours=5: neighbours=5 but there are only 2 other agents"),
-    (["sweep", "gmm", "--mirror", "0,x", "--db", "{db}"], "--mirror 'x': 'x' is not a number"),
+    (["sweep", "gmm", "--mirror", "0,1/0", "--db", "{db}"], "--mirror '1/0': '1/0' is not a number"),
     (["sweep", "gmm", "--ties", "random,foo", "--db", "{db}"], "--ties 'foo': choose from"),
     (["sweep", "gmm", "--agents", "3"], "--db FILE is required"),
     (["sweep", "--db", "{db}"], "give a model to sweep"),
