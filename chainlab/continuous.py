@@ -295,7 +295,9 @@ class _Model:
         self.eps = eps = prm["epsilon"]
         K, n = self.K, self.n
         self.mu = self.spacing * np.arange(K, dtype=np.float64)
-        self.half_inv_var = 0.5 / (self.sigma * self.sigma)
+        self.scale = 1.0 / (math.sqrt(2.0) * self.sigma)
+        self.scaled_spacing = self.spacing * self.scale
+        self.scaled_mu = self.scaled_spacing * np.arange(K, dtype=np.float64)
         self.upper = np.triu(np.ones((K, K)))  # w @ upper = cumulative sums of w
         self.ones = np.ones(K)
         self.ones32 = np.ones(K, dtype=np.float32)
@@ -310,12 +312,16 @@ class _Model:
 
 
 def _density(m: _Model, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """phi(x; mu_c, sigma) / phi(x; mu_nearest, sigma), shape x.shape + (K,)."""
-    near = np.clip(np.rint(x / m.spacing), 0, m.K - 1) * m.spacing
-    q = np.subtract.outer(x, m.mu, out=out)
-    q *= q
-    q -= ((x - near) ** 2)[..., None]
-    q *= -m.half_inv_var
+    """phi(x; mu_c, sigma) / phi(x; mu_nearest, sigma), shape x.shape + (K,).
+
+    In units of sqrt(2) sigma: exp(-(x - mu_c)^2 + (x - mu_nearest)^2), floored at
+    exp(_LOG_FLOOR).
+    """
+    xs = x * m.scale
+    near = np.clip(np.rint(x / m.spacing), 0, m.K - 1) * m.scaled_spacing
+    q = np.subtract.outer(xs, m.scaled_mu, out=out)
+    np.square(q, out=q)
+    np.subtract(np.square(xs - near)[..., None], q, out=q)
     np.maximum(q, _LOG_FLOOR, out=q)
     return np.exp(q, out=q)
 
@@ -349,7 +355,7 @@ def _clip_renormalise(m: _Model, raw: np.ndarray) -> tuple[np.ndarray, np.ndarra
     eps = m.eps
     np.clip(raw, eps, 1.0 - eps, out=raw)
     ids = np.argmax(raw, axis=-1)
-    canon = np.take_along_axis(raw, ids[:, None], axis=1)[:, 0] == 1.0 - eps
+    canon = raw.ravel()[np.arange(0, raw.size, m.K) + ids] == 1.0 - eps
     canon &= _row_sums((raw > eps).astype(np.float32), m.ones32, m.n) == 1
     total = _row_sums(raw, m.ones, m.n)
     total[canon] = m.canon_sum
@@ -405,7 +411,7 @@ def _partners(m: _Model, d2: np.ndarray, u_rank: np.ndarray, u_tie: np.ndarray) 
     else:
         rank = np.minimum((u_rank * m.k).astype(np.int64), m.k - 1)  # uniform position
         smallest = np.sort(d2, axis=-1)[..., :m.k]
-        value = np.take_along_axis(smallest, rank[..., None], axis=-1)
+        value = smallest.reshape(-1, m.k)[np.arange(C * n), rank.ravel()].reshape(C, n, 1)
     tied = d2 == value
     counts = tied.astype(np.float32) @ m.upper_n  # running count of the group along j
     if m.ties == "index":
@@ -448,8 +454,8 @@ def _simulate_chunk(m: _Model, start: np.ndarray, C: int,
     buf_x = np.empty((N, K))
     buf_y = np.empty((N, K))
     for t in range(1, m.T + 1):
-        u = rng.random((5, N))
-        g = rng.standard_normal((2, N))
+        u = rng.random((5, N))  # rank in the k-set, tie, mirror, query, answer
+        g = rng.standard_normal((2, N))  # query, answer
         # EM steps start from the clipped, renormalised weights P
         P = np.clip(pi, eps, 1.0 - eps)
         P /= _row_sums(P, m.ones, n)[:, None]
@@ -477,7 +483,9 @@ def _simulate_chunk(m: _Model, start: np.ndarray, C: int,
         far = j * r + np.argmax(np.abs(take(z, j, axis=0) - x[:, None]), axis=-1)
         Pj = take(P, j, axis=0)
         temp = take(G, j, axis=0)
-        temp -= take(F, far, axis=0) * take(W, far)[:, None]
+        evicted = take(F, far, axis=0)
+        evicted *= take(W, far)[:, None]
+        temp -= evicted
         fx *= (inv_r / np.einsum("ak,ak->a", fx, Pj))[:, None]
         temp += fx
         temp *= Pj
