@@ -11,10 +11,24 @@ independent laws:
   them move to a multiset with the multinomial law ``c! / prod a_v! * prod D(v)^{a_v}``, and the
   types are combined by convolution -- never an enumeration of agent orderings.
 
-Per-agent laws are memoized per distinct (joint state, agent type) and checked once to be exact
-probability laws summing to 1 (validation at the model boundary); multinomial laws are memoized on
-``(D, c)``. The compiler refuses with :class:`~chainlab.errors.StateSpaceLimitError` as soon as
-more than ``max_states`` states are discovered, with an estimate of the total.
+Implementation (all exact)
+--------------------------
+* Agent states are interned as small ints. A lumped joint state is its *count vector* packed into
+  one Python int (one byte-aligned digit per agent state), so the union of two multisets is the
+  sum of their codes and a convolution needs no sorting; an unlumped joint state packs one 32-bit
+  field per agent.
+* Every agent law is turned once into integers over a common denominator, ``(d, {v: m_v})`` with
+  ``sum_v m_v = d`` -- this is where it is checked to be an exact probability law (validation at
+  the model boundary). Convolutions then multiply and add Python ints only; each row has one
+  denominator, and the ``fmpq`` entries (and their correctly rounded floats) are made once, at the
+  end.
+* Laws are memoized: by the model's :meth:`~chainlab.models.base.AgentModel.law_keys` when it
+  provides them (agents with equal keys have equal laws, in any joint state), else by the law's
+  value; multinomial tables are memoized per ``(law, c)``.
+* The compiler refuses with :class:`~chainlab.errors.StateSpaceLimitError` as soon as more than
+  ``max_states`` states are discovered, with an estimate of the total. An interrupt
+  (``KeyboardInterrupt``) discards the partial exploration; model caches only ever receive
+  complete entries, so a later compilation is unaffected.
 
 Examples
 --------
@@ -31,18 +45,22 @@ Examples
 >>> cc = compile_model(Voter())
 >>> cc.chain.num_states, cc.chain.states.labels
 (4, ((0, 0, 1), (0, 0, 0), (0, 1, 1), (1, 1, 1)))
+>>> cc.chain.probability((0, 0, 1), (0, 1, 1))
+Fraction(1, 4)
 >>> compile_model(Voter(), lumped=False).chain.num_states
 8
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import math
+import struct
 import sys
 import time
-from collections import Counter
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 import numpy as np
@@ -58,6 +76,9 @@ from .statespace import StateSpace
 __all__ = ["CompiledChain", "compile_model"]
 
 _ONE = fmpq(1)
+_UNLUMPED_BITS = 32  # field width of one agent in an unlumped code (agent-state index < 2**32)
+_HEX = {ch: i for i, ch in enumerate("0123456789abcdef")}
+_CHUNK = 2048  # rows buffered between bulk conversions to arrays (bounded extra memory)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -93,19 +114,19 @@ class _Progress:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.last = time.perf_counter()
+        self.written = False
 
     def update(self, done: int, found: int, transitions: int) -> None:
-        if not self.enabled:
-            return
         now = time.perf_counter()
         if now - self.last >= 0.5:
             self.last = now
+            self.written = True
             sys.stderr.write(f"\rcompiling: {done:,} states expanded, {found:,} found, "
                              f"{transitions:,} transitions")
             sys.stderr.flush()
 
     def close(self) -> None:
-        if self.enabled:
+        if self.written:
             sys.stderr.write("\r" + " " * 79 + "\r")
             sys.stderr.flush()
 
@@ -123,7 +144,7 @@ def compile_model(model: AgentModel, *, lumped: bool | None = None,
     max_states : int, optional
         Refuse beyond this many states (default ``chainlab.config.limits.max_states``).
     progress : bool, default False
-        Print a progress line to stderr while compiling.
+        Print a progress line to stderr while compiling (every half second).
 
     Returns
     -------
@@ -137,6 +158,12 @@ def compile_model(model: AgentModel, *, lumped: bool | None = None,
         An agent law with negative entries or not summing to exactly 1.
     StateSpaceLimitError
         More than ``max_states`` reachable states.
+
+    Notes
+    -----
+    The lumped successor law is the convolution over agent types of multinomial laws (claim
+    LUMP-1). Cost per state: the product of the sizes of the multinomial tables of its types,
+    in Python-int multiply-adds; see the module docstring.
 
     Examples
     --------
@@ -154,26 +181,14 @@ def compile_model(model: AgentModel, *, lumped: bool | None = None,
     limit = config.limits.max_states if max_states is None else int(max_states)
     started = time.perf_counter()
     comp = _Compiler(model, lumped, limit, _Progress(progress))
-    try:
-        rows, states = comp.run()
-    finally:
-        comp.progress.close()
-    n = len(states)
-    decoded = [comp.decode(s) for s in states]
-    ids = [len({model.agent_id(a) for a in joint}) for joint in decoded]
-    num_silos = np.asarray(ids, dtype=np.int64)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    cols: list[int] = []
-    vals: list[fmpq] = []
-    for i, row in enumerate(rows):
-        items = sorted(row.items())
-        cols.extend(j for j, _ in items)
-        vals.extend(v for _, v in items)
-        indptr[i + 1] = len(cols)
-    labels = {"consensus": frozenset(np.flatnonzero(num_silos == 1).tolist())}
-    # trusted constructor: rows are products/convolutions of agent laws checked to sum to 1
-    chain = Chain._from_csr_exact(StateSpace(decoded), indptr, np.asarray(cols, dtype=np.int64),
-                                  vals, labels=labels, initial={0: fmpq_to_fraction(_ONE)})
+    # the exploration allocates millions of small acyclic objects; pausing the cyclic garbage
+    # collector saves its repeated scans (about 10%), and it is re-enabled on any exit
+    with _gc_paused():
+        try:
+            comp.run()
+        finally:
+            comp.progress.close()
+        chain, num_silos = comp.build_chain()
     params = dict(model.describe())
     params["lumped"] = lumped
     return CompiledChain(chain=chain, lumped=lumped, num_silos=num_silos, parameters=params,
@@ -181,142 +196,317 @@ def compile_model(model: AgentModel, *, lumped: bool | None = None,
 
 
 class _Compiler:
+    """One compilation. Codes of joint states:
+
+    * lumped: ``sum_v count_v << (digit_bits * v)`` over interned agent states ``v`` (a multiset);
+    * unlumped: ``sum_i v_i << (32 * i)`` over agent positions ``i``.
+
+    A *table* is ``(denominator, [(code_delta, numerator), ...])``: the law of the code
+    increment contributed by one agent type (lumped) or one agent (unlumped). A *law* is
+    ``(denominator, ((v, numerator), ...))`` with numerators summing to the denominator.
+    """
+
     def __init__(self, model: AgentModel, lumped: bool, limit: int, progress: _Progress):
         self.model = model
         self.lumped = lumped
         self.limit = limit
         self.progress = progress
+        self.n = int(model.num_agents)
         self.agent_index: dict[Hashable, int] = {}
         self.agent_states: list[Hashable] = []
-        self.law_cache: dict[tuple, tuple[tuple[int, fmpq], ...]] = {}
-        self.multi_cache: dict[tuple, dict[tuple, fmpq]] = {}
+        self.agent_ids: list[Hashable] = []  # model.agent_id of each agent state
+        self.singles: list[tuple] = []  # (agent state,) for building joint states
+        self.units: list[int] = []  # code of one agent in agent state v (lumped)
+        # law entries [law, {c or position: table}], shared by equal laws; by model key / value
+        self.entry_by_key: dict[Hashable, list] = {}
+        self.entry_by_value: dict[tuple, list] = {}
+        # lumped digit width (a digit holds a count 0..n): a hex digit, else 1, 2 or 4 bytes
+        self.digit_bits = 4 if self.n < 16 else 8 if self.n < 256 else 16 if self.n < 65536 else 32
+        self.unpack = struct.Struct(f"<{self.n}I").unpack
+        # output, filled by run()
+        self.codes: list[int] = []
+        self.joints: list[tuple] = []  # the joint state passed to the model, per state
+        self.silos: list[int] = []
+        self.index: dict[int, int] = {}
+        self.num_transitions = 0
+        # CSR pieces, one array per chunk of rows
+        self.cols: list[np.ndarray] = []
+        self.value_ids: list[np.ndarray] = []  # per transition: index into values
+        self.row_lengths: list[np.ndarray] = []
+        self.values: list[tuple[int, int]] = []  # distinct pairs (numerator, denominator)
+        self.value_index: dict[int, dict[int, int]] = {}  # denominator -> numerator -> id
 
+    # ------------------------------------------------------------------ agent states and laws
     def intern(self, a: Hashable) -> int:
         k = self.agent_index.get(a)
         if k is None:
-            k = self.agent_index[a] = len(self.agent_states)
+            k = len(self.agent_states)
             self.agent_states.append(a)
+            self.agent_ids.append(self.model.agent_id(a))
+            self.singles.append((a,))
+            self.units.append(1 << (self.digit_bits * k))
+            self.agent_index[a] = k
         return k
 
-    def decode(self, s: tuple[int, ...]) -> tuple:
-        if self.lumped:
-            return tuple(sorted((self.agent_states[k] for k in s), key=_sort_key))
-        return tuple(self.agent_states[k] for k in s)
+    def _law_entry(self, agents: tuple, i: int) -> list:
+        """``[law, tables]`` of agent ``i`` in the joint state ``agents`` (validated)."""
+        model = self.model
+        got = model.integer_distribution(agents, i)
+        if got is None:
+            den, nums = self._integer_law(agents, i)
+        else:
+            den, nums = got
+            if type(den) is not int or den <= 0 or any(
+                    type(m) is not int or m < 0 for m in nums.values()):
+                raise NotStochasticError(
+                    f"{type(model).__name__}.integer_distribution for agent {i} in joint state "
+                    f"{agents!r} gave {got!r}; expected (denominator, {{state: numerator}}) with "
+                    "a positive int denominator and non-negative int numerators"
+                )
+        total = 0
+        merged: dict[int, int] = {}
+        intern = self.intern
+        for a, m in nums.items():
+            if m:
+                v = intern(a)
+                merged[v] = merged.get(v, 0) + m
+                total += m
+        if total != den:
+            raise NotStochasticError(
+                f"{type(model).__name__} law of agent {i} in joint state {agents!r} sums to "
+                f"{fmpq_to_fraction(fmpq(total, den))}, expected 1"
+            )
+        law = (den, tuple(sorted(merged.items())))
+        entry = self.entry_by_value.get(law)
+        if entry is None:
+            entry = self.entry_by_value[law] = [law, {}]
+        return entry
 
-    def law(self, joint: tuple[int, ...], i: int) -> tuple[tuple[int, fmpq], ...]:
-        agents = tuple(self.agent_states[k] for k in joint)
+    def _integer_law(self, agents: tuple, i: int) -> tuple[int, list[tuple[Hashable, int]]]:
+        """``agent_distribution(agents, i)`` over a common denominator (checked exact, >= 0)."""
         raw = self.model.agent_distribution(agents, i)
-        items = []
-        total = fmpq(0)
+        pairs = []
+        den = 1
         for a, p in raw.items():
-            q = to_fmpq(p, where=lambda a=a: f"agent_distribution(..., {i})[{a!r}]")
+            q = p if type(p) is fmpq else to_fmpq(
+                p, where=lambda a=a: f"agent_distribution(..., {i})[{a!r}]")
             if q < 0:
                 raise NotStochasticError(
                     f"{type(self.model).__name__}.agent_distribution gave agent {i} a negative "
                     f"probability {fmpq_to_fraction(q)} for {a!r} in joint state {agents!r}"
                 )
-            if q != 0:
-                items.append((self.intern(a), q))
-                total += q
-        if total != _ONE:
-            raise NotStochasticError(
-                f"{type(self.model).__name__}.agent_distribution for agent {i} in joint state "
-                f"{agents!r} sums to {fmpq_to_fraction(total)}, expected 1"
-            )
-        items.sort()
-        return tuple(items)
+            if q:
+                d = int(q.q)
+                pairs.append((a, int(q.p), d))
+                den = den * d // math.gcd(den, d)
+        nums: dict[Hashable, int] = {}
+        for a, num, d in pairs:
+            nums[a] = nums.get(a, 0) + num * (den // d)
+        return den, nums
 
-    def run(self) -> tuple[list[dict[int, fmpq]], list[tuple[int, ...]]]:
-        model = self.model
-        init = tuple(self.intern(a) for a in model.initial_agents())
-        if len(init) != model.num_agents:
-            raise SpecError(
-                f"initial_agents() has {len(init)} agents but num_agents is {model.num_agents}"
-            )
-        if self.lumped:
-            init = self._canon(init)
-        index = {init: 0}
-        states = [init]
-        rows: list[dict[int, fmpq]] = []
-        num_transitions = 0
-        k = 0
-        while k < len(states):
-            s = states[k]
-            succ = self._successors_lumped(s) if self.lumped else self._successors_joint(s)
-            row: dict[int, fmpq] = {}
-            for t, p in succ.items():
-                j = index.get(t)
-                if j is None:
-                    j = index[t] = len(states)
-                    states.append(t)
-                    if len(states) > self.limit:
-                        raise StateSpaceLimitError(self._limit_message(len(states), k + 1))
-                row[j] = p
-            rows.append(row)
-            num_transitions += len(row)
-            k += 1
-            self.progress.update(k, len(states), num_transitions)
-        return rows, states
-
-    def _canon(self, s: tuple[int, ...]) -> tuple[int, ...]:
-        return tuple(sorted(s))
-
-    def _successors_joint(self, s: tuple[int, ...]) -> dict[tuple, fmpq]:
-        out: dict[tuple, fmpq] = {(): _ONE}
-        for i in range(len(s)):
-            law = self.law(s, i)
-            new: dict[tuple, fmpq] = {}
-            for prefix, p in out.items():
-                for a, q in law:
-                    new[prefix + (a,)] = p * q
-            out = new
-        return out
-
-    def _successors_lumped(self, s: tuple[int, ...]) -> dict[tuple, fmpq]:
-        out: dict[tuple, fmpq] = {(): _ONE}
-        pos = 0
-        for a, c in sorted(Counter(s).items()):
-            first = s.index(a, pos)
-            law = self.law(s, first)
-            multi = self._multinomial(law, c)
-            new: dict[tuple, fmpq] = {}
-            for k1, p in out.items():
-                for k2, q in multi.items():
-                    key = tuple(sorted(k1 + k2))
-                    v = new.get(key)
-                    new[key] = p * q if v is None else v + p * q
-            out = new
-        return out
-
-    def _multinomial(self, law: tuple[tuple[int, fmpq], ...], c: int) -> dict[tuple, fmpq]:
-        key = (law, c)
-        got = self.multi_cache.get(key)
-        if got is not None:
-            return got
-        out: dict[tuple, fmpq] = {}
-        support = [a for a, _ in law]
-        probs = [q for _, q in law]
-        fact_c = math.factorial(c)
-        for counts in _compositions(c, len(support)):
+    def _table(self, law: tuple, c: int) -> tuple[int, list[tuple[int, int]]]:
+        """Multinomial law of the code increment of ``c`` agents with law ``law`` (lumped)."""
+        den, items = law
+        units = self.units
+        if c == 1:
+            return den, [(units[v], m) for v, m in items]
+        fact = math.factorial
+        fact_c = fact(c)
+        out = []
+        for counts in _compositions(c, len(items)):
             coef = fact_c
-            p = _ONE
-            key_t: list[int] = []
-            for a, q, m in zip(support, probs, counts):
-                if m:
-                    coef //= math.factorial(m)
-                    p *= q**m
-                    key_t.extend([a] * m)
-            out[tuple(key_t)] = p * coef
-        if len(self.multi_cache) > 200_000:
-            self.multi_cache.clear()
-        self.multi_cache[key] = out
-        return out
+            p = 1
+            delta = 0
+            for (v, m), a in zip(items, counts):
+                if a:
+                    coef //= fact(a)
+                    p *= m**a
+                    delta += a * units[v]
+            out.append((delta, coef * p))
+        return den**c, out
+
+    # ------------------------------------------------------------------ exploration
+    def run(self) -> None:
+        model = self.model
+        init_agents = tuple(model.initial_agents())
+        if len(init_agents) != self.n:
+            raise SpecError(
+                f"initial_agents() has {len(init_agents)} agents but num_agents is {self.n}"
+            )
+        ids = [self.intern(a) for a in init_agents]
+        if self.lumped:
+            code = sum(self.units[v] for v in ids)
+        else:
+            code = sum(v << (_UNLUMPED_BITS * i) for i, v in enumerate(ids))
+        self.codes.append(code)
+        self.index[code] = 0
+        expand = self._expand_lumped if self.lumped else self._expand_unlumped
+        codes, index, limit = self.codes, self.index, self.limit
+        cols: list[int] = []
+        rows: list[dict[int, int]] = []
+        dens: list[int] = []
+        progress = self.progress if self.progress.enabled else None
+        k = 0
+        while k < len(codes):
+            den, succ = expand(codes[k])
+            js = list(map(index.get, succ))
+            if None in js:
+                for t in [t for t, j in zip(succ, js) if j is None]:
+                    index[t] = len(codes)
+                    codes.append(t)
+                js = list(map(index.__getitem__, succ))
+                if len(codes) > limit:
+                    raise StateSpaceLimitError(self._limit_message(len(codes), k + 1))
+            cols += js
+            rows.append(succ)
+            dens.append(den)
+            k += 1
+            if len(rows) == _CHUNK:
+                self._flush(rows, dens, cols)
+                rows, dens, cols = [], [], []
+                if progress is not None:
+                    progress.update(k, len(codes), self.num_transitions)
+        self._flush(rows, dens, cols)
+
+    def _flush(self, rows: list[dict[int, int]], dens: list[int], cols: list[int]) -> None:
+        """Append rows ``{successor code: numerator}`` over ``dens`` (successor indices
+        ``cols``) to the CSR arrays, in bulk.
+
+        Entries become ids of distinct pairs ``(num, den)``: a compiled chain has few distinct
+        values, each turned into an ``fmpq`` once at the end.
+        """
+        if not rows:
+            return
+        lengths = np.fromiter(map(len, rows), np.int64, len(rows))
+        total = int(lengths.sum())
+        self.num_transitions += total
+        self.row_lengths.append(lengths)
+        self.cols.append(np.array(cols, dtype=np.int64))
+        by_den, values = self.value_index, self.values
+        value_ids: list[int] = []
+        for succ, den in zip(rows, dens):
+            ids = by_den.get(den)
+            if ids is None:
+                ids = by_den[den] = {}
+            got = list(map(ids.get, succ.values()))
+            if None in got:
+                for pos, m in enumerate(succ.values()):
+                    if got[pos] is None:
+                        vid = ids.get(m)
+                        if vid is None:
+                            vid = ids[m] = len(values)
+                            values.append((m, den))
+                        got[pos] = vid
+            value_ids += got
+        self.value_ids.append(np.array(value_ids, dtype=np.int64))
+
+    def _types(self, code: int) -> list[tuple[int, int]]:
+        """``[(agent state v, count), ...]`` of a lumped code, ``v`` increasing."""
+        bits = self.digit_bits
+        if bits == 4:
+            return [(v, _HEX[ch]) for v, ch in enumerate(reversed(format(code, "x"))) if ch != "0"]
+        raw = code.to_bytes((code.bit_length() + 7) // 8 or 1, "little")
+        if bits == 8:
+            return [(v, c) for v, c in enumerate(raw) if c]
+        w = bits // 8
+        counts = [int.from_bytes(raw[s:s + w], "little") for s in range(0, len(raw), w)]
+        return [(v, c) for v, c in enumerate(counts) if c]
+
+    def _expand_lumped(self, code: int) -> tuple[int, dict[int, int]]:
+        types = self._types(code)
+        singles = self.singles
+        agents: tuple = ()
+        for v, c in types:
+            agents += singles[v] * c
+        self.joints.append(agents)
+        aid = self.agent_ids
+        self.silos.append(len({aid[v] for v, _ in types}))
+        keys = self.model.law_keys(agents)
+        parts = []
+        first = 0
+        if keys is not None:
+            by_key = self.entry_by_key
+            for v, c in types:
+                entry = by_key.get(keys[first])
+                if entry is None:
+                    entry = by_key[keys[first]] = self._law_entry(agents, first)
+                t = entry[1].get(c)
+                if t is None:
+                    t = entry[1][c] = self._table(entry[0], c)
+                parts.append(t)
+                first += c
+        else:
+            for v, c in types:
+                entry = self._law_entry(agents, first)
+                t = entry[1].get(c)
+                if t is None:
+                    t = entry[1][c] = self._table(entry[0], c)
+                parts.append(t)
+                first += c
+        return _convolve(parts)
+
+    def _expand_unlumped(self, code: int) -> tuple[int, dict[int, int]]:
+        ids = self.unpack(code.to_bytes(4 * self.n, "little"))
+        states = self.agent_states
+        agents = tuple([states[v] for v in ids])
+        self.joints.append(agents)
+        aid = self.agent_ids
+        self.silos.append(len({aid[v] for v in ids}))
+        keys = self.model.law_keys(agents)
+        by_key = self.entry_by_key
+        parts = []
+        for i in range(self.n):
+            if keys is None:
+                entry = self._law_entry(agents, i)
+            else:
+                entry = by_key.get(keys[i])
+                if entry is None:
+                    entry = by_key[keys[i]] = self._law_entry(agents, i)
+            t = entry[1].get(-1 - i)  # tables of positions are stored under negative keys
+            if t is None:
+                den, items = entry[0]
+                shift = _UNLUMPED_BITS * i
+                t = entry[1][-1 - i] = (den, [(v << shift, m) for v, m in items])
+            parts.append(t)
+        return _convolve(parts)
+
+    # ------------------------------------------------------------------ output
+    def _labels(self) -> list[tuple]:
+        """State labels: agent tuples, sorted (by ``_sort_key``) when lumped."""
+        if not self.lumped:
+            return self.joints
+        kinds = {type(a) for a in self.agent_states}
+        if len(kinds) == 1 and kinds <= {tuple, int, str}:  # natural order = _sort_key order
+            return [tuple(sorted(j)) for j in self.joints]
+        return [tuple(sorted(j, key=_sort_key)) for j in self.joints]
+
+    def build_chain(self) -> tuple[Chain, np.ndarray]:
+        n = len(self.codes)
+        num_silos = np.asarray(self.silos, dtype=np.int64)
+        lengths = np.concatenate(self.row_lengths)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        # CSR with sorted column indices: sort (row, column) keys once, rows are in order
+        cols = np.concatenate(self.cols)
+        rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        order = np.argsort(rows * n + cols, kind="stable")  # merges the sorted rows
+        cols = cols[order]
+        value_ids = np.concatenate(self.value_ids)[order]
+        distinct = np.empty(len(self.values), dtype=object)
+        distinct[:] = [fmpq(m, d) for m, d in self.values]
+        # correctly rounded floats of the same rationals (Python's int / int rounds correctly)
+        distinct_float = np.array([m / d for m, d in self.values], dtype=np.float64)
+        labels = {"consensus": frozenset(np.flatnonzero(num_silos == 1).tolist())}
+        chain = _trusted_chain(StateSpace(self._labels()), indptr, cols, distinct[value_ids],
+                               distinct_float[value_ids], labels=labels,
+                               initial={0: fmpq_to_fraction(_ONE)})
+        return chain, num_silos
 
     def _limit_message(self, found: int, expanded: int) -> str:
         estimate = ""
         count = getattr(self.model, "num_agent_states", None)
         if callable(count):
-            S, n = count(), self.model.num_agents
+            S, n = count(), self.n
             bound = math.comb(S + n - 1, n) if self.lumped else S**n
             estimate = f"; at most {bound:,} joint states exist"
         return (
@@ -324,6 +514,58 @@ class _Compiler:
             f"expanding {expanded:,}{estimate}); raise max_states (or "
             "chainlab.config.limits.max_states), choose a smaller instance, or use lumping"
         )
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _convolve(parts: list[tuple[int, list[tuple[int, int]]]]) -> tuple[int, dict[int, int]]:
+    """Law of the sum of independent code increments: ``(denominator, {code: numerator})``."""
+    den = 1
+    shift = 0
+    factor = 1
+    tabs = []
+    for d, tab in parts:
+        den *= d
+        if len(tab) == 1:  # a deterministic move: shifts the codes, scales the numerators
+            shift += tab[0][0]
+            factor *= tab[0][1]
+        else:
+            tabs.append(tab)
+    if not tabs:
+        return den, {shift: factor}
+    tabs.sort(key=len)
+    out = {k + shift: m * factor for k, m in tabs[0]}
+    for tab in tabs[1:]:
+        new: dict[int, int] = {}
+        get = new.get
+        for k1, n1 in out.items():
+            for k2, n2 in tab:
+                k = k1 + k2
+                new[k] = get(k, 0) + n1 * n2
+        out = new
+    return den, out
+
+
+def _trusted_chain(space: StateSpace, indptr: np.ndarray, indices: np.ndarray,
+                   values: np.ndarray, floats: np.ndarray, **kwargs: Any) -> Chain:
+    """``Chain._from_csr_exact`` with the float view already computed.
+
+    The floats are the correctly rounded values of the same rationals (what the Chain itself
+    would compute one ``fmpq`` at a time, at about a third of the compile time).
+    """
+    chain = Chain._from_csr_exact(space, indptr, indices, [], **kwargs)
+    chain._exact = values
+    chain._float = floats
+    return chain
 
 
 def _compositions(total: int, parts: int):

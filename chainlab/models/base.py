@@ -18,6 +18,16 @@ A model provides
 * ``describe()`` -- a dict of the parameters, for reports (must include every rule that changes
   the answers, such as a tie rule).
 
+Optional fast path: ``law_keys(agents)`` returns one hashable *memo key* per agent of the joint
+state ``agents``, such that two agents with equal keys have equal laws -- in the same joint state
+or in any other. The compiler then calls ``agent_distribution`` once per distinct key instead of
+once per (joint state, agent type). A key that is too coarse gives a wrong chain, so a model
+should derive the key from exactly the data its law is computed from (for example its own state
+and the law of its interaction partner). The default returns ``None``: no keys, and the compiler
+memoizes laws by value only. A model may also provide ``integer_distribution(agents, i)``, the
+same law as ``(denominator, {next_agent_state: numerator})`` with non-negative Python ints
+summing to the denominator, which saves the compiler the conversion from rationals.
+
 Examples
 --------
 A two-agent "copy a random other agent" (voter) model:
@@ -35,12 +45,20 @@ A two-agent "copy a random other agent" (voter) model:
 ...         return agent_state
 >>> Voter().agent_distribution((0, 1), 0)
 {1: Fraction(1, 1)}
+
+Its law depends only on the other agent's state, which can serve as the memo key:
+
+>>> class KeyedVoter(Voter):
+...     def law_keys(self, agents):
+...         return [agents[1 - i] for i in range(2)]
+>>> KeyedVoter().law_keys((0, 1))
+[1, 0]
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 __all__ = ["AgentModel"]
@@ -59,6 +77,20 @@ class AgentModel(abc.ABC):
     @abc.abstractmethod
     def agent_distribution(self, agents: tuple, i: int) -> Mapping[Hashable, Any]:
         """Law of agent ``i``'s next state given the joint state ``agents``."""
+
+    def law_keys(self, agents: tuple) -> Sequence[Hashable] | None:
+        """Optional: one memo key per agent; equal keys promise equal laws (default ``None``).
+
+        See the module docstring. Called by the compiler once per joint state.
+        """
+        return None
+
+    def integer_distribution(self, agents: tuple, i: int) -> tuple[int, Mapping[Hashable, int]] | None:
+        """Optional: :meth:`agent_distribution` over a common denominator (default ``None``).
+
+        See the module docstring.
+        """
+        return None
 
     def agent_id(self, agent_state: Hashable) -> Hashable:
         """The agent's opinion (default: the agent state itself)."""
