@@ -28,6 +28,19 @@ def _fraction(text: str) -> Fraction:
     return value
 
 
+def _mirror(text: str) -> Fraction | str:
+    """A number, or a symbol name (an identifier) for ``--symbolic``."""
+    if text.strip().isidentifier():
+        return text.strip()
+    try:
+        return _fraction(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number; write a fraction like 1/5 or a decimal like 0.2 (or a "
+            "symbol name such as p, with --symbolic)"
+        ) from None
+
+
 def instance_options(parser: argparse.ArgumentParser) -> None:
     """The GMM instance options shared by ``gmm`` and the commands built on it."""
     g = parser.add_argument_group("instance (DESIGN.md section 4)")
@@ -37,8 +50,9 @@ def instance_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--memory", "-r", type=int, default=2, help="memory size r (default 2)")
     g.add_argument("--neighbours", "-k", type=int, default=1,
                    help="size k of the nearest-neighbour set (default 1)")
-    g.add_argument("--mirror", "-p", type=_fraction, default=Fraction(0),
-                   help="mirroring probability p, e.g. 1/5 or 0.2 (default 0)")
+    g.add_argument("--mirror", "-p", type=_mirror, default=Fraction(0),
+                   help="mirroring probability p, e.g. 1/5 or 0.2 (default 0); with --symbolic "
+                   "a symbol name such as p")
     g.add_argument("--ties", choices=("random", "index"), default="random",
                    help="k-set tie rule: 'random' (lumpable, default) or 'index' (agent order, "
                    "like the reference implementation)")
@@ -83,6 +97,12 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--export", metavar="FILE", type=Path,
                    help="also write the chain to FILE.drn (Storm) or FILE.tra (PRISM, with .lab)")
+    p.add_argument("--symbolic", action="store_true",
+                   help="keep the mirroring probability symbolic (--mirror NAME): report "
+                   "polarization and expected rounds as exact rational functions of it")
+    p.add_argument("--plot", metavar="FILE.png", type=Path,
+                   help="with --symbolic: plot P(polarization) and P(consensus) over [0, 1] with "
+                   "exact values marked")
     p.set_defaults(func=run)
 
 
@@ -92,7 +112,16 @@ def run(args: argparse.Namespace) -> int:
     from .io import write_drn, write_prism
     from .polarization import polarization
 
+    if getattr(args, "symbolic", False):
+        from .parametric._cli import run_gmm
+
+        return run_gmm(args, args.ties == "random" if args.lumped is None else args.lumped)
     started = time.perf_counter()
+    if isinstance(args.mirror, str):  # a symbol name without --symbolic: argparse's usage error
+        sys.stderr.write(f"chainlab gmm: error: argument --mirror/-p: {args.mirror!r} is not a "
+                         "number; write a fraction like 1/5 or a decimal like 0.2, or add "
+                         f"--symbolic to keep {args.mirror} as a symbol\n")
+        raise SystemExit(2)
     model = model_from_args(args)
     if args.lumped is None:
         lumped = model.exchangeable
@@ -100,6 +129,9 @@ def run(args: argparse.Namespace) -> int:
         lumped = args.lumped
     if args.export is not None and args.export.suffix not in (".drn", ".tra"):
         raise SpecError(f"--export {args.export}: the file must end in .drn or .tra")
+    if getattr(args, "plot", None) is not None:
+        raise SpecError("--plot draws the rational functions of --symbolic; add --symbolic "
+                        "--mirror p")
     show_progress = not args.json and sys.stderr.isatty()
     cc = compile_model(model, lumped=lumped, max_states=args.max_states, progress=show_progress)
     compiled = time.perf_counter()

@@ -93,6 +93,12 @@ def _run_analyze(args) -> int:
     path = Path(args.path) if args.path else _bundled_example()
     started = time.perf_counter()
     chain = read_chain(path)
+    from .chain import Chain
+
+    if not isinstance(chain, Chain):  # a parametric .drn file: rational functions
+        from .parametric._cli import run_analyze
+
+        return run_analyze(args, path, chain, started)
     method = args.method
     if method == "auto":
         method = "exact" if chain.num_states <= args.exact_limit and chain.is_exact else "float"

@@ -7,10 +7,15 @@ Formats (DTMCs only)
   ``0="init" 1="deadlock" 2="goal"`` and then ``state: k1 k2 ...`` lines; ``.sta`` -- a header
   ``(x,y)`` naming the variables and then ``state:(1,2)`` lines (the valuations become the state
   labels of the chain).
-* **Storm DRN** (``.drn``): ``@type: DTMC``, optional ``@value_type``, ``@parameters`` (empty:
-  parametric files are not read here), ``@reward_models``, ``@nr_states``, ``@nr_choices``,
-  ``@model``, then for each state ``state ID [rewards] label ...``, one ``action`` line, and
-  ``target : probability`` lines.
+* **Storm DRN** (``.drn``): ``@type: DTMC``, optional ``@value_type``, ``@parameters``,
+  optional ``@placeholders`` (``$k : value`` lines, used as ``target : $k``), ``@reward_models``,
+  ``@nr_states``, ``@nr_choices``, ``@model``, then for each state ``state ID [rewards] label ...``,
+  one ``action`` line, and ``target : probability`` lines.
+* **Parametric DRN** (Storm's ``@value_type: parametric``): a non-empty ``@parameters`` line
+  names the parameters; probabilities are rational functions of them written with numbers,
+  parameter names, ``+ - * / ^`` and parentheses (Storm's own output such as
+  ``(-1 * (p+(-1)))/(1)`` included). :func:`read_chain` then returns a
+  :class:`~chainlab.parametric.ParametricChain`, and :func:`write_drn` writes one.
 
 Probabilities are read **exactly**: ``0.4`` is 2/5, ``1e-3`` is 1/1000, ``3/5`` is 3/5. When the
 rows of a file written with rounded decimals do not sum to exactly 1, ``exact=None`` (the default)
@@ -36,6 +41,13 @@ True
 ['c.lab', 'c.tra']
 >>> read_chain(d / "c.tra") == c
 True
+
+A parametric chain (gambler's ruin with N = 3 and symbolic ``p``):
+
+>>> from chainlab.parametric import gamblers_ruin
+>>> g = read_chain(write_drn(gamblers_ruin(3, "p"), d / "g.drn"))
+>>> g, g.probability(1, 0)
+(ParametricChain(4 states, 6 transitions, parameters (p)), RationalFunction(1 - p))
 """
 
 from __future__ import annotations
@@ -145,6 +157,9 @@ def read_chain(path: str | os.PathLike, *, exact: bool | None = None,
                atol: float = 1e-10) -> Chain:
     """Read a chain from a ``.drn`` file or a PRISM ``.tra`` file (``.lab``/``.sta`` beside it).
 
+    A parametric ``.drn`` file (non-empty ``@parameters``) gives a
+    :class:`~chainlab.parametric.ParametricChain` instead of a Chain.
+
     Parameters
     ----------
     path : path-like
@@ -158,12 +173,14 @@ def read_chain(path: str | os.PathLike, *, exact: bool | None = None,
 
     Returns
     -------
-    Chain
+    Chain or ParametricChain
 
     Raises
     ------
     FileFormatError
         Unknown suffix, missing file, or a malformed line (the message names file and line).
+    SpecError
+        ``exact=False`` for a parametric file (its entries are functions, not floats).
 
     Examples
     --------
@@ -330,7 +347,8 @@ def _read_sta(path: Path, n: int) -> list[Any]:
 
 def read_drn(path: str | os.PathLike, *, exact: bool | None = None,
              atol: float = 1e-10) -> Chain:
-    """Read a Storm explicit ``.drn`` file holding a DTMC.
+    """Read a Storm explicit ``.drn`` file holding a DTMC (parametric files give a
+    :class:`~chainlab.parametric.ParametricChain`; see the module docstring).
 
     Examples
     --------
@@ -338,7 +356,10 @@ def read_drn(path: str | os.PathLike, *, exact: bool | None = None,
     11
     """
     path = Path(path)
-    value = _Values(path)
+    value: Any = _Values(path)
+    parameters: list[str] = []
+    parameters_line = 0
+    placeholders: dict[str, tuple[str, int]] = {}
     n = None
     in_model = False
     section = None
@@ -365,16 +386,31 @@ def read_drn(path: str | os.PathLike, *, exact: bool | None = None,
                     if n is None:
                         raise FileFormatError(f"{path}:{lineno}: @model before @nr_states")
                     in_model = True
+                    if parameters:
+                        if exact is False:
+                            raise SpecError(f"{path} is parametric (parameters "
+                                            f"{' '.join(parameters)}); it cannot be read as "
+                                            "floats: read it exactly and substitute values")
+                        value = _ParametricValues(path, parameters, parameters_line)
                 continue
             if section == "@nr_states":
                 n = _int(line, path, lineno, "number of states")
                 if n < 1:
                     raise FileFormatError(f"{path}:{lineno}: a chain needs at least one state")
             elif section == "@parameters" and line:
-                raise FileFormatError(
-                    f"{path}:{lineno}: parametric DRN files (parameters {line!r}) are not "
-                    "read by chainlab.io.read_drn; substitute values first"
-                )
+                names = line.split()
+                for name in names:
+                    if not _LABEL_NAME.match(name) or name in parameters:
+                        raise FileFormatError(f"{path}:{lineno}: parameter name {name!r} is "
+                                              "not an identifier or is repeated")
+                parameters.extend(names)
+                parameters_line = parameters_line or lineno
+            elif section == "@placeholders":
+                key, sep, text = line.partition(":")
+                if not sep or not key.strip().startswith("$"):
+                    raise FileFormatError(f"{path}:{lineno}: expected '$name : value' in "
+                                          f"@placeholders, got {line!r}")
+                placeholders[key.strip()] = (text.strip(), lineno)
             continue
         if line.startswith("state "):
             if state >= 0 and actions == 0:
@@ -415,13 +451,82 @@ def read_drn(path: str | os.PathLike, *, exact: bool | None = None,
             if j >= n:
                 raise FileFormatError(f"{path}:{lineno}: target state {j} is out of range; "
                                       f"@nr_states is {n}")
-            transitions.append((state, j, value(prob.strip(), lineno)))
+            prob = prob.strip()
+            if prob.startswith("$"):
+                if prob not in placeholders:
+                    raise FileFormatError(f"{path}:{lineno}: placeholder {prob} is not defined in "
+                                          "@placeholders")
+                text, at = placeholders[prob]
+                try:
+                    transitions.append((state, j, value(text, at)))
+                except FileFormatError as exc:
+                    raise FileFormatError(f"{exc} (placeholder {prob} used at line {lineno})"
+                                          ) from None
+            else:
+                transitions.append((state, j, value(prob, lineno)))
     if n is None or not in_model:
+        if parameters:
+            raise FileFormatError(f"{path}:{parameters_line}: parametric DRN file (parameters "
+                                  f"{' '.join(parameters)}) has no @nr_states / @model section")
         raise FileFormatError(f"{path}: no @nr_states / @model section; is this a DRN file?")
     if expected_state != n:
         raise FileFormatError(f"{path}: @nr_states is {n} but the file lists "
                               f"{expected_state} states")
+    if parameters:
+        return _build_parametric(path, n, transitions, row_line, labels, value.ring)
     return _build(path, n, transitions, row_line, labels, None, exact, atol)
+
+
+class _ParametricValues:
+    """Exact parsing of rational-function strings of a parametric file, memoised."""
+
+    def __init__(self, path: Path, parameters: list[str], lineno: int) -> None:
+        import sympy
+
+        from .parametric._ring import Ring
+
+        self.path = path
+        try:
+            self.ring = Ring.get(tuple(sympy.Symbol(p) for p in parameters))
+        except SpecError as exc:
+            raise FileFormatError(f"{path}:{lineno}: {exc}") from None
+        self.cache: dict[str, tuple] = {}
+
+    def __call__(self, text: str, lineno: int) -> tuple:
+        v = self.cache.get(text)
+        if v is None:
+            from .parametric._ring import ParseError
+
+            try:
+                v = self.ring.parse(text)
+            except ParseError as exc:
+                raise FileFormatError(f"{self.path}:{lineno}: probability {text!r}: {exc}"
+                                      ) from None
+            except ZeroDivisionError:
+                raise FileFormatError(f"{self.path}:{lineno}: probability {text!r} divides by "
+                                      "zero") from None
+            r = self.ring
+            if r.is_const_rf(v) and not 0 <= r.rf_constant(v) <= 1:
+                raise FileFormatError(f"{self.path}:{lineno}: probability {text} is outside "
+                                      "[0, 1]")
+            self.cache[text] = v
+        return v
+
+
+def _build_parametric(path: Path, n: int, transitions: list, row_line: dict[int, int],
+                      labels: dict[str, list[int]], ring) -> Any:
+    from .parametric import ParametricChain
+
+    init = labels.get("init")
+    initial = {i: Fraction(1, len(init)) for i in init} if init else None
+    kept = {k: v for k, v in labels.items() if v and k != "init"}
+    try:
+        return ParametricChain.from_transitions(n, transitions, parameters=ring.symbols,
+                                                initial=initial, labels=kept)
+    except (NotStochasticError, SpecError) as exc:
+        row = getattr(exc, "row", None)
+        where = f"{path}:{row_line[row]}" if row is not None and row in row_line else str(path)
+        raise FileFormatError(f"{where}: {exc}") from None
 
 
 def _split_state_line(line: str) -> list[str]:
@@ -463,6 +568,16 @@ def _atomic(path: Path) -> Iterator[Any]:
 
 
 def _value_strings(chain: Chain) -> list[str]:
+    if _is_parametric(chain):
+        ring = chain._ring
+        memo: dict[int, str] = {}
+        out = []
+        for v in chain._values:
+            s = memo.get(id(v))
+            if s is None:
+                s = memo[id(v)] = ring.rf_to_str(v)
+            out.append(s)
+        return out
     if chain.is_exact:
         cache: dict[Any, str] = {}
         out = []
@@ -473,6 +588,12 @@ def _value_strings(chain: Chain) -> list[str]:
             out.append(s)
         return out
     return [repr(float(x)) for x in chain.P.data]
+
+
+def _is_parametric(chain: Any) -> bool:
+    from .parametric import ParametricChain
+
+    return isinstance(chain, ParametricChain)
 
 
 def _label_sets(chain: Chain) -> dict[str, set[int]]:
@@ -504,6 +625,9 @@ def write_drn(chain: Chain, path: str | os.PathLike) -> Path:
     """Write ``chain`` as a Storm ``.drn`` file (``@value_type: rational`` for exact chains).
 
     States are written by index; labels (and ``init`` for the initial states) follow each state.
+    A :class:`~chainlab.parametric.ParametricChain` is written with ``@value_type: parametric``,
+    its parameters, and entries as ``(numerator)/(denominator)`` with integer coefficients
+    (Storm's ``build_model_from_drn[stormpy.RationalFunction]`` reads them).
 
     Examples
     --------
@@ -541,9 +665,13 @@ def write_drn(chain: Chain, path: str | os.PathLike) -> Path:
             per_state[s].append(name)
     vals = _value_strings(chain)
     ptr, idx = chain.indptr, chain.indices
-    kind = "rational" if chain.is_exact else "double"
+    params = ""
+    if _is_parametric(chain):
+        kind, params = "parametric", " ".join(chain._ring.names)
+    else:
+        kind = "rational" if chain.is_exact else "double"
     with _atomic(path) as f:
-        f.write(f"// written by chainlab\n@type: DTMC\n@value_type: {kind}\n@parameters\n\n"
+        f.write(f"// written by chainlab\n@type: DTMC\n@value_type: {kind}\n@parameters\n{params}\n"
                 f"@reward_models\n\n@nr_states\n{chain.num_states}\n@nr_choices\n"
                 f"{chain.num_states}\n@model\n")
         for i in range(chain.num_states):
@@ -582,6 +710,9 @@ def write_prism(chain: Chain, base: str | os.PathLike) -> dict[str, Path]:
     True
     """
     base = Path(base)
+    if _is_parametric(chain):
+        raise SpecError("PRISM explicit files hold numbers only; write a parametric chain with "
+                        "write_drn, or substitute values first (chain.substitute(...))")
     labels = _label_sets(chain)
     paths = {ext: base.with_name(base.name + "." + ext) for ext in ("tra", "lab")}
     vals = _value_strings(chain)

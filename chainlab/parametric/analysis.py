@@ -1,0 +1,404 @@
+r"""Parametric analyses: absorption, hitting, bounded reachability and polarization as exact
+rational functions of the parameters (parametric model checking, as in Storm and PRISM).
+
+The names and options mirror :mod:`chainlab.exact`; values are
+:class:`~chainlab.parametric.RationalFunction` objects. Graph questions (classes, which states
+can reach a target, where expected times are infinite) are answered on the *generic* graph (edges
+whose entry is not the zero function); every result lists the chain's ``structure_changes`` --
+the parameter values where an edge vanishes and the generic answer may not apply -- and is exact
+at every generic point (claim PAR-1). Linear systems are solved by state elimination with gcd
+cancellation (see ``chainlab/parametric/_eliminate.py``).
+
+Examples
+--------
+Gambler's ruin with N = 3 from state 1: win with probability ``p^2 / (1 - p + p^2)``.
+
+>>> from fractions import Fraction
+>>> from chainlab.parametric import gamblers_ruin
+>>> res = absorption(gamblers_ruin(3, "p"))
+>>> win = res.initial_B[1]
+>>> win, win(Fraction(1, 2)), res.initial_t
+(RationalFunction(p**2/(p**2 - p + 1)), Fraction(1, 3), RationalFunction((p + 1)/(p**2 - p + 1)))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._analysis import _target_groups
+from ..errors import SpecError
+from ..structure import can_reach, classify, reachable_from
+from . import _eliminate
+from .chain import ParametricChain
+from .functions import RationalFunction
+from .results import (
+    ParametricAbsorptionResult,
+    ParametricBoundedReachabilityResult,
+    ParametricHittingResult,
+    ParametricPolarizationResult,
+)
+
+__all__ = ["absorption", "hitting", "bounded_reachability", "polarization"]
+
+
+def _check(chain: Any, what: str) -> ParametricChain:
+    if not isinstance(chain, ParametricChain):
+        raise SpecError(f"{what} needs a ParametricChain, got {type(chain).__name__}; for a "
+                        "chain of numbers use chainlab.exact")
+    return chain
+
+
+def _initial(chain: ParametricChain, initial: Any) -> dict[int, Any] | None:
+    skel = chain._skeleton()
+    if initial is not None:
+        skel = skel.with_initial(initial)
+    dist = skel.initial
+    return None if dist is None else dict(dist)
+
+
+def _fn(ring, rf) -> RationalFunction:
+    return RationalFunction._make(ring, rf)
+
+
+def _weighted(ring, mu: dict[int, Any], values: dict[int, tuple]) -> tuple:
+    acc = ring.ZERO
+    for i, w in mu.items():
+        acc = ring.add(acc, ring.mul(ring.convert(w, "initial"), values[i]))
+    return acc
+
+
+def absorption(chain: ParametricChain, *, initial: Any = None, targets: Any = None,
+               probabilities: bool = True, restrict: bool = False,
+               only_initial: bool = False) -> ParametricAbsorptionResult:
+    """Absorption probabilities ``B = N R`` and expected steps ``t = N 1`` as rational functions.
+
+    Parameters
+    ----------
+    chain : ParametricChain
+    initial : state, mapping or sequence, optional
+        Initial distribution (numeric) for ``initial_B``/``initial_t`` (default: the chain's).
+    targets : sequence of collections of int, optional
+        Group closed classes (indices into ``classify``'s closed classes), as in
+        :func:`chainlab.exact.absorption`.
+    probabilities : bool, default True
+        Compute ``B``; with False only ``t``.
+    restrict : bool, default False
+        Only the states reachable from the initial distribution.
+    only_initial : bool, default False
+        Only the initial states' values (no back substitution through the other states: the
+        fast way to get one function, e.g. one start state of a large chain).
+
+    Returns
+    -------
+    ParametricAbsorptionResult
+
+    Notes
+    -----
+    State elimination over ``Q(params)`` on the transient states, strong component by strong
+    component, minimum-degree order inside a component, gcd cancellation at every step (claims
+    PAR-1, LIN-2). With several column groups covering every closed class, the last column is
+    ``1 - (the others)`` (claim ABS-1).
+
+    Examples
+    --------
+    >>> import sympy
+    >>> p = sympy.Symbol("p")
+    >>> c = ParametricChain([[1, 0, 0], [(1 - p) / 2, p, (1 - p) / 2], [0, 0, 1]], initial=1)
+    >>> r = absorption(c)
+    >>> r.B[1].tolist(), r.t[1]
+    ([RationalFunction(1/2), RationalFunction(1/2)], RationalFunction(-1/(p - 1)))
+    """
+    chain = _check(chain, "absorption")
+    ring = chain._ring
+    skel = chain._skeleton()
+    st = classify(skel)
+    n = chain.num_states
+    mu = _initial(chain, initial)
+    if (restrict or only_initial) and mu is None:
+        raise SpecError("restrict=True / only_initial=True need an initial distribution; pass "
+                        "initial=...")
+    if only_initial:
+        covered = np.asarray(sorted(mu), dtype=np.int64)
+        solve_mask = reachable_from(skel, covered)
+    elif restrict:
+        solve_mask = reachable_from(skel, np.fromiter(mu, np.int64))
+        covered = np.flatnonzero(solve_mask)
+    else:
+        solve_mask = np.ones(n, dtype=bool)
+        covered = np.arange(n, dtype=np.int64)
+    m = len(st.closed_classes)
+    groups = _target_groups(targets, m)
+    g = len(groups)
+    group_of_class = np.full(m + 1, -1, dtype=np.int64)
+    for k, members in enumerate(groups):
+        group_of_class[list(members)] = k
+    state_group = group_of_class[st.closed_class_of]
+    transient = st.closed_class_of < 0
+    T = np.flatnonzero(transient & solve_mask)
+    derive_last = g >= 2 and probabilities and sum(map(len, groups)) == m
+    k_solved = (g - 1 if derive_last else g) if probabilities else 0
+    ptr, idx, vals = chain._indptr, chain._indices, chain._values
+    rhs: dict[int, list[tuple]] = {}
+    for u in T.tolist():
+        b = [ring.ZERO] * (k_solved + 1)
+        for k in range(ptr[u], ptr[u + 1]):
+            grp = state_group[idx[k]]
+            if 0 <= grp < k_solved:
+                b[grp] = ring.add(b[grp], vals[k])
+        b[k_solved] = ring.ONE
+        rhs[u] = b
+    needed = None
+    if only_initial:
+        needed = {i for i in mu if transient[i]}
+    solved = _eliminate.solve(chain, T, rhs, needed, k_solved + 1)
+    zero, one = _fn(ring, ring.ZERO), _fn(ring, ring.ONE)
+    B = np.empty((len(covered), g), dtype=object) if probabilities else None
+    t = np.empty(len(covered), dtype=object)
+    values: dict[int, list[tuple]] = {}
+    for r, i in enumerate(covered.tolist()):
+        if transient[i]:
+            x = solved[i]
+            row = list(x[:k_solved])
+            if derive_last:
+                last = ring.ONE
+                for v in row:
+                    last = ring.sub(last, v)
+                row.append(last)
+            t[r] = _fn(ring, x[k_solved])
+            values[i] = row + [x[k_solved]]
+            if probabilities:
+                B[r, :] = [_fn(ring, v) for v in row]
+        else:
+            t[r] = zero
+            row = [ring.ONE if state_group[i] == k else ring.ZERO for k in range(g)]
+            values[i] = row + [ring.ZERO]
+            if probabilities:
+                B[r, :] = [one if state_group[i] == k else zero for k in range(g)]
+    init_B = init_t = None
+    if mu is not None and all(i in values for i in mu):
+        cols = g if probabilities else 0
+        init_t = _fn(ring, _weighted(ring, mu, {i: v[-1] for i, v in values.items()}))
+        if probabilities:
+            init_B = np.empty(cols, dtype=object)
+            for k in range(cols):
+                init_B[k] = _fn(ring, _weighted(ring, mu, {i: v[k] for i, v in values.items()}))
+    return ParametricAbsorptionResult(
+        method="parametric", parameters=ring.symbols, states=covered,
+        closed_classes=st.closed_classes, columns=groups, B=B, t=t, initial_B=init_B,
+        initial_t=init_t, structure_changes=chain.structure_changes(), chain=chain)
+
+
+def hitting(chain: ParametricChain, target: Any, *, initial: Any = None,
+            only_initial: bool = False) -> ParametricHittingResult:
+    """Probability of ever reaching ``target`` and the expected time to reach it.
+
+    Parameters
+    ----------
+    chain : ParametricChain
+    target : str, state or iterable of states
+        A label name, one state, or several states.
+    initial : optional
+        Initial distribution for the ``initial_*`` fields (default: the chain's).
+    only_initial : bool, default False
+        Compute only the initial states' values (``states`` then lists them).
+
+    Returns
+    -------
+    ParametricHittingResult
+        Expected times are ``inf`` where reaching the target is not certain on the generic graph.
+
+    Examples
+    --------
+    >>> from chainlab.parametric import gamblers_ruin
+    >>> h = hitting(gamblers_ruin(3, "p", start=None), [0, 3])
+    >>> h.probabilities[1], h.expected_times[1]
+    (RationalFunction(1), RationalFunction((p + 1)/(p**2 - p + 1)))
+    """
+    chain = _check(chain, "hitting")
+    ring = chain._ring
+    skel = chain._skeleton()
+    A = skel.target_indices(target)
+    n = chain.num_states
+    in_A = np.zeros(n, dtype=bool)
+    in_A[A] = True
+    mu = _initial(chain, initial)
+    if only_initial:
+        if mu is None:
+            raise SpecError("only_initial=True needs an initial distribution; pass initial=...")
+        covered = np.asarray(sorted(mu), dtype=np.int64)
+        scope = reachable_from(skel, covered)
+    else:
+        covered = np.arange(n, dtype=np.int64)
+        scope = np.ones(n, dtype=bool)
+    reach = can_reach(skel, A)
+    ptr, idx, vals = chain._indptr, chain._indices, chain._values
+    U = np.flatnonzero(reach & ~in_A & scope)
+    rhs = {}
+    for u in U.tolist():
+        b = ring.ZERO
+        for k in range(ptr[u], ptr[u + 1]):
+            if in_A[idx[k]]:
+                b = ring.add(b, vals[k])
+        rhs[u] = [b]
+    covered_set = set(covered.tolist())
+    needed = covered_set & set(U.tolist()) if only_initial else None
+    h = _eliminate.solve(chain, U, rhs, needed, 1)
+    doomed = ~reach
+    uncertain = (can_reach(skel, np.flatnonzero(doomed), avoiding=in_A) if doomed.any()
+                 else np.zeros(n, bool))
+    Uc = np.flatnonzero(~uncertain & ~in_A & scope)
+    times = _eliminate.solve(chain, Uc, {u: [ring.ONE] for u in Uc.tolist()},
+                             covered_set & set(Uc.tolist()) if only_initial else None, 1)
+    zero, one = _fn(ring, ring.ZERO), _fn(ring, ring.ONE)
+    probs = np.empty(len(covered), dtype=object)
+    exp_t = np.empty(len(covered), dtype=object)
+    hv: dict[int, tuple] = {}
+    tv: dict[int, Any] = {}
+    for r, i in enumerate(covered.tolist()):
+        hv[i] = ring.ONE if in_A[i] else h[i][0] if i in h else ring.ZERO
+        probs[r] = one if in_A[i] else _fn(ring, hv[i]) if i in h else zero
+        if in_A[i]:
+            tv[i] = ring.ZERO
+            exp_t[r] = zero
+        elif i in times:
+            tv[i] = times[i][0]
+            exp_t[r] = _fn(ring, tv[i])
+        else:
+            tv[i] = None
+            exp_t[r] = float("inf")
+    ih = it = None
+    if mu is not None and all(i in hv for i in mu):
+        ih = _fn(ring, _weighted(ring, mu, hv))
+        it = float("inf") if any(tv[i] is None for i in mu) else \
+            _fn(ring, _weighted(ring, mu, tv))
+    return ParametricHittingResult(
+        method="parametric", parameters=ring.symbols, target=tuple(A.tolist()),
+        states=covered, probabilities=probs, expected_times=exp_t, initial_probability=ih,
+        initial_expected_time=it, structure_changes=chain.structure_changes(), chain=chain)
+
+
+def bounded_reachability(chain: ParametricChain, target: Any, horizon: int, *,
+                         initial: Any = None) -> ParametricBoundedReachabilityResult:
+    """``P(reach target within L steps)`` for every ``L = 0 .. horizon``, as rational functions.
+
+    Examples
+    --------
+    >>> from chainlab.parametric import gamblers_ruin
+    >>> r = bounded_reachability(gamblers_ruin(3, "p"), "win", 2)
+    >>> r.initial.tolist()
+    [RationalFunction(0), RationalFunction(0), RationalFunction(p**2)]
+    """
+    chain = _check(chain, "bounded_reachability")
+    if not isinstance(horizon, (int, np.integer)) or isinstance(horizon, bool) or horizon < 0:
+        raise SpecError(f"horizon must be a non-negative integer, got {horizon!r}")
+    horizon = int(horizon)
+    ring = chain._ring
+    skel = chain._skeleton()
+    A = skel.target_indices(target)
+    n = chain.num_states
+    in_A = np.zeros(n, dtype=bool)
+    in_A[A] = True
+    live = np.flatnonzero(can_reach(skel, A) & ~in_A).tolist()
+    ptr, idx, vals = chain._indptr, chain._indices, chain._values
+    x = [ring.ONE if in_A[i] else ring.ZERO for i in range(n)]
+    rows = [x]
+    for _ in range(horizon):
+        new = list(x)
+        for u in live:
+            acc = ring.ZERO
+            for k in range(ptr[u], ptr[u + 1]):
+                xv = x[idx[k]]
+                if not xv[0].is_zero():
+                    acc = ring.add(acc, ring.mul(vals[k], xv))
+            new[u] = acc
+        x = new
+        rows.append(x)
+    out = np.empty((horizon + 1, n), dtype=object)
+    cache: dict[int, RationalFunction] = {}
+    for L, row in enumerate(rows):
+        for i, v in enumerate(row):
+            f = cache.get(id(v))
+            if f is None:
+                f = cache[id(v)] = _fn(ring, v)
+            out[L, i] = f
+    mu = _initial(chain, initial)
+    init = None
+    if mu is not None:
+        init = np.empty(horizon + 1, dtype=object)
+        for L, row in enumerate(rows):
+            init[L] = _fn(ring, _weighted(ring, mu, dict(enumerate(row))))
+    return ParametricBoundedReachabilityResult(
+        method="parametric", parameters=ring.symbols, target=tuple(A.tolist()),
+        horizon=horizon, probabilities=out, initial=init,
+        structure_changes=chain.structure_changes(), chain=chain)
+
+
+def polarization(model: Any, *, num_silos: Any = None) -> ParametricPolarizationResult:
+    """Polarization / consensus probabilities and expected rounds as rational functions.
+
+    Parameters
+    ----------
+    model : ParametricCompiledChain or ParametricChain
+        A compiled parametric agent model (:func:`chainlab.parametric.compile_gmm`), or a
+        parametric chain with an initial distribution plus ``num_silos``.
+    num_silos : array of int, optional
+        Silo count per state (only with a plain ParametricChain).
+
+    Returns
+    -------
+    ParametricPolarizationResult
+
+    Notes
+    -----
+    Class kinds come from the generic graph; only the initial states are solved
+    (``only_initial``), with one column per kind present and the expected rounds.
+
+    Examples
+    --------
+    >>> from chainlab.parametric import compile_gmm
+    >>> r = polarization(compile_gmm(agents=4, components=3, memory=2, neighbours=1))
+    >>> r.num_states, r.kinds, r.polarization_probability.degree
+    (19, ('polarized', 'consensus', 'polarized'), (6, 6))
+    """
+    from ..polarization import KINDS, class_kinds
+    from .compile import ParametricCompiledChain
+
+    if isinstance(model, ParametricCompiledChain):
+        chain, silos, params = model.chain, model.num_silos, dict(model.parameters)
+    elif isinstance(model, ParametricChain):
+        if num_silos is None:
+            raise SpecError("num_silos is required with a plain ParametricChain: one silo count "
+                            "per state")
+        silos = np.asarray(num_silos, dtype=np.int64)
+        if silos.shape != (model.num_states,) or (silos < 1).any():
+            raise SpecError(f"num_silos must hold one positive count per state "
+                            f"({model.num_states}), got shape {silos.shape}")
+        chain, params = model, {}
+    else:
+        raise SpecError(f"expected a ParametricCompiledChain or ParametricChain, got "
+                        f"{type(model).__name__}")
+    if chain.initial is None:
+        raise SpecError("the chain has no initial distribution; build it with initial=...")
+    skel = chain._skeleton()
+    st = classify(skel)
+    kinds = class_kinds(skel, num_silos=silos)
+    groups = [tuple(c for c, k in enumerate(kinds) if k == kind) for kind in KINDS]
+    present = [g for g in groups if g]
+    res = absorption(chain, targets=present, only_initial=True)
+    ring = chain._ring
+    zero = _fn(ring, ring.ZERO)
+    values = {kind: res.initial_B[present.index(g)] if g else zero
+              for kind, g in zip(KINDS, groups)}
+    consensus_states = [s for c, k in zip(st.closed_classes, kinds) if k == "consensus"
+                        for s in c]
+    reach = can_reach(skel, np.asarray(consensus_states, dtype=np.int64)) if consensus_states \
+        else np.zeros(chain.num_states, dtype=bool)
+    return ParametricPolarizationResult(
+        method="parametric", parameters=params, num_states=chain.num_states,
+        num_transitions=chain.num_transitions, closed_classes=st.closed_classes, kinds=kinds,
+        polarization_probability=values["polarized"],
+        consensus_probability=values["consensus"], mixed_probability=values["mixed"],
+        expected_rounds=res.initial_t, no_return=np.flatnonzero(~reach),
+        structure_changes=res.structure_changes, chain=chain)
