@@ -341,7 +341,8 @@ def plot_silo_populations(ids: Any, *, ax: Any = None, title: str | None = None)
     fig, ax = _figure_and_axes(ax, (6, 4))
     t = np.arange(arr.shape[0])
     colours = _palette(len(labels))
-    ax.stackplot(t, counts, labels=[f"ID {lab}" for lab in labels], colors=colours, alpha=0.85)
+    ax.stackplot(t, counts, labels=[f"ID {lab}" for lab in labels], colors=colours, alpha=0.85,
+                 step="mid")  # counts are constant within a round: no slopes between rounds
     ax.set_xlabel("round t")
     ax.set_ylabel("agents per silo")
     ax.set_ylim(0, arr.shape[1])
