@@ -34,13 +34,18 @@ The model (DESIGN.md section 3; arXiv 2506.00077 and its authors' reference code
 Ties between equidistant agents are real, not a float accident: an agent whose memory holds
 points of one component only ends every EM step with every other weight clipped to
 :math:`\varepsilon` and its largest weight clipped to :math:`1 - \varepsilon` (a *canonical pure*
-vector), so pure agents on different components are exactly equidistant. The rule ``ties``
+vector), so pure agents on different components are exactly equidistant, and an agent sees all
+pure agents on components where its own weights are clipped at one distance. The rule ``ties``
 decides the k-set: ``"index"`` (default, like the reference code) takes the ``k`` others with the
 smallest ``(distance, agent index)``; ``"random"`` puts equidistant agents in uniformly random
-order. The simulator keeps such ties exact: canonical vectors are renormalised by one constant
-(never by a sum whose rounding depends on where the large entry sits), and distances to canonical
-agents are computed from a formula whose only agent-dependent input is the asker's weight on the
-partner's component.
+order. The simulator keeps these ties exact in floating point: canonical vectors are
+renormalised by one constant (never by a sum whose rounding depends on where the large entry
+sits), and distances come from the Gram formula on vectors shifted by the small canonical
+entry, where every product with a canonical vector has a single nonzero term and is exact.
+Distances that are equal only to within rounding -- e.g. between agents whose
+responsibilities round to exactly 0 or 1, so that their weights are the fractions ``m / r`` to
+double precision while in exact arithmetic they differ by ~1e-20 -- are not ties of the model
+and are ordered by their computed values, as in any float implementation.
 
 Examples
 --------
@@ -89,6 +94,15 @@ class SimulationInterrupted(KeyboardInterrupt):
     A subclass of :class:`KeyboardInterrupt`, so an uncaught interrupt still stops the program.
     ``partial`` is a :class:`ContinuousRunResult` with ``complete=False`` (or ``None`` if no
     chunk of runs had finished).
+
+    Examples
+    --------
+    >>> try:
+    ...     res = simulate_gmm(runs=10_000, rounds=100)  # doctest: +SKIP
+    ... except SimulationInterrupted as stop:                # Ctrl-C
+    ...     res = stop.partial                               # the finished chunks of runs
+    >>> issubclass(SimulationInterrupted, KeyboardInterrupt)
+    True
     """
 
     def __init__(self, partial: ContinuousRunResult | None) -> None:
@@ -120,6 +134,16 @@ class ContinuousRunResult:
         Every model parameter, including ``ties`` and the requested number of ``runs``.
     complete : bool
         False for the partial result carried by :class:`SimulationInterrupted`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> res = simulate_gmm(agents=5, components=5, neighbours=4, rounds=40, runs=3,
+    ...                    rng=np.random.default_rng(2))
+    >>> res.num_runs, res.silos.shape, res.final_weights.shape
+    (3, (3, 41), (3, 5, 5))
+    >>> bool(np.all(res.final_silos == res.silos[:, -1]))
+    True
     """
 
     silos: np.ndarray
