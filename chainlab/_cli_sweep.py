@@ -79,8 +79,19 @@ def _typed(action: argparse.Action, text: str) -> Any:
     return value
 
 
+# sweep-only parameters of a point (not options of `chainlab gmm`)
+_SIMULATION = ("simulate", "seed")
+
+
 def _gmm_point(parameters: dict, max_states: int | None = None) -> dict:
-    """One sweep point: ``chainlab gmm --json`` with these options, as a dict."""
+    """One sweep point: ``chainlab gmm --json`` with these options, as a dict.
+
+    With ``simulate=N`` in the parameters, also simulate ``N`` runs of the compiled chain (seeded
+    from ``seed`` and the point itself, so a rerun reproduces them) and add the estimated
+    polarization probability with its exact Clopper-Pearson interval.
+    """
+    parameters = dict(parameters)
+    sim = {k: parameters.pop(k) for k in _SIMULATION if k in parameters}
     args = _gmm_parser().parse_args([])
     actions = _gmm_actions()
     for name, value in parameters.items():
@@ -98,7 +109,45 @@ def _gmm_point(parameters: dict, max_states: int | None = None) -> dict:
         code = args.func(args)
     if code:
         raise SpecError(f"chainlab gmm exited with status {code}")
-    return json.loads(buf.getvalue())
+    out = json.loads(buf.getvalue())
+    if sim.get("simulate"):
+        out.update(_simulated(args, parameters, int(sim["simulate"]), int(sim.get("seed", 0)),
+                              max_states))
+    return out
+
+
+def _simulated(args: argparse.Namespace, parameters: dict, num_samples: int, seed: int,
+               max_states: int | None) -> dict:
+    """Monte Carlo of the compiled chain: polarization estimate and its exact interval."""
+    import hashlib
+
+    import numpy as np
+
+    from . import _cli_gmm
+    from .compiler import compile_model
+    from .polarization import class_kinds
+    from .simulate import simulate
+    from .sweep import point_key
+
+    if getattr(args, "symbolic", False):
+        raise SpecError("--simulate needs a numeric --mirror; it cannot be combined with "
+                        "--symbolic")
+    model = _cli_gmm.model_from_args(args)
+    lumped = model.exchangeable if args.lumped is None else args.lumped
+    cc = compile_model(model, lumped=lumped, max_states=max_states)
+    digest = hashlib.sha256(point_key("gmm", parameters).encode()).digest()
+    rng = np.random.default_rng([seed, int.from_bytes(digest[:8], "little")])
+    res = simulate(cc.chain, num_samples=num_samples, rng=rng)
+    polarized = [c for c, kind in enumerate(class_kinds(cc)) if kind == "polarized"]
+    est = res.class_estimate(polarized)
+    return {
+        "simulated_samples": est.trials,
+        "simulated_polarized": est.successes,
+        "simulated_truncated": res.num_truncated,
+        "simulated_polarization_probability": est.estimate,
+        "simulated_ci_low": est.ci[0],
+        "simulated_ci_high": est.ci[1],
+    }
 
 
 class _GMMTask:
@@ -141,6 +190,10 @@ def _gmm_points(args: argparse.Namespace) -> list[dict]:
             fixed[name] = given
     fixed = {k: _canonical_option(v) for k, v in fixed.items()
              if not _is_unset_flag(actions[k], v)}
+    if getattr(args, "simulate", None) is not None:
+        if args.simulate < 1:
+            raise SpecError(f"--simulate must be a positive number of runs, got {args.simulate}")
+        fixed.update(simulate=args.simulate, seed=args.seed)
     points = expand_grid(axes, fixed=fixed)
     # validate every instance before starting a cluster (bad k for n, p > 1, ...)
     for point in points:
@@ -218,6 +271,13 @@ def register(sub) -> None:
         else:  # pragma: no cover - an option kind chainlab gmm does not use today
             continue
         g.add_argument(*action.option_strings, **kwargs)
+    sm = g.add_argument_group("simulation (optional, per point)")
+    sm.add_argument("--simulate", type=int, default=None, metavar="N",
+                    help="also simulate N runs of each point's chain and store the estimated "
+                    "polarization probability with its exact 95%% Clopper-Pearson interval")
+    sm.add_argument("--seed", type=int, default=0,
+                    help="seed of the simulations (combined with each point's parameters, so "
+                    "every point has its own reproducible stream; default 0)")
     ex = g.add_argument_group("execution")
     ex.add_argument("--scheduler", metavar="ADDRESS", default=None,
                     help="address of a running Dask scheduler (tcp://host:port); default: a "
@@ -228,8 +288,8 @@ def register(sub) -> None:
                     help="run the local workers as threads of this process instead of processes")
     ex.add_argument("--inline", action="store_true",
                     help="no Dask: compute the points one after another in this process")
-    ex.add_argument("--connect-timeout", type=float, default=10.0, metavar="SECONDS",
-                    help="give up on an unreachable scheduler after this long (default 10)")
+    ex.add_argument("--connect-timeout", type=float, default=5.0, metavar="SECONDS",
+                    help="give up on an unreachable scheduler after this long (default 5)")
     ex.add_argument("--progress", dest="progress", action="store_true", default=None,
                     help="show a progress bar (default: when stderr is a terminal)")
     ex.add_argument("--no-progress", dest="progress", action="store_false")

@@ -490,7 +490,7 @@ def _connect(scheduler: str | None, workers: int | None, processes: bool,
 def run_sweep(task: str, compute: Callable[[dict], Mapping[str, Any]],
               points: Sequence[Mapping[str, Any]], store: ResultStore, *,
               scheduler: str | None = None, workers: int | None = None,
-              processes: bool = True, connect_timeout: float = 10.0,
+              processes: bool = True, connect_timeout: float = 5.0,
               progress: Callable[[int, int, int, int], None] | None = None) -> SweepSummary:
     """Compute every point not yet in ``store`` and store each result as soon as it finishes.
 
@@ -511,7 +511,7 @@ def run_sweep(task: str, compute: Callable[[dict], Mapping[str, Any]],
         Workers of the local cluster (default: the usable cores).
     processes : bool, default True
         Local cluster workers are processes (True) or threads of this process (False).
-    connect_timeout : float, default 10
+    connect_timeout : float, default 5
         Seconds to wait for a scheduler before raising :class:`SweepError`.
     progress : callable, optional
         Called as ``progress(done, total, skipped, failed)`` after every finished point

@@ -171,6 +171,26 @@ def test_cli_inline_sweep_exports_gmm_json_keys(tmp_path, capsys):
     assert len(out.read_text().splitlines()) == 5
 
 
+def test_cli_simulated_estimates_are_reproducible_and_contain_the_exact_value(tmp_path, capsys):
+    rows = []
+    for name in ("a.sqlite", "b.sqlite"):
+        db = str(tmp_path / name)
+        assert main(["sweep", "gmm", "--agents", "4", "--components", "4", "--memory", "2",
+                     "--mirror", "0,1/5", "--simulate", "1500", "--seed", "7", "--inline",
+                     "--db", db]) == 0
+        with ResultStore(db, create=False) as store:
+            rows.append(store.rows())
+    first, second = rows
+    assert [r["simulated_polarized"] for r in first] == \
+        [r["simulated_polarized"] for r in second]
+    for r in first:
+        assert r["simulate"] == 1500 and r["seed"] == 7 and r["simulated_truncated"] == 0
+        exact_value = F(r["polarization_probability"])
+        assert r["simulated_ci_low"] <= exact_value <= r["simulated_ci_high"]
+    assert main(["sweep", "gmm", "--simulate", "0", "--db", str(tmp_path / "c.sqlite")]) == 2
+    assert "--simulate must be a positive number" in capsys.readouterr().err
+
+
 # ---------------------------------------------------------------------- kill and resume
 def _count(db: Path) -> int:
     if not db.exists():
