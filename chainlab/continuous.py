@@ -130,6 +130,11 @@ class ContinuousRunResult:
     final_weights : (runs, agents, components) ndarray of float64
         Weight vectors after the last round (rows on the simplex, entries near
         [epsilon, 1 - epsilon]).
+    final_memory : (runs, agents, memory) ndarray of float64
+        The memory points after the last round.
+    final_memory_components : (runs, agents, memory) ndarray of int64
+        The component that generated each of those points (the label of the discretized
+        chain, DESIGN.md section 4).
     parameters : dict
         Every model parameter, including ``ties`` and the requested number of ``runs``.
     complete : bool
@@ -152,6 +157,8 @@ class ContinuousRunResult:
     reached_consensus: np.ndarray
     final_ids: np.ndarray
     final_weights: np.ndarray
+    final_memory: np.ndarray
+    final_memory_components: np.ndarray
     parameters: dict
     complete: bool = True
 
@@ -449,7 +456,7 @@ def _partners(m: _Model, d2: np.ndarray, u_rank: np.ndarray, u_tie: np.ndarray) 
 
 
 def _simulate_chunk(m: _Model, start: np.ndarray, C: int,
-                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    rng: np.random.Generator) -> dict[str, np.ndarray]:
     """C runs at once. Agents are flattened: agent a = c * n + i of run c."""
     n, K, r, eps = m.n, m.K, m.r, m.eps
     N = C * n
@@ -464,7 +471,8 @@ def _simulate_chunk(m: _Model, start: np.ndarray, C: int,
     canon = np.ones(N, dtype=bool)
     lo = m.lo_start
     comp = _categorical(m, np.repeat(pi, r, axis=0), rng.random(N * r), n * r)
-    z = m.mu[comp].reshape(N, r) + m.sigma * rng.standard_normal((N, r))  # memory points
+    labels = comp.reshape(N, r)  # the component that generated each memory point
+    z = m.mu[labels] + m.sigma * rng.standard_normal((N, r))  # memory points
     F = _density(m, z).reshape(N * r, K)  # their densities relative to the nearest component
     silos = np.empty((C, m.T + 1), dtype=np.int64)
     slot = (own // n) * K  # slot + id: component id of the agent's run
@@ -515,11 +523,13 @@ def _simulate_chunk(m: _Model, start: np.ndarray, C: int,
         temp *= Pj
         np.clip(temp, eps, 1.0 - eps, out=temp)
         # 4. answers
-        y = m.mu[_categorical(m, temp, u[4], n)] + m.sigma * g[1]
+        answer = _categorical(m, temp, u[4], n)
+        y = m.mu[answer] + m.sigma * g[1]
         # 5. the asker replaces its point farthest from y and takes one EM step
         out = own * r + np.argmax(np.abs(z - y[:, None]), axis=-1)
         fy = _density(m, y, out=buf_y)
         z.ravel()[out] = y
+        labels.ravel()[out] = answer
         F[out] = fy
         D.ravel()[out] = np.einsum("ak,ak->a", fy, P)
         np.divide(inv_r, D, out=W)
@@ -528,7 +538,8 @@ def _simulate_chunk(m: _Model, start: np.ndarray, C: int,
         pi, canon, ids = _clip_renormalise(m, new)
         lo = m.lo_after
         count_silos(t)
-    return silos, ids.reshape(C, n), pi.reshape(C, n, K)
+    return {"silos": silos, "final_ids": ids.reshape(C, n), "final_weights": pi.reshape(C, n, K),
+            "final_memory": z.reshape(C, n, r), "final_memory_components": labels.reshape(C, n, r)}
 
 
 def _chunk_size(m: _Model, runs: int) -> int:
@@ -536,21 +547,22 @@ def _chunk_size(m: _Model, runs: int) -> int:
     return int(max(1, min(runs, _MAX_CHUNK_RUNS, _CHUNK_ELEMENTS // per_run)))
 
 
-def _result(prm: dict, silos: list, ids: list, weights: list, complete: bool
+def _result(prm: dict, chunks: list[dict[str, np.ndarray]], complete: bool
             ) -> ContinuousRunResult:
-    n, K, T = prm["agents"], prm["components"], prm["rounds"]
-    S = np.concatenate(silos) if silos else np.empty((0, T + 1), dtype=np.int64)
+    n, K, r, T = prm["agents"], prm["components"], prm["memory"], prm["rounds"]
+    empty = {"silos": np.empty((0, T + 1), dtype=np.int64),
+             "final_ids": np.empty((0, n), dtype=np.int64),
+             "final_weights": np.empty((0, n, K)),
+             "final_memory": np.empty((0, n, r)),
+             "final_memory_components": np.empty((0, n, r), dtype=np.int64)}
+    arrays = {key: np.concatenate([c[key] for c in chunks]) if chunks else value
+              for key, value in empty.items()}
+    S = arrays["silos"]
     split = S > 1
     last = T - np.argmax(split[:, ::-1], axis=1)
-    t_star = np.where(split.any(axis=1), last, 0).astype(np.int64)
-    arrays = {
-        "silos": S,
-        "final_silos": S[:, -1].copy(),
-        "consensus_round": t_star,
-        "reached_consensus": S[:, -1] == 1,
-        "final_ids": np.concatenate(ids) if ids else np.empty((0, n), dtype=np.int64),
-        "final_weights": np.concatenate(weights) if weights else np.empty((0, n, K)),
-    }
+    arrays["consensus_round"] = np.where(split.any(axis=1), last, 0).astype(np.int64)
+    arrays["final_silos"] = S[:, -1].copy()
+    arrays["reached_consensus"] = S[:, -1] == 1
     for a in arrays.values():
         a.flags.writeable = False
     return ContinuousRunResult(parameters=dict(prm), complete=complete, **arrays)
@@ -637,24 +649,19 @@ def simulate_gmm(*, agents: int = 30, components: int = 30, memory: int = 5,
     model = _Model(prm)
     total = prm["runs"]
     size = _chunk_size(model, total)
-    silos: list[np.ndarray] = []
-    ids: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
+    chunks: list[dict[str, np.ndarray]] = []
     done = 0
     started = time.perf_counter()
     try:
         while done < total:
             C = min(size, total - done)
-            s, i, w = _simulate_chunk(model, start, C, gen)
-            silos.append(s)
-            ids.append(i)
-            weights.append(w)
+            chunks.append(_simulate_chunk(model, start, C, gen))
             done += C
             if progress:
                 sys.stderr.write(f"simulate_gmm: {done}/{total} runs "
                                  f"({time.perf_counter() - started:.1f} s)\n")
                 sys.stderr.flush()
     except KeyboardInterrupt:
-        partial = _result(prm, silos, ids, weights, complete=False) if silos else None
+        partial = _result(prm, chunks, complete=False) if chunks else None
         raise SimulationInterrupted(partial) from None
-    return _result(prm, silos, ids, weights, complete=True)
+    return _result(prm, chunks, complete=True)

@@ -141,7 +141,12 @@ def test_shapes_and_invariants(ties):
     np.testing.assert_allclose(w.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
     total = 1 + K * eps
     assert w.min() >= eps / total * (1 - 1e-12) and w.max() <= 1 - eps
-    for a in (res.silos, res.final_weights, res.final_ids):
+    assert res.final_memory.shape == res.final_memory_components.shape == (R, n, 5)
+    labels = res.final_memory_components
+    assert labels.min() >= 0 and labels.max() < K
+    # every point was drawn from N(mu_label, sigma^2): none is 7 sigma away (p < 1e-11 each)
+    assert np.abs(res.final_memory - labels * 1.0).max() < 7 * 0.2
+    for a in (res.silos, res.final_weights, res.final_ids, res.final_memory, labels):
         assert not a.flags.writeable
     assert res.parameters["ties"] == ties
     assert f"ties={ties!r}" in repr(res)
@@ -186,6 +191,14 @@ def test_mirror_one_nothing_changes():
     assert np.all(res.silos == 30)
     np.testing.assert_array_equal(res.final_ids, np.tile(np.arange(30), (5, 1)))
     assert res.consensus_round.tolist() == [100] * 5
+
+
+def test_tie_rule_is_irrelevant_when_the_k_set_is_everyone():
+    kw = dict(agents=7, components=7, neighbours=6, rounds=20, runs=3, rng=9)
+    a = simulate_gmm(**kw, ties="index")
+    b = simulate_gmm(**kw, ties="random")
+    np.testing.assert_array_equal(a.silos, b.silos)
+    np.testing.assert_array_equal(a.final_weights, b.final_weights)
 
 
 def test_paper_twin_large_k_reaches_consensus():
