@@ -342,8 +342,9 @@ def _run_model(args: argparse.Namespace) -> int:
                                     processes=not args.threads,
                                     connect_timeout=args.connect_timeout, progress=progress)
             except KeyboardInterrupt:
-                sys.stderr.write(f"\nchainlab sweep: interrupted; {len(store) - before} new "
-                                 f"point(s) saved in {args.db} (rerun to resume)\n")
+                sys.stderr.write(f"\nchainlab sweep: {len(store) - before} new point(s) saved in "
+                                 f"{args.db} before the interrupt; rerun the same command to "
+                                 "resume\n")
                 raise
     finally:
         if threading.current_thread() is threading.main_thread():

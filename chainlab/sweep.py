@@ -469,8 +469,10 @@ def _connect(scheduler: str | None, workers: int | None, processes: bool,
         ) from None
     if scheduler is None:
         n = _default_workers() if workers is None else workers
+        # CRITICAL: a shutdown mid-sweep (Ctrl-C, kill) makes workers log connection errors
+        # that say nothing useful; task errors still come back through their futures
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=None, silence_logs=logging.CRITICAL)
         try:
             return Client(cluster, timeout=connect_timeout), cluster
         except BaseException:
