@@ -611,7 +611,8 @@ def simulate_gmm(*, agents: int = 30, components: int = 30, memory: int = 5,
     Returns
     -------
     ContinuousRunResult
-        Silo trajectories S(t), final silos, consensus rounds t*, final IDs and weights.
+        Silo trajectories S(t), final silos, consensus rounds t*, and the final IDs, weights,
+        memory points and the components that generated them.
 
     Raises
     ------
@@ -623,12 +624,17 @@ def simulate_gmm(*, agents: int = 30, components: int = 30, memory: int = 5,
     Notes
     -----
     All agents of a chunk of runs are advanced together with numpy (arrays shaped
-    ``(runs, agents, ...)``); memory points are stored with their densities relative to the
-    nearest component, so an EM step is two small contractions. The partner's temporary
-    weights are obtained from its real responsibilities by swapping one point's term; they only
-    serve to draw the answer. Runs are simulated in chunks (at most 100 runs at a time), which
-    bounds memory and makes an interrupt lose at most the current chunk. Results depend on the
-    seed and on ``runs`` (the chunks share one stream of random numbers).
+    ``(runs * agents, ...)``); a round costs O(n (n + r) K) per run. Memory points are stored
+    with their densities relative to the nearest component (floored at ``exp(-575)``, far
+    below anything the clip can see), so an EM step is two small contractions. The partner's
+    temporary weights come from its real responsibilities by swapping the evicted point's term
+    for the query's (rounding error ~1e-16; they only serve to draw the answer); the asker's
+    EM step is computed afresh. Distances use the Gram formula on shifted vectors, exact for
+    the ties of the model (module docstring); pairs closer than 1e-4 in distance involving a
+    non-canonical agent are recomputed from the differences. Runs are simulated in chunks (at
+    most 100 runs at a time), which bounds memory and makes an interrupt lose at most the
+    current chunk. Results depend on the seed and on ``runs`` (the chunks share one stream of
+    random numbers).
 
     Examples
     --------
