@@ -467,7 +467,8 @@ class Chain:
     def target_indices(self, target: Any, argname: str = "target") -> np.ndarray:
         """Resolve a target: a label name of :attr:`labels`, one state, or an iterable of states.
 
-        Returns sorted unique indices. A string is looked up as a label name first.
+        Returns sorted unique indices (empty only for a label with no state). A string is looked
+        up as a label name first.
 
         Examples
         --------
@@ -489,7 +490,9 @@ class Chain:
             )
         else:
             idx = sorted(set(self._states.indices_of(target)))
-        if not idx:
+        if not idx and not (isinstance(target, str) and target in self._labels):
+            # an empty *label* is a fact about the chain (e.g. no consensus state is reachable):
+            # it is hit with probability 0; an empty explicit collection is a caller's slip
             raise SpecError(f"{argname}={target!r} selects no state; give at least one state")
         return np.asarray(idx, dtype=np.int64)
 

@@ -235,3 +235,14 @@ def test_hitting_equals_limit_of_bounded_reachability(c, target):
     br = exact.bounded_reachability(c, [target], 60).probabilities[-1]
     assert all(b <= h for b, h in zip(br, hit))
     assert np.allclose(br.astype(float), hit.astype(float), atol=1e-3)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_empty_label_is_hit_with_probability_zero(backend):
+    c = Chain([[1, 0], ["1/2", "1/2"]], initial=1, labels={"never": []})
+    h = backend.hitting(c, "never")
+    assert list(h.probabilities) == [0, 0] and h.initial_probability == 0
+    assert all(t == float("inf") for t in h.expected_times)
+    assert list(backend.bounded_reachability(c, "never", 2).initial) == [0, 0, 0]
+    with pytest.raises(SpecError, match="selects no state"):
+        backend.hitting(c, [])
