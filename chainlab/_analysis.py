@@ -98,18 +98,21 @@ def _collapse(chain: Chain, rows: np.ndarray, col_group: np.ndarray, num_groups:
     return out
 
 
-def _solver(chain: Chain, subset: np.ndarray, exact: bool, transpose: bool = False
-            ) -> SubsystemSolver:
+def _solver(chain: Chain, subset: np.ndarray, exact: bool, transpose: bool = False,
+            wanted: np.ndarray | None = None) -> SubsystemSolver:
     """A (cached) factorisation of ``I - P[U, U]``: analyses of one chain share factors, e.g.
-    hitting probabilities and expected steps of the same transient set are one factorisation."""
-    key = ("solver", exact, transpose, subset.tobytes())
+    hitting probabilities and expected steps of the same transient set are one factorisation.
+    With ``wanted`` (positions in ``subset``) only those values are computed."""
+    key = ("solver", exact, transpose, subset.tobytes(),
+           None if wanted is None else wanted.tobytes())
     cache = chain._cache
     solver = cache.get(key)
     if solver is None:
         solvers = [k for k in cache if isinstance(k, tuple) and k[0] == "solver"]
         for k in solvers[: max(0, len(solvers) - 3)]:  # keep the few most recent
             del cache[k]
-        solver = cache[key] = SubsystemSolver(chain, subset, exact=exact, transpose=transpose)
+        solver = cache[key] = SubsystemSolver(chain, subset, exact=exact, transpose=transpose,
+                                              wanted=wanted)
     return solver
 
 
@@ -174,19 +177,26 @@ def _target_groups(targets: Any, m: int) -> tuple[tuple[int, ...], ...]:
 
 def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any = None,
                variance: bool = True, probabilities: bool = True,
-               restrict: bool = False) -> AbsorptionResult:
+               restrict: bool | str = False) -> AbsorptionResult:
+    # restrict=False: every state; True: the states reachable from the initial distribution;
+    # "initial": only the states of the initial distribution (the linear system still spans
+    # the reachable transient states, but they are eliminated first and never back-substituted)
     st = classify(chain)
     n = chain.num_states
     mu = _initial_vector(chain, initial, exact)
+    if not (isinstance(restrict, (bool, np.bool_)) or restrict == "initial"):
+        raise SpecError(f"restrict must be False, True or 'initial', got {restrict!r}")
+    only_initial = restrict == "initial"
     if restrict:
         if mu is None:
             raise SpecError(
-                "restrict=True computes only the states reachable from the initial "
+                f"restrict={restrict!r} computes only the states reachable from the initial "
                 "distribution, but the chain has none; pass initial=..."
             )
-        covered = np.flatnonzero(reachable_from(chain, np.fromiter(mu, np.int64)))
+        reach = np.flatnonzero(reachable_from(chain, np.fromiter(mu, np.int64)))
+        covered = np.fromiter(mu, np.int64) if only_initial else reach
     else:
-        covered = np.arange(n, dtype=np.int64)
+        reach = covered = np.arange(n, dtype=np.int64)
     m = len(st.closed_classes)
     groups = _target_groups(targets, m)
     g = len(groups)
@@ -202,16 +212,21 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any =
     rec = np.flatnonzero(~is_tr & (state_group[covered] >= 0))
     B[rec, state_group[covered[rec]]] = _1 if exact else 1.0
     if len(T):
-        R = _collapse(chain, T, state_group, g, exact)
+        # the system: every transient state reachable from the covered ones
+        U = reach[st.closed_class_of[reach] < 0] if only_initial else T
+        wanted = local_index(n, U)[T] if only_initial else None
+        R = _collapse(chain, U, state_group, g, exact)
         # rows of B sum to 1 when the groups cover every closed class (ABS-1): solve g - 1
         # columns and derive the last by subtraction (exact in rational arithmetic only)
         derive_last = exact and g >= 2 and probabilities and sum(map(len, groups)) == m
         cols = R[:, : g - 1] if derive_last else R
         if not probabilities:
             cols = cols[:, :0]
-        rhs = np.concatenate([cols, _full((len(T), 1), 1, exact)], axis=1)
-        solver = _solver(chain, T, exact)
+        rhs = np.concatenate([cols, _full((len(U), 1), 1, exact)], axis=1)
+        solver = _solver(chain, U, exact, wanted=wanted)
         X = solver.solve(rhs)
+        if only_initial:
+            X = X[wanted]
         k = cols.shape[1]
         tr = np.flatnonzero(is_tr)
         B[tr, :k] = X[:, :k]
@@ -220,7 +235,11 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any =
         tT = X[:, k]
         t[tr] = tT
         if variance:
-            w = solver.solve(tT)
+            # Var = 2 N t - t - t^2 (ABS-3): N t needs t at every state of U
+            tU = _solver(chain, U, exact).solve(_full(len(U), 1, exact)) if only_initial else tT
+            w = solver.solve(tU)
+            if only_initial:
+                w = w[wanted]
             var[tr] = 2 * w - tT - tT * tT
     init_B = init_t = None
     if mu is not None:

@@ -1,0 +1,268 @@
+"""The exact block solvers of ``chainlab._linsolve``: fraction-free sparse LU, Dixon tail, partial
+solves -- each checked against the rational LU, closed forms and the float backend."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+from flint import fmpq, fmpz, fmpz_mat
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from chainlab import Chain, exact, numeric
+from chainlab import _linsolve
+from chainlab.errors import SpecError
+
+from .strategies import chains
+
+TAILS = ["sparse", "half", "dense"]  # how much of each big block the dense Dixon tail takes
+
+
+@pytest.fixture
+def big_blocks(monkeypatch):
+    """Every strong component, even a single state, goes to the fraction-free solver."""
+    monkeypatch.setattr(_linsolve, "BIG", 1)
+
+
+def _force_tail(monkeypatch, tail: str):
+    if tail == "sparse":
+        monkeypatch.setattr(_linsolve, "_dense_tail_size", lambda struct, *a: 0)
+    elif tail == "half":
+        monkeypatch.setattr(_linsolve, "_dense_tail_size", lambda struct, *a: len(struct) // 2)
+    else:
+        monkeypatch.setattr(_linsolve, "_dense_tail_size", lambda struct, *a: len(struct))
+
+
+def gamblers_ruin(N: int, p: F) -> Chain:
+    tr = [(0, 0, 1), (N, N, 1)]
+    tr += [(i, i + 1, p) for i in range(1, N)] + [(i, i - 1, 1 - p) for i in range(1, N)]
+    return Chain.from_transitions(N + 1, tr, initial=1, labels={"win": [N]})
+
+
+def ruin_win(N: int, p: F, i: int) -> F:
+    r = (1 - p) / p
+    return F(i, N) if r == 1 else (r**i - 1) / (r**N - 1)
+
+
+def ruin_duration(N: int, p: F, i: int) -> F:
+    if p == F(1, 2):
+        return F(i * (N - i))
+    return (i - N * ruin_win(N, p, i)) / (1 - 2 * p)
+
+
+def grid_walk(m: int, probs=(F(3, 10), F(1, 5), F(1, 4), F(1, 4))) -> Chain:
+    """The benchmark walk: interior of an m x m grid, absorbed at the boundary; goal = top edge."""
+    up, down, left, right = probs
+    tr = []
+    for y in range(m):
+        for x in range(m):
+            i = y * m + x
+            if x in (0, m - 1) or y in (0, m - 1):
+                tr.append((i, i, 1))
+            else:
+                tr += [(i, i + m, up), (i, i - m, down), (i, i - 1, left), (i, i + 1, right)]
+    top = [(m - 1) * m + x for x in range(m)]
+    return Chain.from_transitions(m * m, tr, initial=(m // 2) * m + m // 2, labels={"goal": top})
+
+
+def _rational_reference(chain: Chain, monkeypatch, fn):
+    """``fn(chain)`` with every block on the old rational LU (BIG larger than any chain)."""
+    with monkeypatch.context() as mp:
+        mp.setattr(_linsolve, "BIG", 10**9)
+        chain._cache.clear()
+        out = fn(chain)
+    chain._cache.clear()
+    return out
+
+
+# --------------------------------------------------------------------------- known answers
+@pytest.mark.parametrize("tail", TAILS)
+@pytest.mark.parametrize("N,p", [(70, F(2, 5)), (80, F(1, 2)), (100, F(3, 5))],
+                         ids=["N70-p2/5", "N80-fair", "N100-p3/5"])
+def test_ruin_closed_form_fraction_free(monkeypatch, tail, N, p):
+    _force_tail(monkeypatch, tail)
+    res = exact.absorption(gamblers_ruin(N, p))
+    for i in range(N + 1):
+        assert res.B[i, 1] == ruin_win(N, p, i)
+        assert res.t[i] == ruin_duration(N, p, i)
+
+
+@pytest.mark.parametrize("tail", TAILS)
+def test_grid_agrees_with_rational_lu_and_float(monkeypatch, tail):
+    _force_tail(monkeypatch, tail)
+    c = grid_walk(11)  # 81 interior states: one big block
+    hit = exact.hitting(c, "goal").probabilities
+    t = exact.absorption(c, probabilities=False, variance=True)
+    ref_hit = _rational_reference(c, monkeypatch, lambda ch: exact.hitting(ch, "goal").probabilities)
+    ref_t = _rational_reference(c, monkeypatch,
+                                lambda ch: exact.absorption(ch, probabilities=False, variance=True))
+    assert hit.tolist() == ref_hit.tolist()
+    assert t.t.tolist() == ref_t.t.tolist() and t.variance.tolist() == ref_t.variance.tolist()
+    f = numeric.hitting(c, "goal").probabilities
+    assert np.allclose(hit.astype(float), f, rtol=1e-12, atol=0)
+
+
+def test_grid_one_step_equations_exactly():
+    # default tail choice (cost model) on a block big enough to get a dense tail
+    m = 30
+    c = grid_walk(m)
+    h = exact.hitting(c, "goal").probabilities
+    t = exact.absorption(c, probabilities=False, variance=False).t
+    P = {(i, j): v for i, j, v in c.transitions()}
+    for i in range(c.num_states):
+        x, y = i % m, i // m
+        if 0 < x < m - 1 and 0 < y < m - 1:
+            nb = [j for j in (i + m, i - m, i - 1, i + 1)]
+            assert h[i] == sum(P[i, j] * h[j] for j in nb)
+            assert t[i] == 1 + sum(P[i, j] * t[j] for j in nb)
+        else:
+            assert h[i] == (1 if y == m - 1 else 0) and t[i] == 0
+
+
+# --------------------------------------------------------------------------- differential
+@settings(max_examples=30)
+@given(chains(), st.sampled_from(TAILS))
+def test_fraction_free_equals_rational_on_random_chains(c, tail):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_linsolve, "BIG", 1)
+        _force_tail(mp, tail)
+        c._cache.clear()
+        a = exact.absorption(c)
+        s = exact.stationary(c)
+        v = exact.expected_visits(c, list(a.states[np.asarray(a.t) > 0][:2])) \
+            if any(x > 0 for x in a.t) else None
+        mp.setattr(_linsolve, "BIG", 10**9)
+        c._cache.clear()
+        a2 = exact.absorption(c)
+        s2 = exact.stationary(c)
+        v2 = exact.expected_visits(c, list(a2.states[np.asarray(a2.t) > 0][:2])) \
+            if v is not None else None
+    assert a.B.tolist() == a2.B.tolist()
+    assert a.t.tolist() == a2.t.tolist() and a.variance.tolist() == a2.variance.tolist()
+    for x, y in zip(s.distributions, s2.distributions):
+        assert x.tolist() == y.tolist()
+    if v is not None:
+        assert v.N_rows.tolist() == v2.N_rows.tolist()
+
+
+def test_nonsymmetric_pattern_rescaled_rows(monkeypatch, big_blocks):
+    # a directed cycle with chords: the symmetric elimination tree has rows that are
+    # structurally next to a pivot but numerically independent of it (pure rescaling)
+    n = 40
+    tr = []
+    for i in range(n):
+        tr += [(i, (i + 1) % n, F(1, 2)), (i, n, F(1, 4))]
+        tr.append((i, (i + 7) % n, F(1, 4)) if i % 3 else (i, (i + 2) % n, F(1, 4)))
+    tr.append((n, n, 1))
+    c = Chain.from_transitions(n + 1, tr, initial=0)
+    for tail in TAILS:
+        _force_tail(monkeypatch, tail)
+        c._cache.clear()
+        t = exact.absorption(c).t
+        ref = _rational_reference(c, monkeypatch, lambda ch: exact.absorption(ch).t)
+        assert t.tolist() == ref.tolist()
+
+
+# --------------------------------------------------------------------------- partial solves
+@pytest.mark.parametrize("tail", TAILS)
+@pytest.mark.parametrize("start", [1, 37, 99])
+def test_restrict_initial_matches_full_and_closed_form(monkeypatch, tail, start):
+    _force_tail(monkeypatch, tail)
+    N, p = 100, F(2, 5)
+    c = gamblers_ruin(N, p).with_initial(start)
+    r = exact.absorption(c, restrict="initial", variance=False)
+    assert r.states.tolist() == [start]
+    assert r.B[0].tolist() == [1 - ruin_win(N, p, start), ruin_win(N, p, start)]
+    assert r.initial_B.tolist() == r.B[0].tolist()
+    assert r.t[0] == r.initial_t == ruin_duration(N, p, start)
+    full = exact.absorption(c, variance=True)
+    rv = exact.absorption(c, restrict="initial")
+    assert rv.variance[0] == full.variance[start]
+
+
+@pytest.mark.parametrize("backend", [exact, numeric], ids=["exact", "float"])
+def test_restrict_initial_distribution_several_states(backend):
+    c = grid_walk(12).with_initial({13: F(1, 2), 40: F(1, 4), 0: F(1, 4)})  # 0 is absorbing
+    r = backend.absorption(c, restrict="initial", variance=False)
+    full = backend.absorption(c, variance=False)
+    assert r.states.tolist() == [0, 13, 40]
+    for row, i in enumerate(r.states):
+        assert np.allclose(np.asarray(r.B[row], float), np.asarray(full.B[i], float),
+                           rtol=1e-13, atol=0)
+        assert np.isclose(float(r.t[row]), float(full.t[i]), rtol=1e-13)
+    if backend is exact:
+        assert r.initial_t == full.initial_t and r.initial_B.tolist() == full.initial_B.tolist()
+
+
+def test_restrict_initial_needs_initial():
+    with pytest.raises(SpecError, match="initial"):
+        exact.absorption(Chain([[1]]), restrict="initial")
+    with pytest.raises(SpecError, match="restrict"):
+        exact.absorption(gamblers_ruin(3, F(1, 2)), restrict="some")
+
+
+# --------------------------------------------------------------------------- Dixon and helpers
+def _random_m_matrix(K: int, rng: random.Random) -> list[dict[int, fmpz]]:
+    rows = []
+    for i in range(K):
+        row = {j: fmpz(-rng.randint(1, 9)) for j in rng.sample(range(K), min(K, 4)) if j != i}
+        row[i] = fmpz(sum(-v for v in row.values()) + rng.randint(1, 5))
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("K", [1, 5, 40])
+def test_dense_tail_matches_flint(K):
+    rng = random.Random(K)
+    rows = _random_m_matrix(K, rng)
+    tail = _linsolve._DenseTail(rows, 0)
+    cols = [[fmpz(rng.randint(-50, 50)) for _ in range(K)] for _ in range(2)]
+    A = fmpz_mat([[row.get(j, 0) for j in range(K)] for row in rows])
+    for (nums, den), col in zip(tail.solve(cols), cols):
+        X = A.solve(fmpz_mat(K, 1, col))
+        assert [fmpq(n, den) for n in nums] == [X[i, 0] for i in range(K)]
+    # a second solve reuses the inverse and the denominator hint
+    (nums, den), = tail.solve([cols[0]])
+    X = A.solve(fmpz_mat(K, 1, cols[0]))
+    assert [fmpq(n, den) for n in nums] == [X[i, 0] for i in range(K)]
+
+
+def test_dense_tail_small_prime_and_singular_modulus(monkeypatch):
+    # det = 3: the prime 3 is rejected (singular), 2 is used: one bit per iteration
+    monkeypatch.setattr(_linsolve, "_P60", 3)
+    rows = [{0: fmpz(2), 1: fmpz(-1)}, {0: fmpz(-1), 1: fmpz(2)}]
+    tail = _linsolve._DenseTail(rows, 0)
+    (nums, den), = tail.solve([[fmpz(7), fmpz(-5)]])
+    assert tail._p == 2
+    assert [fmpq(n, den) for n in nums] == [fmpq(3), fmpq(-1)]
+
+
+@settings(max_examples=200)
+@given(st.integers(1, 2**300), st.integers(1, 2**300), st.integers(0, 2**300),
+       st.integers(400, 1300))
+@example(3, 7, 0, 64)
+def test_ratrecon_recovers_small_fractions(num, den, junk, bits):
+    m = fmpz(2) ** bits + 1
+    bound = (m // 2).isqrt()
+    num, den = fmpz(num % int(bound)) , fmpz(den % int(bound) or 1)
+    if den.gcd(m) != 1:
+        return
+    g = num.gcd(den)
+    num, den = num // g if g else num, den // g if g else den
+    a = num * pow(int(den), -1, int(m)) % m
+    got = _linsolve._ratrecon(a, m, bound)
+    assert got == (num, den)
+    # any answer for a random residue satisfies the definition
+    other = _linsolve._ratrecon(fmpz(junk) % m, m, bound)
+    if other is not None:
+        n2, d2 = other
+        assert 0 < d2 <= bound and abs(n2) <= bound and (n2 - d2 * (fmpz(junk) % m)) % m == 0
+
+
+def test_dense_tail_size_model():
+    # a path never needs a dense tail; a 2-D grid block does
+    struct = [{k + 1} for k in range(999)] + [set()]
+    assert _linsolve._dense_tail_size(struct, list(range(1, 1001)), 3.0, 1000, 3000) == 0
