@@ -81,6 +81,17 @@ def main(argv=None) -> int:
     print(f"speed-up per run: {base_wall / (wall / a.runs):.0f}x wall, "
           f"{base_cpu / (cpu / a.runs):.0f}x CPU (target: 50x)")
 
+    # where the process time goes: start-up (interpreter, `import chainlab`, argument parsing)
+    startup = [*cmd[:-5], "--runs", "1", "--rounds", "0", "--seed", "1", "--json"]
+    cpus0 = []
+    for _ in range(a.repeat):
+        c_before = _child_cpu()
+        subprocess.run(startup, capture_output=True, text=True, check=True)
+        cpus0.append(_child_cpu() - c_before)
+    sim_cpu = max(cpu - min(cpus0), 1e-9)
+    print(f"  of which start-up (same command with --runs 1 --rounds 0): {min(cpus0):.3f} s CPU; "
+          f"simulation alone {sim_cpu:.3f} s CPU -> {base_cpu / (sim_cpu / a.runs):.0f}x CPU")
+
     # 3. cross-check of the statistics
     fast = np.asarray(out["final_silos"])
     slow = base["final_silos"]
