@@ -225,13 +225,16 @@ class SubsystemSolver:
             if not big:
                 return _ExactLU(rows, cols, vals, diag, np.arange(s))
             order = _min_degree_order(rows, cols, s)
-            num_wanted = 0
-            if partial is not None:
-                last = np.zeros(s, dtype=bool)
-                last[partial] = True
-                order = np.concatenate([order[~last[order]], partial])
-                num_wanted = len(partial)
-            return _FractionFreeLU(rows, cols, vals, diag, order, num_wanted=num_wanted)
+            if partial is None:
+                return _FractionFreeLU(rows, cols, vals, diag, [order])
+            # wanted states last; besides the minimum-degree order, try "farthest from the
+            # wanted states first" (optimal for paths: the wanted rows are touched only at the
+            # end), and let the cost model pick
+            last = np.zeros(s, dtype=bool)
+            last[partial] = True
+            orders = [np.concatenate([order[~last[order]], partial]),
+                      _farthest_first_order(rows, cols, s, partial)]
+            return _FractionFreeLU(rows, cols, vals, diag, orders, num_wanted=len(partial))
         A = sp.csc_array(
             (np.concatenate([vals.astype(np.float64), diag]),
              (np.concatenate([rows, np.arange(s)]), np.concatenate([cols, np.arange(s)]))),
@@ -276,6 +279,17 @@ def _min_degree_order(rows, cols, s) -> np.ndarray:
     lu = splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
               options={"SymmetricMode": True})
     return np.argsort(lu.perm_c)
+
+
+def _farthest_first_order(rows, cols, s, wanted) -> np.ndarray:
+    """States by decreasing graph distance (on ``A + A^T``) from ``wanted``, which come last."""
+    from scipy.sparse.csgraph import shortest_path
+
+    G = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=(s, s))
+    dist = shortest_path(G, method="D", directed=False, unweighted=True, indices=wanted)
+    dist = np.atleast_2d(dist).min(axis=0)
+    dist[~np.isfinite(dist)] = s  # (a strong component is connected: not expected)
+    return np.argsort(-dist, kind="stable")
 
 
 class _FloatLU:
@@ -385,8 +399,8 @@ def _symbolic(r: np.ndarray, c: np.ndarray, s: int):
     return struct, children, subtree
 
 
-def _dense_tail_size(struct, subtree, beta: float, s: int, max_tail: int) -> int:
-    """How many trailing pivots to leave to the dense solver (0: none), by the cost model.
+def _plan_tail(struct, subtree, beta: float, s: int, max_tail: int) -> tuple[int, float]:
+    """How many trailing pivots to leave to the dense solver (0: none), and the estimated cost.
 
     Sparse phase: ~``2 |struct_k|^2`` entry updates per pivot ``k``, on entries of about
     ``beta * subtree_k`` bits. Dense tail of ``K`` rows: Dixon needs about
@@ -418,45 +432,56 @@ def _dense_tail_size(struct, subtree, beta: float, s: int, max_tail: int) -> int
         if total < best:
             best_k, best = K, total
         K = int(K * 1.2) + 1
-    return best_k
+    return best_k, best
 
 
 class _FractionFreeLU:
     """Exact LU of one big strongly connected block over fmpz (see the module docstring).
 
-    Parameters are those of :class:`_ExactLU`; ``num_wanted > 0`` means only the last
-    ``num_wanted`` states of ``order`` are wanted (no back substitution for the others).
+    Parameters are those of :class:`_ExactLU`, except that ``orders`` lists candidate
+    elimination orders (the cost model picks one); ``num_wanted > 0`` means that only the last
+    ``num_wanted`` states of every order are wanted (no back substitution for the others).
     """
 
-    def __init__(self, rows, cols, vals, diag, order, *, num_wanted: int = 0,
+    def __init__(self, rows, cols, vals, diag, orders, *, num_wanted: int = 0,
                  max_tail: int = DENSE_MAX):
         s = len(diag)
-        order = np.asarray(order, dtype=np.int64)
-        pos = np.empty(s, dtype=np.int64)
-        pos[order] = np.arange(s)
-        r = pos[rows]
-        c = pos[cols]
-        # integer rows: row k (elimination position) scaled by the lcm of its denominators
-        R: list[dict[int, fmpz]] = [{} for _ in range(s)]
-        for i, j, v in zip(r.tolist(), c.tolist(), vals):
-            R[i][j] = v
-        scale: list[fmpz] = [_Z1] * s
-        dg = diag[order]
+        # integer rows: row i scaled by the lcm of its denominators
+        R0: list[dict[int, fmpq]] = [{} for _ in range(s)]
+        for i, j, v in zip(rows.tolist(), cols.tolist(), vals):
+            R0[i][j] = v
+        scale0: list[fmpz] = [_Z1] * s
         bits = 0
-        for k in range(s):
-            rk = R[k]
-            rk[k] = dg[k]
+        for i in range(s):
+            ri = R0[i]
+            ri[i] = diag[i]
             lcm = _Z1
-            for v in rk.values():
+            for v in ri.values():
                 q = v.q
                 if q != 1:
                     lcm = q if lcm == 1 else lcm.lcm(q)
-            scale[k] = lcm
-            R[k] = {j: (v * lcm).p for j, v in rk.items()}
-            bits += R[k][k].bit_length()
-        struct, children, subtree = _symbolic(r, c, s)
+            scale0[i] = lcm
+            bits += (ri[i] * lcm).p.bit_length()
         beta = bits / s  # ~ bits per eliminated state of the determinants (Hadamard-like)
-        ns = s - _dense_tail_size(struct, subtree, beta, s, max_tail)
+        best = None
+        for order in orders:  # the cheapest elimination order by the cost model
+            order = np.asarray(order, dtype=np.int64)
+            pos = np.empty(s, dtype=np.int64)
+            pos[order] = np.arange(s)
+            struct, children, subtree = _symbolic(pos[rows], pos[cols], s)
+            K, cost = _plan_tail(struct, subtree, beta, s, max_tail)
+            if best is None or cost < best[0]:
+                best = (cost, order, pos, struct, children, K)
+        _, order, pos, struct, children, K = best
+        R: list[dict[int, fmpz]] = [None] * s  # type: ignore[list-item]
+        scale: list[fmpz] = [_Z1] * s
+        pos_list = pos.tolist()
+        for i in range(s):
+            k, lcm = pos_list[i], scale0[i]
+            scale[k] = lcm
+            R[k] = {pos_list[j]: (v * lcm).p for j, v in R0[i].items()}
+        del R0
+        ns = s - K
         piv: list[fmpz] = [_Z0] * s
         L: list[list] = [None] * s  # type: ignore[list-item]
         for k in range(ns):

@@ -80,8 +80,34 @@ def _register_optional(sub) -> None:
 
 def _fmt(value, exact: bool):
     if exact:
-        return str(value)
+        return _fraction_str(value)
     return float(value)
+
+
+_DEN_STR: dict[int, str] = {}  # decimal strings of recent long denominators (often shared)
+
+
+def _fraction_str(x) -> str:
+    """``str(x)`` for a Fraction, fast for long integers.
+
+    CPython's int -> decimal conversion is quadratic (and refuses more than 4300 digits by
+    default); flint's is subquadratic. Denominators repeat across states, so the last few
+    are cached.
+    """
+    num, den = x.numerator, x.denominator
+    if num.bit_length() < 2000 and den.bit_length() < 2000:
+        return str(x)
+    from flint import fmpz
+
+    s = fmpz(num).str()
+    if den == 1:
+        return s
+    d = _DEN_STR.get(den)
+    if d is None:
+        if len(_DEN_STR) >= 64:
+            _DEN_STR.clear()
+        d = _DEN_STR[den] = fmpz(den).str()
+    return f"{s}/{d}"
 
 
 def _run_analyze(args) -> int:
@@ -129,7 +155,7 @@ def _run_analyze(args) -> int:
     out["method"] = method
     elapsed = time.perf_counter() - started
     if args.json:
-        json.dump(out, sys.stdout)
+        sys.stdout.write(json.dumps(out))  # dumps uses the C encoder, dump does not
         sys.stdout.write("\n")
         return 0
     _print_report(path, chain, st, res, out, method, elapsed, args.target)
@@ -167,8 +193,13 @@ def _print_report(path, chain, st, res, out, method, elapsed, target) -> None:
 def _show(v) -> str:
     from fractions import Fraction
 
+    if isinstance(v, str) and "/" in v:  # a long exact value as formatted by _fraction_str
+        from flint import fmpz
+
+        num, den = v.split("/")
+        v = Fraction(int(fmpz(num)), int(fmpz(den)))
     if isinstance(v, Fraction):
-        s = str(v)
+        s = _fraction_str(v)
         if len(s) > 60:
             s = f"{s[:25]}...{s[-25:]} ({len(s)} chars)"
         return f"{s}  ≈ {float(v):.12g}"

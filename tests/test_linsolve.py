@@ -29,11 +29,11 @@ def big_blocks(monkeypatch):
 
 def _force_tail(monkeypatch, tail: str):
     if tail == "sparse":
-        monkeypatch.setattr(_linsolve, "_dense_tail_size", lambda struct, *a: 0)
+        monkeypatch.setattr(_linsolve, "_plan_tail", lambda struct, *a: (0, 0.0))
     elif tail == "half":
-        monkeypatch.setattr(_linsolve, "_dense_tail_size", lambda struct, *a: len(struct) // 2)
+        monkeypatch.setattr(_linsolve, "_plan_tail", lambda struct, *a: (len(struct) // 2, 0.0))
     else:
-        monkeypatch.setattr(_linsolve, "_dense_tail_size", lambda struct, *a: len(struct))
+        monkeypatch.setattr(_linsolve, "_plan_tail", lambda struct, *a: (len(struct), 0.0))
 
 
 def gamblers_ruin(N: int, p: F) -> Chain:
@@ -262,7 +262,17 @@ def test_ratrecon_recovers_small_fractions(num, den, junk, bits):
         assert 0 < d2 <= bound and abs(n2) <= bound and (n2 - d2 * (fmpz(junk) % m)) % m == 0
 
 
-def test_dense_tail_size_model():
-    # a path never needs a dense tail; a 2-D grid block does
+def test_plan_tail_model():
+    # a path never needs a dense tail
     struct = [{k + 1} for k in range(999)] + [set()]
-    assert _linsolve._dense_tail_size(struct, list(range(1, 1001)), 3.0, 1000, 3000) == 0
+    assert _linsolve._plan_tail(struct, list(range(1, 1001)), 3.0, 1000, 3000)[0] == 0
+
+
+def test_wanted_order_far_end_first_on_a_path():
+    # the wanted state is an end of the path: elimination from the far end costs less than
+    # minimum degree with the wanted state moved last, and the cost model sees it
+    s = 200
+    rows = np.arange(s - 1)
+    order = _linsolve._farthest_first_order(np.r_[rows, rows + 1], np.r_[rows + 1, rows], s,
+                                            np.array([0]))
+    assert order.tolist() == list(range(s - 1, -1, -1))
