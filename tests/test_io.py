@@ -165,3 +165,17 @@ def test_unknown_suffix_and_missing_file(tmp_path):
         read_chain(tmp_path / "m.txt")
     with pytest.raises(FileFormatError, match="no such file"):
         read_chain(tmp_path / "nope.drn")
+
+
+# --------------------------------------------------------------------------- parametric files
+def test_parametric_drn_is_read_as_a_parametric_chain(tmp_path):
+    import sympy
+
+    from chainlab.parametric import ParametricChain
+
+    p = sympy.Symbol("p")
+    c = ParametricChain([[1, 0, 0], [1 - p, 0, p], [0, 0, 1]], initial=1, labels={"goal": [2]})
+    back = read_chain(write_drn(c, tmp_path / "c.drn"))
+    assert isinstance(back, ParametricChain) and back == c
+    assert back.substitute(p=F(1, 4)) == Chain([[1, 0, 0], [F(3, 4), 0, F(1, 4)], [0, 0, 1]],
+                                               initial=1, labels={"goal": [2]})

@@ -550,3 +550,17 @@ def test_parametric_files_are_exact_only(tmp_path):
         read_chain(path, exact=False)
     with pytest.raises(SpecError, match="write_drn"):
         write_prism(gamblers_ruin(3, p), tmp_path / "g")
+
+
+# --------------------------------------------------------------------------- the strategy itself
+@given(parametric_chains())
+def test_parametric_chains_strategy_keeps_the_generic_graph(chain):
+    from chainlab.structure import classify
+
+    generic = classify(chain._skeleton())
+    assert generic.transient and chain.initial is not None
+    for x in (F(1, 2), F(1, 13), F(12, 13)):
+        point = {s.name: x for s in chain.parameters}
+        assert chain.is_generic_at(**point)
+        at = classify(chain.substitute(**point))
+        assert at.closed_classes == generic.closed_classes and at.transient == generic.transient

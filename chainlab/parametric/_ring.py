@@ -367,6 +367,11 @@ class Ring:
                 f"as Fraction({Fraction(value).limit_denominator(10**6)!s}) or a string "
                 f"'{value!r}' (read exactly)"
             )
+        other = getattr(value, "_ring", None)  # a RationalFunction
+        if isinstance(other, Ring):
+            if other is self:
+                return value._rf
+            value = value.to_sympy()
         if isinstance(value, str):
             text = value
         else:

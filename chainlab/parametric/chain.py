@@ -712,6 +712,9 @@ def _ring_for(parameters: Sequence[Any] | None, values: Iterable[Any]) -> Ring:
         elif isinstance(v, sympy.Basic):
             for s in v.free_symbols:
                 found.setdefault(s.name, s)
+        elif isinstance(v, RationalFunction):
+            for s in v.parameters:
+                found.setdefault(s.name, s)
     if not found:
         raise SpecError("no parameters found in P: a ParametricChain needs at least one symbol "
                         "(use chainlab.Chain for numbers), or pass parameters=[...]")
