@@ -206,22 +206,26 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any =
     state_group = group_of_class[st.closed_class_of]  # closed_class_of = -1 -> entry m -> -1
     is_tr = st.closed_class_of[covered] < 0
     T = covered[is_tr]
-    B = _zeros((len(covered), g), exact)
+    # (without probabilities no n x g array is allocated: a chain may have thousands of
+    # absorbing states)
+    B = _zeros((len(covered), g), exact) if probabilities else None
     t = _zeros(len(covered), exact)
     var = _zeros(len(covered), exact) if variance else None
-    rec = np.flatnonzero(~is_tr & (state_group[covered] >= 0))
-    B[rec, state_group[covered[rec]]] = _1 if exact else 1.0
+    if probabilities:
+        rec = np.flatnonzero(~is_tr & (state_group[covered] >= 0))
+        B[rec, state_group[covered[rec]]] = _1 if exact else 1.0
     if len(T):
         # the system: every transient state reachable from the covered ones
         U = reach[st.closed_class_of[reach] < 0] if only_initial else T
         wanted = local_index(n, U)[T] if only_initial else None
-        R = _collapse(chain, U, state_group, g, exact)
         # rows of B sum to 1 when the groups cover every closed class (ABS-1): solve g - 1
         # columns and derive the last by subtraction (exact in rational arithmetic only)
         derive_last = exact and g >= 2 and probabilities and sum(map(len, groups)) == m
-        cols = R[:, : g - 1] if derive_last else R
-        if not probabilities:
-            cols = cols[:, :0]
+        if probabilities:
+            R = _collapse(chain, U, state_group, g, exact)
+            cols = R[:, : g - 1] if derive_last else R
+        else:
+            cols = _zeros((len(U), 0), exact)
         rhs = np.concatenate([cols, _full((len(U), 1), 1, exact)], axis=1)
         solver = _solver(chain, U, exact, wanted=wanted)
         X = solver.solve(rhs)
@@ -229,7 +233,8 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any =
             X = X[wanted]
         k = cols.shape[1]
         tr = np.flatnonzero(is_tr)
-        B[tr, :k] = X[:, :k]
+        if probabilities:
+            B[tr, :k] = X[:, :k]
         if derive_last:
             B[tr, g - 1] = _1 - X[:, :k].sum(axis=1)
         tT = X[:, k]
@@ -244,13 +249,12 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any =
     init_B = init_t = None
     if mu is not None:
         loc = local_index(n, covered)
-        init_B = _zeros(g, exact)
+        init_B = _zeros(g, exact) if probabilities else None
         init_t = _Z if exact else 0.0
         for i, p in mu.items():
-            init_B = init_B + p * B[loc[i]]
+            if probabilities:
+                init_B = init_B + p * B[loc[i]]
             init_t = init_t + p * t[loc[i]]
-        if not probabilities:
-            init_B = None
     return AbsorptionResult(
         method="exact" if exact else "float",
         states=covered,

@@ -109,12 +109,12 @@ class SubsystemSolver:
         rows, cols, pos = rows[inside], cols[inside], pos[inside]
         if transpose:
             rows, cols = cols, rows
-        # CSR of M (local indices) as positions into `data`
-        order = np.lexsort((cols, rows))
-        rows, cols, pos = rows[order], cols[order], pos[order]
+            # CSR of M (local indices) as positions into `data`; without transposing the
+            # entries are in CSR order already (rows ascending, columns sorted in each row)
+            order = np.lexsort((cols, rows))
+            rows, cols, pos = rows[order], cols[order], pos[order]
         self._ptr = np.zeros(m + 1, dtype=np.int64)
-        np.add.at(self._ptr, rows + 1, 1)
-        np.cumsum(self._ptr, out=self._ptr)
+        np.cumsum(np.bincount(rows, minlength=m), out=self._ptr[1:])
         self._cols = cols
         self._vals = data[pos]
         # 1 - M[i, i], exactly (then rounded once for the float backend)
@@ -248,24 +248,20 @@ def _make_blocks(num: int, labels: np.ndarray) -> list[tuple[np.ndarray, bool]]:
     order = np.argsort(labels, kind="stable")
     sizes = np.bincount(labels, minlength=num)
     starts = np.concatenate([[0], np.cumsum(sizes)])
-    blocks: list[tuple[np.ndarray, bool]] = []
-    run: list[int] = []
-
-    def flush():
-        if run:
-            # labels ascending = downstream first; reverse so upstream comes first in the block
-            parts = [order[starts[c]:starts[c + 1]] for c in reversed(run)]
-            blocks.append((np.concatenate(parts), False))
-            run.clear()
-
-    for c in range(num):
-        if sizes[c] >= BIG:
-            flush()
-            blocks.append((order[starts[c]:starts[c + 1]], True))
-        else:
-            run.append(c)
-    flush()
-    return blocks
+    big = sizes >= BIG
+    # a block starts at every big component and at every small one that follows a big one
+    block_of = np.cumsum(big | np.concatenate([[True], big[:-1]])) - 1
+    # components by block, and inside a (merged) block upstream first: labels ascending are
+    # downstream first, so descending inside each block
+    comps = np.lexsort((-np.arange(num), block_of))
+    lengths = sizes[comps]
+    offsets = np.arange(len(order)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    states = order[np.repeat(starts[comps], lengths) + offsets]
+    block_sizes = np.bincount(block_of, weights=sizes).astype(np.int64)
+    bounds = np.concatenate([[0], np.cumsum(block_sizes)])
+    first = np.searchsorted(block_of, np.arange(len(block_sizes)))  # first component of block
+    return [(states[bounds[k]:bounds[k + 1]], bool(big[first[k]]))
+            for k in range(len(block_sizes))]
 
 
 def _min_degree_order(rows, cols, s) -> np.ndarray:
@@ -294,9 +290,14 @@ def _farthest_first_order(rows, cols, s, wanted) -> np.ndarray:
 
 class _FloatLU:
     def __init__(self, A: sp.csc_array, big: bool):
-        spec = "MMD_AT_PLUS_A" if big else "NATURAL"
-        self._lu = splu(A, permc_spec=spec, diag_pivot_thresh=0.0,
-                        options={"SymmetricMode": True})
+        if big:
+            self._lu = splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                            options={"SymmetricMode": True})
+        else:
+            # many small components, block triangular already: no supernodes worth the
+            # bookkeeping (relax=1, panel_size=1 is 2-3x faster here)
+            self._lu = splu(A, permc_spec="NATURAL", diag_pivot_thresh=0.0, relax=1,
+                            panel_size=1, options={"SymmetricMode": True})
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         return self._lu.solve(np.ascontiguousarray(rhs, dtype=np.float64))
