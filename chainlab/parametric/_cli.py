@@ -20,30 +20,42 @@ GMM_POINTS = (Fraction(0), Fraction(1, 10), Fraction(1, 5), Fraction(1, 2), Frac
 
 
 def factored(ring, rf: tuple) -> str:
-    """A reduced rational function of one or more parameters, factored over the integers."""
-    def part(poly) -> str:
+    """A reduced rational function, numerator and denominator factored over the integers,
+    printed in SymPy syntax (``sympy.sympify`` reads it back)."""
+
+    def atomic(text: str) -> bool:
+        return text.isidentifier() or text.isdigit()
+
+    def part(poly) -> tuple[str, bool]:
+        """(text, is it a bare sum that needs parentheses in a quotient or product)"""
         c, fs = poly.factor()
+        c = int(c)
+        fs = sorted(fs, key=lambda t: (ring.degree(t[0]), str(t[0])))
+        if not fs:
+            return str(c), False
+        if len(fs) == 1 and fs[0][1] == 1 and c == 1:
+            t = str(ring.poly_to_sympy(fs[0][0]))
+            return t, not atomic(t)
         bits = []
-        for g, e in sorted(fs, key=lambda t: (ring.degree(t[0]), str(t[0]))):
-            s = str(ring.poly_to_sympy(g))
-            s = s if len(fs) == 1 and e == 1 and c == 1 else f"({s})"
-            bits.append(s if e == 1 else f"{s}**{e}")
-        if not bits:
-            return str(c)
-        if c == 1:
-            return "*".join(bits)
-        if c == -1:
-            return "-" + "*".join(bits)
-        return f"{c}*" + "*".join(bits)
+        for g, e in fs:
+            t = str(ring.poly_to_sympy(g))
+            t = t if atomic(t) else f"({t})"
+            bits.append(t if e == 1 else f"{t}**{e}")
+        prefix = "-" if c == -1 else "" if c == 1 else f"{c}*"
+        return prefix + "*".join(bits), True
 
     n, d = rf
     if n.is_zero():
         return "0"
-    top = part(n)
+    top, top_compound = part(n)
     if d.is_one():
         return top
-    bottom = part(d)
-    return f"({top})/({bottom})"
+    bottom, bottom_compound = part(d)
+    if top_compound:
+        top = f"({top})"
+    if bottom_compound or not atomic(bottom.split("**")[0]):
+        bottom = f"({bottom})"
+    return f"{top}/{bottom}"
 
 
 def _shorten(s: str, limit: int = 4000) -> str:

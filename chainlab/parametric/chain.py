@@ -88,9 +88,13 @@ class Region:
     """
 
     parameters: tuple
-    constraints: tuple
     set: Any
     _chain: Any = dataclasses.field(repr=False)
+
+    @property
+    def constraints(self) -> tuple:
+        """``entry >= 0`` and ``Ne(denominator, 0)`` relationals (built on first use)."""
+        return self._chain._region_constraints()
 
     def contains(self, *args: Any, **kwargs: Any) -> bool:
         """True when every entry is defined and ``>= 0`` at the (rational) point."""
@@ -575,19 +579,24 @@ class ParametricChain:
         """
         hit = self._cache.get("region")
         if hit is None:
+            ring = self._ring
+            the_set = self._univariate_analysis()[0] if ring.univariate else None
+            hit = self._cache["region"] = Region(ring.symbols, the_set, self)
+        return hit
+
+    def _region_constraints(self) -> tuple:
+        hit = self._cache.get("constraints")
+        if hit is None:
             import sympy
 
             ring = self._ring
-            cons = []
-            for n, d in self._distinct():
-                cons.append(sympy.Ge(ring.to_sympy((n, d)), 0))
-            for n, d in self._distinct():
-                if not ring.is_constant(d):
-                    c = sympy.Ne(ring.poly_to_sympy(d), 0)
-                    if c not in cons:
-                        cons.append(c)
-            the_set = self._univariate_analysis()[0] if ring.univariate else None
-            hit = self._cache["region"] = Region(ring.symbols, tuple(cons), the_set, self)
+            cons = [sympy.Ge(ring.to_sympy(v), 0, evaluate=False) for v in self._distinct()]
+            seen: set[str] = set()
+            for _, d in self._distinct():
+                if not ring.is_constant(d) and str(d) not in seen:
+                    seen.add(str(d))
+                    cons.append(sympy.Ne(ring.poly_to_sympy(d), 0, evaluate=False))
+            hit = self._cache["constraints"] = tuple(cons)
         return hit
 
     def structure_changes(self) -> tuple:
