@@ -55,6 +55,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterator
 from fractions import Fraction
@@ -591,9 +592,10 @@ def _value_strings(chain: Chain) -> list[str]:
 
 
 def _is_parametric(chain: Any) -> bool:
-    from .parametric import ParametricChain
-
-    return isinstance(chain, ParametricChain)
+    # without importing chainlab.parametric (and SymPy) for plain chains: a ParametricChain can
+    # only exist once its module is loaded
+    mod = sys.modules.get("chainlab.parametric.chain")
+    return mod is not None and isinstance(chain, mod.ParametricChain)
 
 
 def _label_sets(chain: Chain) -> dict[str, set[int]]:
