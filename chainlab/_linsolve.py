@@ -607,7 +607,7 @@ class _DenseTail:
         K = len(rows)
         flat: list = [0] * (K * K)
         sparse_rows = []
-        bits = 0
+        row_bits = []
         for a, row in enumerate(rows):
             base = a * K - offset
             items = []
@@ -617,11 +617,12 @@ class _DenseTail:
                 items.append((j - offset, v))
                 mb = max(mb, v.bit_length())
             sparse_rows.append(items)
-            bits += mb + (len(items).bit_length() + 1) // 2
+            # log2 of a bound on the Euclidean norm of the row with one entry replaced
+            row_bits.append((mb, (len(items).bit_length() + 2) // 2))
         self.K = K
         self.A = fmpz_mat(K, K, flat)
         self.rows = sparse_rows
-        self._hadamard_bits = bits  # log2 of a Hadamard bound on |det N|
+        self._row_bits = row_bits
         self._p: int | None = None
         self._inv = None
         self._den_hint: fmpz | None = None
@@ -644,9 +645,12 @@ class _DenseTail:
             self._invert()
         p, inv, A = self._p, self._inv, self.A
         logp = p.bit_length() - 1
-        bbits = max((v.bit_length() for col in cols for v in col), default=0)
-        # |num|, den <= Hadamard bound * |y|, so p^it > 2 num den certainly suffices
-        max_it = (2 * (self._hadamard_bits + bbits + K.bit_length()) + 4) // logp + 2
+        # Cramer + Hadamard: den <= prod |row_i|, |num| <= prod |row_i with y_i in|, and
+        # p^it > 2 |num| den makes the reconstruction unique; the loop stops long before
+        ybits = [max((col[i].bit_length() for col in cols), default=0) for i in range(K)]
+        det_bits = sum(mb + lb for mb, lb in self._row_bits)
+        num_bits = sum(max(mb, yb) + lb + 1 for (mb, lb), yb in zip(self._row_bits, ybits))
+        max_it = (det_bits + num_bits + 2) // logp + 2
         d = fmpz_mat(K, c, [cols[j][i] for i in range(K) for j in range(c)])
         total = fmpz_mat(K, c)
         acc = fmpz_mat(K, c)
@@ -673,19 +677,35 @@ class _DenseTail:
                 if all(r is not None for r in results):
                     return results
                 if it >= max_it:  # pragma: no cover - cannot happen past the bound
-                    raise RuntimeError("Dixon lifting did not converge")
+                    return self._fallback(cols)
             d = fmpz_mat(K, c, [v // p for v in (d - A * y).entries()])
+
+    def _fallback(self, cols):  # pragma: no cover - only if the bound above were wrong
+        out = []
+        for col in cols:
+            X = self.A.solve(fmpz_mat(self.K, 1, col))
+            den = _Z1
+            for i in range(self.K):
+                den = den.lcm(X[i, 0].q)
+            out.append(([(X[i, 0] * den).p for i in range(self.K)], den))
+        return out
 
     def _candidate(self, xs: list[fmpz], mod: fmpz, b: list[fmpz]):
         """Rational reconstruction of ``x mod p^i``, verified exactly; None if not yet."""
         half = mod >> 1
         bound = half.isqrt()
-        den = self._den_hint
-        if den is None or abs(_sym(xs[0] * den % mod, mod, half)) > bound:
-            rr = _ratrecon(xs[0], mod, bound)
-            if rr is None:
-                return None
-            den = rr[1]
+        hint = self._den_hint  # the denominator found by the previous solve, if any
+        if hint is not None and abs(_sym(xs[0] * hint % mod, mod, half)) <= bound:
+            found = self._complete(xs, mod, b, hint, half, bound)
+            if found is not None:
+                return found
+        rr = _ratrecon(xs[0], mod, bound)
+        if rr is None:
+            return None
+        return self._complete(xs, mod, b, rr[1], half, bound)
+
+    def _complete(self, xs, mod, b, den, half, bound):
+        """All entries over ``den`` (enlarged where an entry needs it), then the exact check."""
         nums: list[fmpz] = []
         for x in xs:
             t = _sym(x * den % mod, mod, half)

@@ -230,6 +230,22 @@ def test_dense_tail_matches_flint(K):
     assert [fmpq(n, den) for n in nums] == [X[i, 0] for i in range(K)]
 
 
+def test_dense_tail_misleading_hint_and_fallback():
+    rng = random.Random(7)
+    K = 30
+    rows = _random_m_matrix(K, rng)
+    tail = _linsolve._DenseTail(rows, 0)
+    col = [fmpz(rng.randint(-50, 50)) for _ in range(K)]
+    A = fmpz_mat([[row.get(j, 0) for j in range(K)] for row in rows])
+    want = [A.solve(fmpz_mat(K, 1, col))[i, 0] for i in range(K)]
+    for hint in (fmpz(1), fmpz(2) ** 4000 + 1, fmpz(3)):  # wrong or far too large hints
+        tail._den_hint = hint
+        (nums, den), = tail.solve([col])
+        assert [fmpq(n, den) for n in nums] == want
+    (nums, den), = tail._fallback([col])
+    assert [fmpq(n, den) for n in nums] == want
+
+
 def test_dense_tail_small_prime_and_singular_modulus(monkeypatch):
     # det = 3: the prime 3 is rejected (singular), 2 is used: one bit per iteration
     monkeypatch.setattr(_linsolve, "_P60", 3)
@@ -276,3 +292,22 @@ def test_wanted_order_far_end_first_on_a_path():
     order = _linsolve._farthest_first_order(np.r_[rows, rows + 1], np.r_[rows + 1, rows], s,
                                             np.array([0]))
     assert order.tolist() == list(range(s - 1, -1, -1))
+
+
+# --------------------------------------------------------------------------- CLI formatting
+@settings(max_examples=60)
+@given(st.integers(-(2**9000), 2**9000), st.integers(1, 2**9000))
+@example(-(2**15000) - 1, 3**9000)  # beyond CPython's default 4300-digit limit
+@example(7, 1)
+def test_cli_fraction_str_matches_str(num, den):
+    import sys
+
+    from chainlab.cli import _fraction_str
+
+    x = F(num, den)
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        assert _fraction_str(x) == str(x)
+    finally:
+        sys.set_int_max_str_digits(old)
