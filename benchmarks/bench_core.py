@@ -4,6 +4,7 @@
     python benchmarks/bench_core.py --quick          # small sizes only, about a minute
     python benchmarks/bench_core.py --only ruin5000,grid40
     python benchmarks/bench_core.py --repeat 3       # best of 3 for every timing
+    python benchmarks/bench_core.py --only grid100 --no-storm --breakdown   # where time goes
 
 Cases (``--only`` takes a comma-separated list of these names):
 
@@ -139,6 +140,8 @@ def bench_ruin_cli(N: int, tmp: Path, args) -> None:
     bc = _chains.gamblers_ruin(N)
     drn = _chains.write_drn(bc, tmp / f"{bc.name}.drn")
     wall, cpu, out = _run_cli(["analyze", "--exact", "--json", str(drn)], args.repeat)
+    if args.breakdown:
+        breakdown(["analyze", "--exact", "--json", str(drn)])
     res = json.loads(out)
     h, t = _chains.gamblers_ruin_closed_form(N, bc.info["p"])
     ok = all(_frac(res["absorption"][str(i)][1]) == h[i] and _frac(res["expected_steps"][str(i)]) == t[i]
@@ -182,6 +185,8 @@ def bench_grid_cli(m: int, tmp: Path, args, storm: bool) -> None:
     bc = _chains.grid_walk(m)
     drn = _chains.write_drn(bc, tmp / f"{bc.name}.drn")
     wall, cpu, out = _run_cli(["analyze", "--exact", "--json", "--target", "goal", str(drn)], args.repeat)
+    if args.breakdown:
+        breakdown(["analyze", "--exact", "--json", "--target", "goal", str(drn)])
     res = json.loads(out)
     reach = [_frac(res["reach"][str(i)]) for i in range(bc.n)]
     steps = {int(i): _frac(v) for i, v in res["expected_steps"].items()}
@@ -230,6 +235,58 @@ def bench_ruin_initial(N: int, tmp: Path, args) -> None:
     else:
         _ratio_line(name, "exact, one initial state, in-process", best_wall, best_cpu, float("nan"),
                     float("nan"), "Storm exact", check)
+
+
+def breakdown(cli_args: list[str]) -> None:
+    """Run ``chainlab <cli_args>`` in this process and print where the CPU time goes."""
+    import io
+    import json as json_mod
+
+    from chainlab import _analysis, _linsolve, cli, structure
+    from chainlab import io as chainlab_io
+
+    spent: dict[str, float] = {}
+
+    def timed(owner, attr, label):
+        fn = getattr(owner, attr)
+
+        def wrapper(*a, **k):
+            c0 = time.process_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - c0
+
+        setattr(owner, attr, wrapper)
+        return owner, attr, fn
+
+    patches = [
+        timed(chainlab_io, "read_chain", "read the file"),
+        timed(structure, "classify", "classify"),
+        timed(_linsolve, "_min_degree_order", "minimum-degree order (SuperLU)"),
+        timed(_linsolve._FractionFreeLU, "__init__", "symbolic + sparse fraction-free elimination"),
+        timed(_linsolve._DenseTail, "solve", "dense tail (Dixon)"),
+        timed(_linsolve._FractionFreeLU, "solve", "substitutions + reduction to lowest terms"),
+        timed(_analysis, "_out", "fmpq -> Fraction"),
+        timed(cli, "_fraction_str", "Fraction -> decimal string"),
+        timed(json_mod, "dumps", "json.dumps"),
+    ]
+    c0 = time.process_time()
+    old, sys.stdout = sys.stdout, io.StringIO()
+    try:
+        cli.main(cli_args)
+    finally:
+        sys.stdout = old
+        for owner, attr, fn in patches:
+            setattr(owner, attr, fn)
+    total = time.process_time() - c0
+    if "dense tail (Dixon)" in spent:
+        spent["substitutions + reduction to lowest terms"] -= spent["dense tail (Dixon)"]
+    _say(f"    CPU breakdown (in-process, imports excluded), total {total:.2f} s:")
+    for label, sec in sorted(spent.items(), key=lambda kv: -kv[1]):
+        _say(f"      {sec:7.2f} s  {100 * sec / total:5.1f}%  {label}")
+    _say(f"      {total - sum(spent.values()):7.2f} s  {100 * (total - sum(spent.values())) / total:5.1f}%  "
+         "everything else")
 
 
 # ---------------------------------------------------------------------------------- float
@@ -355,6 +412,8 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per Storm run")
     ap.add_argument("--no-storm", action="store_true", help="skip every Storm run")
     ap.add_argument("--storm-grid100", action="store_true", help="also run Storm on the 100x100 grid")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="for the exact CLI cases, also show where chainlab's CPU time goes")
     ap.add_argument("--out", help="keep the generated files in this directory")
     args = ap.parse_args(argv)
     only = set(CASES if not args.only else args.only.split(","))

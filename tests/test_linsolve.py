@@ -311,3 +311,25 @@ def test_cli_fraction_str_matches_str(num, den):
         assert _fraction_str(x) == str(x)
     finally:
         sys.set_int_max_str_digits(old)
+
+
+_exact_values = st.builds(lambda n, d: str(F(n, d)), st.integers(-10**30, 10**30), st.integers(1, 10**30))
+
+
+@given(st.dictionaries(st.integers(0, 50).map(str), _exact_values),
+       st.dictionaries(st.integers(0, 50).map(str), st.lists(_exact_values, max_size=3)),
+       st.booleans())
+def test_cli_json_fast_path_matches_json_dumps(reach, absorption, with_target):
+    import json
+
+    from chainlab.cli import _json_dumps
+
+    out = {"num_states": 51, "num_transitions": 7, "closed_classes": [[0], [3, 4]],
+           "transient": [1, 2]}
+    if with_target:
+        out["reach"] = reach
+    else:
+        out["absorption"] = absorption
+    out["expected_steps"] = reach
+    out["method"] = "exact"
+    assert _json_dumps(out, True) == json.dumps(out)
