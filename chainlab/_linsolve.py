@@ -410,7 +410,7 @@ def _plan_tail(struct, subtree, beta: float, s: int, max_tail: int) -> tuple[int
     eliminated components bordering each row.
     """
     if s < 32:
-        return 0
+        return 0, 0.0
     sz = np.fromiter((len(x) for x in struct), dtype=np.float64, count=s)
     sub = np.asarray(subtree, dtype=np.float64)
     parent = np.fromiter((min(x) if x else s for x in struct), dtype=np.int64, count=s)

@@ -279,9 +279,17 @@ def test_ratrecon_recovers_small_fractions(num, den, junk, bits):
 
 
 def test_plan_tail_model():
-    # a path never needs a dense tail
+    # a path never needs a dense tail; neither does a tiny block
     struct = [{k + 1} for k in range(999)] + [set()]
     assert _linsolve._plan_tail(struct, list(range(1, 1001)), 3.0, 1000, 3000)[0] == 0
+    assert _linsolve._plan_tail(struct[:10], list(range(1, 11)), 3.0, 10, 3000) == (0, 0.0)
+
+
+@pytest.mark.parametrize("N", [20, 40])
+def test_small_big_block_with_the_default_plan(big_blocks, N):
+    # BIG = 1 and no forced tail: small blocks through the real planner
+    res = exact.absorption(gamblers_ruin(N, F(2, 5)))
+    assert [res.B[i, 1] for i in range(N + 1)] == [ruin_win(N, F(2, 5), i) for i in range(N + 1)]
 
 
 def test_wanted_order_far_end_first_on_a_path():
