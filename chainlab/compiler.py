@@ -111,6 +111,10 @@ class CompiledChain:
 
 
 class _Progress:
+    """A progress line on stderr, rewritten at most every ``interval`` seconds."""
+
+    interval = 0.5
+
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.last = time.perf_counter()
@@ -118,7 +122,7 @@ class _Progress:
 
     def update(self, done: int, found: int, transitions: int) -> None:
         now = time.perf_counter()
-        if now - self.last >= 0.5:
+        if now - self.last >= self.interval:
             self.last = now
             self.written = True
             sys.stderr.write(f"\rcompiling: {done:,} states expanded, {found:,} found, "
@@ -252,29 +256,25 @@ class _Compiler:
         """``[law, tables]`` of agent ``i`` in the joint state ``agents`` (validated)."""
         model = self.model
         got = model.integer_distribution(agents, i)
-        if got is None:
-            den, nums = self._integer_law(agents, i)
-        else:
-            den, nums = got
-            if type(den) is not int or den <= 0 or any(
-                    type(m) is not int or m < 0 for m in nums.values()):
+        den, nums = self._integer_law(agents, i) if got is None else got
+        merged: dict[int, int] = {}
+        total = 0
+        index = self.agent_index
+        for a, m in nums.items():
+            if type(m) is not int or m < 0:
                 raise NotStochasticError(
                     f"{type(model).__name__}.integer_distribution for agent {i} in joint state "
-                    f"{agents!r} gave {got!r}; expected (denominator, {{state: numerator}}) with "
-                    "a positive int denominator and non-negative int numerators"
+                    f"{agents!r} gave the numerator {m!r} for {a!r}; numerators must be "
+                    "non-negative ints"
                 )
-        total = 0
-        merged: dict[int, int] = {}
-        intern = self.intern
-        for a, m in nums.items():
             if m:
-                v = intern(a)
-                merged[v] = merged.get(v, 0) + m
+                v = index.get(a)
+                merged[self.intern(a) if v is None else v] = m
                 total += m
-        if total != den:
+        if type(den) is not int or total != den:
             raise NotStochasticError(
                 f"{type(model).__name__} law of agent {i} in joint state {agents!r} sums to "
-                f"{fmpq_to_fraction(fmpq(total, den))}, expected 1"
+                f"{total}/{den!r}, expected 1"
             )
         law = (den, tuple(sorted(merged.items())))
         entry = self.entry_by_value.get(law)
@@ -364,8 +364,8 @@ class _Compiler:
             if len(rows) == _CHUNK:
                 self._flush(rows, dens, cols)
                 rows, dens, cols = [], [], []
-                if progress is not None:
-                    progress.update(k, len(codes), self.num_transitions)
+            if progress is not None and not k & 255:
+                progress.update(k, len(codes), self.num_transitions + len(cols))
         self._flush(rows, dens, cols)
 
     def _flush(self, rows: list[dict[int, int]], dens: list[int], cols: list[int]) -> None:
@@ -413,7 +413,11 @@ class _Compiler:
         return [(v, c) for v, c in enumerate(counts) if c]
 
     def _expand_lumped(self, code: int) -> tuple[int, dict[int, int]]:
-        types = self._types(code)
+        if self.digit_bits == 4:
+            types = [(v, _HEX[ch]) for v, ch in enumerate(reversed(format(code, "x")))
+                     if ch != "0"]
+        else:
+            types = self._types(code)
         singles = self.singles
         agents: tuple = ()
         for v, c in types:
@@ -542,15 +546,21 @@ def _convolve(parts: list[tuple[int, list[tuple[int, int]]]]) -> tuple[int, dict
             tabs.append(tab)
     if not tabs:
         return den, {shift: factor}
-    tabs.sort(key=len)
-    out = {k + shift: m * factor for k, m in tabs[0]}
+    if len(tabs) > 1:
+        tabs.sort(key=len)
+    if factor == 1:
+        out = {k + shift: m for k, m in tabs[0]} if shift else dict(tabs[0])
+    else:
+        out = {k + shift: m * factor for k, m in tabs[0]}
     for tab in tabs[1:]:
         new: dict[int, int] = {}
-        get = new.get
         for k1, n1 in out.items():
             for k2, n2 in tab:
                 k = k1 + k2
-                new[k] = get(k, 0) + n1 * n2
+                if k in new:
+                    new[k] += n1 * n2
+                else:
+                    new[k] = n1 * n2
         out = new
     return den, out
 

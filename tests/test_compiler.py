@@ -1,15 +1,25 @@
-"""The compiler: lumped and unlumped compilations agree (claim LUMP-1), limits, validation."""
+"""The compiler: lumped and unlumped compilations agree (claim LUMP-1), compiled chains equal a
+straightforward reference compilation entry by entry, limits, progress, interrupts, validation."""
 
 from __future__ import annotations
 
+import gc
+import itertools
+import math
 from fractions import Fraction as F
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from chainlab import compiler
 from chainlab.compiler import compile_model
-from chainlab.errors import SpecError, StateSpaceLimitError
-from chainlab.models import GMMAgents
+from chainlab.errors import ExactnessError, NotStochasticError, SpecError, StateSpaceLimitError
+from chainlab.models import AgentModel, GMMAgents
 from chainlab.polarization import polarization
+
+from .test_gmm import reference_law
 
 SMALL_GMM = [
     dict(agents=n, components=K, memory=r, neighbours=k, mirror=p)
@@ -19,7 +29,11 @@ SMALL_GMM = [
 ]
 
 
-@pytest.mark.parametrize("params", SMALL_GMM, ids=lambda d: "-".join(f"{v}" for v in d.values()))
+def _ids(d: dict) -> str:
+    return "-".join(f"{v}" for v in d.values())
+
+
+@pytest.mark.parametrize("params", SMALL_GMM, ids=_ids)
 def test_LUMP_1(params):
     """Lumped (multisets) and unlumped (agent tuples) chains give identical exact answers."""
     model = GMMAgents(**params)
@@ -36,11 +50,266 @@ def test_LUMP_1(params):
         assert silos[tuple(sorted(state))] == s
 
 
+# --------------------------------------------------------------------------- reference compiler
+def reference_compile(params: dict, lumped: bool) -> dict:
+    """``{state: {successor: Fraction}}`` over the reachable states: the product over agents of
+    the reference laws (tests/test_gmm.py), enumerating every combination of agent outcomes;
+    lumped by sorting the successor tuples."""
+    model = GMMAgents(**params)
+    n, k, ties = model.num_agents, model.neighbours, model.ties
+    p = F(int(model.mirror.p), int(model.mirror.q))
+    start = model.initial_agents()
+    if lumped:
+        start = tuple(sorted(start))
+    rows: dict = {}
+    todo = [start]
+    while todo:
+        state = todo.pop()
+        if state in rows:
+            continue
+        laws = [list(reference_law(state, i, k, p, ties).items()) for i in range(n)]
+        row: dict = {}
+        for combo in itertools.product(*laws):
+            succ = tuple(a for a, _ in combo)
+            if lumped:
+                succ = tuple(sorted(succ))
+            row[succ] = row.get(succ, 0) + math.prod(q for _, q in combo)
+        rows[state] = row
+        todo.extend(t for t in row if t not in rows)
+    return rows
+
+
+def _as_rows(cc) -> dict:
+    labels = cc.chain.states.labels
+    rows: dict = {lab: {} for lab in labels}
+    for i, j, v in cc.chain.transitions():
+        rows[labels[i]][labels[j]] = v
+    return rows
+
+
+REFERENCE_CASES = [
+    dict(agents=3, components=3, memory=2, neighbours=1),
+    dict(agents=3, components=3, memory=2, neighbours=2, mirror="1/3"),
+    dict(agents=4, components=2, memory=3, neighbours=2, mirror="1/2"),
+    dict(agents=4, components=3, memory=2, neighbours=1, initial=[(1, 1, 0), (0, 2, 0), 2, 2]),
+    dict(agents=3, components=4, memory=2, neighbours=2),
+    dict(agents=5, components=2, memory=2, neighbours=2, mirror="1/3"),
+    dict(agents=3, components=3, memory=3, neighbours=1),
+]
+
+
+@pytest.mark.parametrize("ties", ["random", "index"])
+@pytest.mark.parametrize("params", REFERENCE_CASES, ids=_ids)
+def test_compiled_chain_equals_reference_compilation(params, ties):
+    """Every state and every exact entry, lumped (random ties) and unlumped (both rules)."""
+    params = dict(params, ties=ties)
+    for lumped in ([True, False] if ties == "random" else [False]):
+        cc = compile_model(GMMAgents(**params), lumped=lumped)
+        ref = reference_compile(params, lumped)
+        assert _as_rows(cc) == ref
+        assert cc.chain.states.labels[0] == (tuple(sorted(GMMAgents(**params).initial_agents()))
+                                             if lumped else GMMAgents(**params).initial_agents())
+
+
+class _PlainGMM(GMMAgents):
+    """GMM agents through the plain protocol only: no memo keys, no integer laws."""
+
+    def law_keys(self, agents):
+        return None
+
+    def integer_distribution(self, agents, i):
+        return None
+
+
+@pytest.mark.parametrize("params", [
+    dict(agents=4, components=3, memory=2, neighbours=2, mirror="1/3"),
+    dict(agents=5, components=2, memory=3, neighbours=1),
+    dict(agents=3, components=4, memory=2, neighbours=2, ties="index", mirror="1/2"),
+], ids=_ids)
+def test_fast_paths_change_nothing(params):
+    """Same labels in the same order, same entries, with and without the model's fast paths."""
+    for lumped in ([True, False] if params.get("ties", "random") == "random" else [False]):
+        a = compile_model(GMMAgents(**params), lumped=lumped)
+        b = compile_model(_PlainGMM(**params), lumped=lumped)
+        assert a.chain.states.labels == b.chain.states.labels
+        assert list(a.chain.transitions()) == list(b.chain.transitions())
+        assert a.num_silos.tolist() == b.num_silos.tolist()
+
+
+def test_float_view_is_the_correctly_rounded_exact_chain():
+    cc = compile_model(GMMAgents(agents=4, components=3, memory=3, neighbours=2, mirror="1/3"))
+    c = cc.chain
+    P = c.P
+    assert P.has_sorted_indices
+    for i in range(c.num_states):
+        cols = P.indices[P.indptr[i]:P.indptr[i + 1]]
+        assert (np.diff(cols) > 0).all()
+    exact = {(i, j): v for i, j, v in c.transitions()}
+    assert sum(exact.values()) == c.num_states  # rows sum to exactly 1
+    dense = P.toarray()
+    for (i, j), v in exact.items():
+        assert dense[i, j] == v.numerator / v.denominator
+
+
+# --------------------------------------------------------------------------- property test
+# (agents, components, memory) with at most 300 joint agent tuples, so the unlumped exact
+# solve stays fast; covers agents 2-4, components 2-3, memory 1-3
+_SIZES = [(n, K, r) for n in (2, 3, 4) for K in (2, 3) for r in (1, 2, 3)
+          if math.comb(r + K - 1, K - 1) ** n <= 300]
+
+
+@st.composite
+def gmm_params(draw):
+    n, K, r = draw(st.sampled_from(_SIZES))
+    k = draw(st.integers(1, n - 1))
+    mirror = draw(st.sampled_from([F(0), F(1, 3), F(1, 2)]))
+    initial = draw(st.lists(st.integers(0, K - 1), min_size=n, max_size=n))
+    return dict(agents=n, components=K, memory=r, neighbours=k, mirror=mirror, initial=initial)
+
+
+@settings(max_examples=max(10, settings().max_examples // 2))
+@given(gmm_params())
+def test_lumped_and_unlumped_agree_on_random_instances(params):
+    """Claim LUMP-1 on random small instances (random ties; "index" ties are not lumpable)."""
+    model = GMMAgents(**params)
+    a = polarization(compile_model(model, lumped=True))
+    b = polarization(compile_model(GMMAgents(**params), lumped=False))
+    assert a.polarization_probability == b.polarization_probability
+    assert a.consensus_probability == b.consensus_probability
+    assert a.expected_rounds == b.expected_rounds
+
+
+def test_sizes_cover_the_requested_ranges():
+    assert {n for n, _, _ in _SIZES} == {2, 3, 4}
+    assert {K for _, K, _ in _SIZES} == {2, 3}
+    assert {r for _, _, r in _SIZES} == {1, 2, 3}
+
+
+# --------------------------------------------------------------------------- plain models
+class _Coins(AgentModel):
+    """n independent agents, each becoming 1 with probability 2/3 (binomial rows)."""
+
+    exchangeable = True
+
+    def __init__(self, n):
+        self.num_agents = n
+
+    def initial_agents(self):
+        return (0,) * self.num_agents
+
+    def agent_distribution(self, agents, i):
+        return {0: F(1, 3), 1: F(2, 3)}
+
+
+@pytest.mark.parametrize("n", [3, 15, 16, 17])
+def test_plain_model_rows_are_multinomial(n):
+    """A model without fast paths; n = 16, 17 use wider digits in the packed multiset codes."""
+    cc = compile_model(_Coins(n))
+    assert cc.chain.num_states == n + 1
+    labels = cc.chain.states.labels
+    for i, j, v in cc.chain.transitions():
+        ones = sum(labels[j])
+        assert v == math.comb(n, ones) * F(2, 3) ** ones * F(1, 3) ** (n - ones)
+    assert compile_model(_Coins(3), lumped=False).chain.num_states == 8
+
+
+class _Bad(AgentModel):
+    num_agents = 2
+    exchangeable = True
+
+    def __init__(self, law=None, integer=None):
+        self.law, self.integer = law, integer
+
+    def initial_agents(self):
+        return (0, 0)
+
+    def agent_distribution(self, agents, i):
+        return self.law
+
+    def integer_distribution(self, agents, i):
+        return self.integer
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(law={0: F(1, 2), 1: F(1, 3)}), NotStochasticError, "sums to 5/6"),
+    (dict(law={0: F(3, 2), 1: F(-1, 2)}), NotStochasticError, "negative"),
+    (dict(law={0: 0.5, 1: 0.5}), ExactnessError, "float"),
+    (dict(integer=(3, {0: 1, 1: 1})), NotStochasticError, "sums to 2/3"),
+    (dict(integer=(2, {0: 3, 1: -1})), NotStochasticError, "non-negative"),
+    (dict(integer=(2, {0: 1.0, 1: 1})), NotStochasticError, "non-negative ints"),
+], ids=["sum", "negative", "float", "int-sum", "int-negative", "int-float"])
+def test_bad_laws_are_refused(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        compile_model(_Bad(**kwargs))
+
+
 def test_index_ties_refuse_lumping():
     with pytest.raises(SpecError, match="exchangeable"):
         compile_model(GMMAgents(agents=3, components=3, memory=2, ties="index"), lumped=True)
 
 
+def test_not_a_model():
+    with pytest.raises(SpecError, match="AgentModel"):
+        compile_model("gmm")
+
+
+# --------------------------------------------------------------------------- limits, progress, interrupts
 def test_state_limit_refuses_with_estimate():
     with pytest.raises(StateSpaceLimitError, match="at most .* joint states exist"):
         compile_model(GMMAgents(agents=4, components=4, memory=2), max_states=50)
+
+
+def test_state_limit_is_exact():
+    model = GMMAgents(agents=4, components=3, memory=2, neighbours=2)
+    n = compile_model(model).chain.num_states
+    assert compile_model(model, max_states=n).chain.num_states == n
+    with pytest.raises(StateSpaceLimitError, match=f"more than {n - 1:,} reachable states"):
+        compile_model(model, max_states=n - 1)
+    assert gc.isenabled()
+
+
+def test_progress_line_on_stderr(monkeypatch, capsys):
+    monkeypatch.setattr(compiler._Progress, "interval", 0.0)
+    compile_model(GMMAgents(agents=4, components=3, memory=3, neighbours=2), progress=True)
+    err = capsys.readouterr().err
+    assert "compiling: 256 states expanded" in err and "transitions" in err
+    assert err.endswith("\r")  # the line is cleared at the end
+    compile_model(GMMAgents(agents=4, components=3, memory=3, neighbours=2))
+    assert capsys.readouterr().err == ""
+
+
+class _Interrupting(GMMAgents):
+    calls = 0
+    interrupt_at: int | None = None
+
+    def law_keys(self, agents):
+        self.calls += 1
+        if self.calls == self.interrupt_at:
+            raise KeyboardInterrupt
+        return super().law_keys(agents)
+
+
+@pytest.mark.parametrize("at", [1, 7, 300])
+def test_interrupt_leaves_nothing_corrupted(at, monkeypatch, capsys):
+    monkeypatch.setattr(compiler._Progress, "interval", 0.0)
+    params = dict(agents=4, components=3, memory=3, neighbours=2, mirror="1/3")
+    model = _Interrupting(**params)
+    model.interrupt_at = at
+    with pytest.raises(KeyboardInterrupt):
+        compile_model(model, progress=True)
+    assert gc.isenabled()
+    if at > 256:
+        assert capsys.readouterr().err.endswith("\r")
+    # the same model instance (its caches survived the interrupt) compiles the same chain
+    model.interrupt_at = None
+    again = compile_model(model)
+    fresh = compile_model(GMMAgents(**params))
+    assert again.chain.states.labels == fresh.chain.states.labels
+    assert list(again.chain.transitions()) == list(fresh.chain.transitions())
+
+
+def test_compiled_chain_repr_and_parameters():
+    cc = compile_model(GMMAgents(agents=3, components=2, memory=2))
+    assert repr(cc).startswith(f"CompiledChain({cc.chain.num_states} states")
+    assert cc.parameters["lumped"] is True and cc.parameters["ties"] == "random"
+    assert cc.chain.initial == {cc.chain.states.labels[0]: 1} or cc.chain.initial is not None

@@ -49,7 +49,7 @@ from typing import Any
 from flint import fmpq
 
 from .._values import fmpq_to_fraction, to_fmpq
-from ..errors import SpecError
+from ..errors import NotStochasticError, SpecError
 from .base import AgentModel
 
 __all__ = ["GMMAgents", "agent_id", "TIE_RULES"]
@@ -72,10 +72,12 @@ def agent_id(counts: tuple[int, ...]) -> int:
     return counts.index(best)
 
 
-def _canonical_key(own: int, den: int, weights: dict[int, int]) -> tuple:
-    """``(own, den, ((v, w_v), ...))`` in lowest terms, zero weights dropped, ``v`` increasing."""
-    g = math.gcd(den, *weights.values())
-    return (own, den // g, tuple(sorted((v, w // g) for v, w in weights.items() if w)))
+def _rational(name: str, value: Any) -> fmpq:
+    """An exact rational parameter; floats raise ExactnessError, non-numbers SpecError."""
+    try:
+        return to_fmpq(value, where=name)
+    except NotStochasticError as err:
+        raise SpecError(f"{err}; {name} must be an exact rational such as '1/5'") from None
 
 
 def _check_int(name: str, value: Any, low: int, fix: str) -> int:
@@ -126,10 +128,10 @@ class GMMAgents(AgentModel):
                 f"neighbours={neighbours} but there are only {self.num_agents - 1} other agents; "
                 f"use 1 <= neighbours <= {self.num_agents - 1}"
             )
-        self.mirror = to_fmpq(mirror, where="mirror")
+        self.mirror = _rational("mirror", mirror)
         if not (_ZERO <= self.mirror <= _ONE):
             raise SpecError(f"mirror must be a probability in [0, 1], got {mirror!r}")
-        self.spacing = to_fmpq(spacing, where="spacing")
+        self.spacing = _rational("spacing", spacing)
         if self.spacing <= 0:
             raise SpecError(f"spacing must be positive, got {spacing!r}")
         if ties not in TIE_RULES:
@@ -172,8 +174,7 @@ class GMMAgents(AgentModel):
         self._dist: list[dict[int, int]] = []
         self._kernels: dict[tuple[int, int], tuple[tuple[int, int], ...]] = {}
         self._laws: dict[tuple, tuple] = {}
-        self._last_agents: tuple | None = None
-        self._last_keys: list[tuple] = []
+        self._last: tuple[tuple | None, list[tuple]] = (None, [])
 
     # ------------------------------------------------------------------ protocol
     def _pure(self, label: int) -> tuple[int, ...]:
@@ -214,16 +215,18 @@ class GMMAgents(AgentModel):
         >>> sorted((s, str(p)) for s, p in m.partner_law(((1, 0, 0), (0, 1, 0), (0, 0, 1)), 0).items())
         [((0, 0, 1), '1/2'), ((0, 1, 0), '1/2')]
         """
-        ids = [self._sid(a) for a in agents]
-        _, den, weights = self._key(ids, i)
-        return {self._states[v]: fmpq(w, den) for v, w in weights}
+        den, weights = self._partner_weights(self._key_of(agents, i))
+        return {self._states[v]: fmpq(w, den) for v, w in weights.items()}
 
     def law_keys(self, agents: tuple) -> list[tuple]:
-        """Memo keys of the agents' laws: ``(own state id, denominator, partner weights)``.
+        """Memo keys of the agents' laws: the own state and the partner's k-set structure.
 
-        The law of agent ``i`` is ``sum_v w_v / denominator * kernel(own, v)`` over the partner
-        states ``v`` (mirroring included), so it depends on the key only. With
-        ``ties="random"`` the key depends on the own state and the multiset of the others.
+        With ``ties="random"`` the key of an agent is ``(own,)`` when its partner is its own
+        state for sure, else ``(own, full, partial, taken)``: the other agents' states with
+        multiplicities that are in the k-set for sure (``full``), the group of equidistant ones
+        of which ``taken`` are drawn uniformly (``partial``); so it depends on the own state and
+        the multiset of the others only. With ``ties="index"``: ``(own, partner states)``. The
+        law is computed from the key alone (:meth:`integer_distribution`).
 
         Examples
         --------
@@ -244,54 +247,48 @@ class GMMAgents(AgentModel):
             by_own = self._random_keys(counts)
             keys = [by_own[v] for v in ids]
         else:
-            keys = [self._key(ids, i) for i in range(len(ids))]
-        self._last_agents, self._last_keys = agents, keys
+            keys = [self._index_key(ids, i) for i in range(len(ids))]
+        self._last = (agents, keys)  # one assignment: never a mismatched pair
         return keys
 
     def _random_keys(self, counts: dict[int, int]) -> dict[int, tuple]:
         """``{own: key}`` for every agent state in the multiset ``counts`` (``ties="random"``)."""
-        a, b, k = self._mirror_num, self._mirror_den, self.neighbours
-        if a == b:
-            return {o: (o, 1, ((o, 1),)) for o in counts}
-        items = sorted(counts.items())
+        k = self.neighbours
+        if self._mirror_num == self._mirror_den:
+            return {o: (o,) for o in counts}
+        items = list(counts.items())
         keys = {}
         if k == self.num_agents - 1:  # every other agent is in the k-set
+            items.sort()
             for o, _ in items:
-                merged = {v: (b - a) * (m - (v == o)) for v, m in items}
-                merged[o] += a * k
-                keys[o] = _canonical_key(o, b * k, merged)
+                full = tuple([(v, m - (v == o)) for v, m in items if m - (v == o)])
+                keys[o] = (o, full, (), 0)
             return keys
         dist = self._dist
-        c = b - a
         for o, co in items:
             if co > k:  # the k-set holds only agents in the own state
-                keys[o] = (o, 1, ((o, 1),))
+                keys[o] = (o,)
                 continue
             row = dist[o]
             try:
                 prof = [(row[v], v, m) for v, m in items if v != o]
             except KeyError:
                 prof = [(self._distance(o, v), v, m) for v, m in items if v != o]
-            if k == 1:  # (then co == 1) uniform over the agents of the nearest group
+            if k == 1:  # (then co == 1) the partner is uniform over the nearest group
                 d = min(prof)[0]
-                group = [(v, m) for e, v, m in prof if e == d]  # v increasing, like items
-                if a:
-                    merged = {v: c * m for v, m in group}
-                    E = sum(merged.values()) // c
-                    merged[o] = a * E
-                    keys[o] = _canonical_key(o, b * E, merged)
-                elif len(group) == 1:
-                    keys[o] = (o, 1, ((group[0][0], 1),))
+                group = [(v, m) for e, v, m in prof if e == d]
+                if len(group) == 1:  # the partner's state is sure
+                    keys[o] = (o, ((group[0][0], 1),), (), 0)
                 else:
-                    E = sum([m for _, m in group])
-                    g = math.gcd(E, *[m for _, m in group])
-                    keys[o] = (o, E // g, tuple([(v, m // g) for v, m in group]))
+                    group.sort()
+                    keys[o] = (o, (), tuple(group), 1)
                 continue
             prof.sort()
             # the co - 1 <= k other agents in the own state (distance 0) are all in the k-set
-            merged = {o: c * (co - 1)} if co > 1 else {}
+            full = [(o, co - 1)] if co > 1 else []
+            part: tuple = ()
             L = co - 1
-            E_part = 1
+            taken = 0
             t, num = 0, len(prof)
             while L < k:  # L + E >= n - 1 >= k after the last group, so prof never runs out
                 d = prof[t][0]
@@ -301,52 +298,67 @@ class GMMAgents(AgentModel):
                     E += prof[s][2]
                     s += 1
                 if L + E <= k:
-                    for _, v, m in prof[t:s]:
-                        merged[v] = c * m
-                else:  # the partial group: k - L of its E agents, uniformly
-                    if E > 1:
-                        E_part = E
-                        for v in merged:
-                            merged[v] *= E
-                    for _, v, m in prof[t:s]:
-                        merged[v] = c * m * (k - L)
+                    full.extend([(v, m) for _, v, m in prof[t:s]])
+                elif s == t + 1:  # a partial group of one state: k - L of its agents, surely
+                    full.append((prof[t][1], k - L))
+                else:  # the partial group: k - L of its E agents, uniformly (v increasing)
+                    part = tuple([(v, m) for _, v, m in prof[t:s]])
+                    taken = k - L
                 L += E
                 t = s
-            if a:
-                merged[o] = merged.get(o, 0) + a * k * E_part
-            keys[o] = _canonical_key(o, b * k * E_part, merged)
+            full.sort()
+            keys[o] = (o, tuple(full), part, taken)
         return keys
 
-    def _key_from_profile(self, o: int, prof: list[tuple[int, int, int]]) -> tuple:
-        """Key from the others sorted by distance: ``[(distance, state, multiplicity), ...]``."""
+    def _index_key(self, ids: list[int], i: int) -> tuple:
+        """``(own, sorted partner states)`` of agent ``i`` (``ties="index"``)."""
+        o = ids[i]
+        if self._mirror_num == self._mirror_den:
+            return (o,)
+        dist = self._distance
+        ranked = sorted((dist(o, v), j) for j, v in enumerate(ids) if j != i)[:self.neighbours]
+        return (o, tuple(sorted(ids[j] for _, j in ranked)))
+
+    def _key_of(self, agents: tuple, i: int) -> tuple:
+        last_agents, last_keys = self._last
+        if agents is last_agents:  # the compiler asks right after law_keys(agents)
+            return last_keys[i]
+        ids = [self._sid(a) for a in agents]
+        if self.ties == "index":
+            return self._index_key(ids, i)
+        counts: dict[int, int] = {}
+        for v in ids:
+            counts[v] = counts.get(v, 0) + 1
+        return self._random_keys(counts)[ids[i]]
+
+    def _partner_weights(self, key: tuple) -> tuple[int, dict[int, int]]:
+        """``(den, {partner state: weight})`` of a key; the weights sum to ``den``.
+
+        With mirroring ``p = a/b`` and ``k`` neighbours: each of the ``k`` members of the k-set
+        has probability ``(1 - p)/k`` -- an agent of the partial group of ``E`` equidistant ones,
+        of which ``taken`` are drawn, is a member with probability ``taken / E`` -- and the own
+        state gets ``p`` more; all over ``den = b k E``.
+        """
+        o = key[0]
+        if len(key) == 1:
+            return 1, {o: 1}
         a, b, k = self._mirror_num, self._mirror_den, self.neighbours
-        full: list[tuple[int, int]] = []  # (state, number of its agents), all in the k-set
-        part: list[tuple[int, int]] = []  # the partial group of E_part equidistant agents
-        L = 0
-        E_part = 1
-        taken = 0
-        t, num = 0, len(prof)
-        while t < num and L < k:
-            d = prof[t][0]
-            s = t
-            E = 0
-            while s < num and prof[s][0] == d:
-                E += prof[s][2]
-                s += 1
-            if L + E <= k:
-                full.extend((v, m) for _, v, m in prof[t:s] if m)
-            else:
-                part = [(v, m) for _, v, m in prof[t:s] if m]
-                E_part, taken = E, k - L
-            L += E
-            t = s
         c = b - a
-        merged = {v: c * m * E_part for v, m in full}
-        for v, m in part:
-            merged[v] = c * m * taken
+        weights: dict[int, int] = {}
+        if len(key) == 2:  # ties="index": k partner states, one agent each
+            E = 1
+            for v in key[1]:
+                weights[v] = weights.get(v, 0) + c
+        else:
+            _, full, part, taken = key
+            E = sum([m for _, m in part]) if part else 1
+            for v, m in full:
+                weights[v] = c * m * E
+            for v, m in part:
+                weights[v] = weights.get(v, 0) + c * m * taken
         if a:
-            merged[o] = merged.get(o, 0) + a * k * E_part
-        return _canonical_key(o, b * k * E_part, merged)
+            weights[o] = weights.get(o, 0) + a * k * E
+        return b * k * E, weights
 
     def agent_distribution(self, agents: tuple, i: int) -> dict[tuple[int, ...], fmpq]:
         """Law of agent ``i``'s next counts given the joint state (exact ``fmpq`` values)."""
@@ -366,18 +378,15 @@ class GMMAgents(AgentModel):
         den, items = self._law(self._key_of(agents, i))
         return den, dict(items)
 
-    def _key_of(self, agents: tuple, i: int) -> tuple:
-        if agents is self._last_agents:  # the compiler asks right after law_keys(agents)
-            return self._last_keys[i]
-        return self._key([self._sid(a) for a in agents], i)
-
     def _sid(self, a: tuple[int, ...]) -> int:
         """Small-int id of an agent state (interned on first use)."""
         v = self._ids.get(a)
         if v is None:
-            v = len(self._states)
-            self._states.append(a)
-            self._dist.append({})
+            # slice assignments, the id last: an interrupt in between leaves nothing behind
+            # that the next call would not overwrite
+            v = len(self._ids)
+            self._states[v:] = [a]
+            self._dist[v:] = [{}]
             self._ids[a] = v
         return v
 
@@ -388,33 +397,6 @@ class GMMAgents(AgentModel):
             d = row[v] = sum((x - y) ** 2 for x, y in zip(self._states[o], self._states[v]))
         return d
 
-    def _key(self, ids: list[int], i: int) -> tuple:
-        """``(own, den, ((v, w_v), ...))``: partner state ``v`` with probability ``w_v / den``.
-
-        With mirroring ``p = a/b`` and ``k`` neighbours: the own state gets ``a k E`` and each
-        other agent in the k-set ``(b - a) E`` (or ``(b - a)(k - L)`` when it is in the partial
-        group of ``E`` equidistant agents of which ``k - L`` are taken), over ``den = b k E``.
-        """
-        o = ids[i]
-        a, b, k = self._mirror_num, self._mirror_den, self.neighbours
-        if a == b:
-            return (o, 1, ((o, 1),))
-        dist = self._distance
-        if self.ties == "index":
-            ranked = sorted((dist(o, v), j) for j, v in enumerate(ids) if j != i)[:k]
-            merged: dict[int, int] = {}
-            for _, j in ranked:
-                merged[ids[j]] = merged.get(ids[j], 0) + (b - a)
-            if a:
-                merged[o] = merged.get(o, 0) + a * k
-            return _canonical_key(o, b * k, merged)
-        counts = {}
-        for v in ids:
-            counts[v] = counts.get(v, 0) + 1
-        counts[o] -= 1
-        prof = sorted((dist(o, v), v, m) for v, m in counts.items())
-        return self._key_from_profile(o, prof)
-
     def _law(self, key: tuple) -> tuple[int, tuple[tuple[tuple[int, ...], int], ...]]:
         """Law of an agent with memo key ``key``: ``(den, ((next counts, numerator), ...))``.
 
@@ -423,10 +405,13 @@ class GMMAgents(AgentModel):
         law = self._laws.get(key)
         if law is not None:
             return law
-        o, den, weights = key
+        o = key[0]
+        den, weights = self._partner_weights(key)
         acc: dict[int, int] = {}
-        for v, w in weights:
-            for t, m in self._kernel(o, v):
+        kernels = self._kernels
+        for v, w in weights.items():
+            ker = kernels.get((o, v))
+            for t, m in self._kernel(o, v) if ker is None else ker:
                 acc[t] = acc.get(t, 0) + w * m
         total = den * self._kernel_den
         g = math.gcd(total, *acc.values())
