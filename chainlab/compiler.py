@@ -390,13 +390,14 @@ class _Compiler:
                 ids = by_den[den] = {}
             got = list(map(ids.get, succ.values()))
             if None in got:
-                for pos, m in enumerate(succ.values()):
-                    if got[pos] is None:
-                        vid = ids.get(m)
-                        if vid is None:
-                            vid = ids[m] = len(values)
-                            values.append((m, den))
-                        got[pos] = vid
+                nums = list(succ.values())
+                for pos in [pos for pos, vid in enumerate(got) if vid is None]:
+                    m = nums[pos]
+                    vid = ids.get(m)  # a value may repeat within the row
+                    if vid is None:
+                        vid = ids[m] = len(values)
+                        values.append((m, den))
+                    got[pos] = vid
             value_ids += got
         self.value_ids.append(np.array(value_ids, dtype=np.int64))
 

@@ -416,7 +416,7 @@ class GMMAgents(AgentModel):
         total = den * self._kernel_den
         g = math.gcd(total, *acc.values())
         states = self._states
-        law = (total // g, tuple((states[t], m // g) for t, m in sorted(acc.items()) if m))
+        law = (total // g, tuple([(states[t], m // g) for t, m in acc.items()]))  # all m > 0
         self._laws[key] = law  # complete entries only: an interrupt leaves no partial law
         return law
 
