@@ -14,17 +14,20 @@ independent laws:
 Implementation (all exact)
 --------------------------
 * Agent states are interned as small ints. A lumped joint state is its *count vector* packed into
-  one Python int (one byte-aligned digit per agent state), so the union of two multisets is the
-  sum of their codes and a convolution needs no sorting; an unlumped joint state packs one 32-bit
-  field per agent.
+  one Python int (a 4-bit digit per agent state when ``n < 16``, else 8-, 16- or 32-bit digits),
+  so the union of two multisets is the sum of their codes and a convolution needs no sorting; an
+  unlumped joint state packs one 32-bit field per agent.
 * Every agent law is turned once into integers over a common denominator, ``(d, {v: m_v})`` with
   ``sum_v m_v = d`` -- this is where it is checked to be an exact probability law (validation at
   the model boundary). Convolutions then multiply and add Python ints only; each row has one
-  denominator, and the ``fmpq`` entries (and their correctly rounded floats) are made once, at the
-  end.
+  denominator, and an ``fmpq`` (and its correctly rounded float) is made once per distinct
+  ``(numerator, denominator)`` pair, at the end.
 * Laws are memoized: by the model's :meth:`~chainlab.models.base.AgentModel.law_keys` when it
-  provides them (agents with equal keys have equal laws, in any joint state), else by the law's
-  value; multinomial tables are memoized per ``(law, c)``.
+  provides them (agents with equal keys have equal laws, in any joint state), and by value;
+  multinomial tables are memoized per ``(law, c)``. A model may hand over its laws already in
+  integer form (:meth:`~chainlab.models.base.AgentModel.integer_distribution`).
+* Rows are buffered and appended to the CSR arrays in bulk; the cyclic garbage collector is
+  paused during a compilation (it only finds acyclic garbage here) and restored on any exit.
 * The compiler refuses with :class:`~chainlab.errors.StateSpaceLimitError` as soon as more than
   ``max_states`` states are discovered, with an estimate of the total. An interrupt
   (``KeyboardInterrupt``) discards the partial exploration; model caches only ever receive
@@ -148,7 +151,8 @@ def compile_model(model: AgentModel, *, lumped: bool | None = None,
     max_states : int, optional
         Refuse beyond this many states (default ``chainlab.config.limits.max_states``).
     progress : bool, default False
-        Print a progress line to stderr while compiling (every half second).
+        Print a progress line to stderr while compiling (at most every half second; cleared at
+        the end).
 
     Returns
     -------
@@ -171,7 +175,16 @@ def compile_model(model: AgentModel, *, lumped: bool | None = None,
 
     Examples
     --------
-    See the module docstring.
+    >>> from chainlab.models import GMMAgents
+    >>> cc = compile_model(GMMAgents(agents=4, components=4, memory=2, neighbours=1))
+    >>> cc.chain.num_states, cc.lumped, cc.parameters["ties"]
+    (497, True, 'random')
+    >>> compile_model(GMMAgents(agents=4, components=4, memory=2), max_states=100)
+    Traceback (most recent call last):
+    ...
+    chainlab.errors.StateSpaceLimitError: the model has more than 100 reachable states (found 237 after expanding 1; at most 715 joint states exist); raise max_states (or chainlab.config.limits.max_states), choose a smaller instance, or use lumping
+
+    See also the module docstring (a model written from scratch).
     """
     if not isinstance(model, AgentModel):
         raise SpecError(f"model must be a chainlab AgentModel, got {type(model).__name__}")

@@ -94,7 +94,7 @@ REFERENCE_CASES = [
     dict(agents=4, components=3, memory=2, neighbours=1, initial=[(1, 1, 0), (0, 2, 0), 2, 2]),
     dict(agents=3, components=4, memory=2, neighbours=2),
     dict(agents=5, components=2, memory=2, neighbours=2, mirror="1/3"),
-    dict(agents=3, components=3, memory=3, neighbours=1),
+    dict(agents=3, components=2, memory=3, neighbours=1, mirror="1/2"),
 ]
 
 
@@ -122,7 +122,7 @@ class _PlainGMM(GMMAgents):
 
 
 @pytest.mark.parametrize("params", [
-    dict(agents=4, components=3, memory=2, neighbours=2, mirror="1/3"),
+    dict(agents=4, components=3, memory=2, neighbours=2),
     dict(agents=5, components=2, memory=3, neighbours=1),
     dict(agents=3, components=4, memory=2, neighbours=2, ties="index", mirror="1/2"),
 ], ids=_ids)
@@ -292,7 +292,7 @@ class _Interrupting(GMMAgents):
 @pytest.mark.parametrize("at", [1, 7, 300])
 def test_interrupt_leaves_nothing_corrupted(at, monkeypatch, capsys):
     monkeypatch.setattr(compiler._Progress, "interval", 0.0)
-    params = dict(agents=4, components=3, memory=3, neighbours=2, mirror="1/3")
+    params = dict(agents=4, components=4, memory=2, neighbours=1)  # 497 lumped states
     model = _Interrupting(**params)
     model.interrupt_at = at
     with pytest.raises(KeyboardInterrupt):
