@@ -737,7 +737,8 @@ def _ratrecon(a, m, bound):
     Half-extended Euclid on Python ints with Lehmer's acceleration (Knuth, TAOCP 4.5.2,
     Algorithm L): the quotient sequence is computed on the leading 62 bits while it provably
     agrees with the full one, then applied to the full numbers at once. Returns None when no
-    such fraction exists.
+    such fraction exists. (flint has ``fmpq_reconstruct_fmpz``, but python-flint does not
+    expose it.)
     """
     m, a, bound = int(m), int(a) % int(m), int(bound)
     r0, r1, t0, t1 = m, a, 0, 1
