@@ -73,7 +73,7 @@ def canonical_form(chain: Chain) -> CanonicalForm:
 
 def absorption(chain: Chain, *, initial: Any = None, targets: Any = None,
                variance: bool = True, probabilities: bool = True,
-               restrict: bool = False) -> AbsorptionResult:
+               restrict: bool | str = False) -> AbsorptionResult:
     """Absorption probabilities ``B = N R``, expected steps ``t = N 1`` and their variance.
 
     Parameters
@@ -89,9 +89,10 @@ def absorption(chain: Chain, *, initial: Any = None, targets: Any = None,
         Also compute the variance of the number of steps (one more substitution pass).
     probabilities : bool, default True
         Compute ``B``; with False only ``t`` (and the variance) are computed and ``B`` is None.
-    restrict : bool, default False
-        Only compute the states reachable from the initial distribution (much less work when
-        one start matters).
+    restrict : bool or "initial", default False
+        ``True``: only the states reachable from the initial distribution; ``"initial"``: only
+        the initial states themselves (the states of interest are eliminated last; by far the
+        cheapest way to get ``initial_B``/``initial_t`` of a large chain).
 
     Returns
     -------

@@ -60,7 +60,7 @@ def canonical_form(chain: Chain) -> CanonicalForm:
 
 def absorption(chain: Chain, *, initial: Any = None, targets: Any = None,
                variance: bool = True, probabilities: bool = True,
-               restrict: bool = False) -> AbsorptionResult:
+               restrict: bool | str = False) -> AbsorptionResult:
     """Absorption probabilities ``B``, expected steps ``t`` and their variance, in float64.
 
     Parameters and notes as :func:`chainlab.exact.absorption` (claims ABS-1 .. ABS-3); each
