@@ -132,8 +132,9 @@ def polarization(model: CompiledChain | Chain, *, num_silos: Any = None,
 
     Notes
     -----
-    Only states reachable from the initial state are solved, and only three right-hand sides
-    (polarized, mixed, expected rounds; consensus is derived), whatever the number of classes.
+    Only the initial state's values are solved for (``restrict="initial"``), with three
+    right-hand sides (polarized, mixed, expected rounds; consensus is derived), whatever the
+    number of classes.
 
     Examples
     --------
@@ -153,7 +154,7 @@ def polarization(model: CompiledChain | Chain, *, num_silos: Any = None,
     kinds = class_kinds(chain, num_silos=silos)
     groups = [tuple(c for c, k in enumerate(kinds) if k == kind) for kind in KINDS]
     present = [g for g in groups if g]
-    res = backend.absorption(chain, targets=present, variance=False, restrict=True)
+    res = backend.absorption(chain, targets=present, variance=False, restrict="initial")
     values = {}
     for kind, g in zip(KINDS, groups):
         values[kind] = res.initial_B[present.index(g)] if g else (0 if method == "exact" else 0.0)
