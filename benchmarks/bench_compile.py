@@ -57,12 +57,20 @@ def _timed(fn):
 
 
 def _compile(params: dict, lumped: bool, cap: int):
-    try:
-        cc, cpu, wall = _timed(lambda: compile_model(GMMAgents(**params), lumped=lumped,
-                                                     max_states=cap))
-    except StateSpaceLimitError:
-        return None
-    return cc, cpu, wall
+    """Compile a fresh model; compilations under 0.1 s are repeated (best of 3), since a single
+    scheduler hiccup on shared cores can multiply their time."""
+    best = None
+    for _ in range(3):
+        try:
+            cc, cpu, wall = _timed(lambda: compile_model(GMMAgents(**params), lumped=lumped,
+                                                         max_states=cap))
+        except StateSpaceLimitError:
+            return None
+        if best is None or cpu < best[1]:
+            best = (cc, cpu, wall)
+        if cpu >= 0.1:
+            break
+    return best
 
 
 def _rows(cc) -> dict:
