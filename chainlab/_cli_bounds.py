@@ -52,6 +52,21 @@ def _ties_list(text: str) -> list[str]:
     return out
 
 
+def _instance_list(text: str) -> list[tuple[int, int, int, int]]:
+    out = []
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        try:
+            parts = tuple(int(x) for x in item.split(":"))
+        except ValueError:
+            parts = ()
+        if len(parts) != 4:
+            raise argparse.ArgumentTypeError(f"{item!r}: expected n:K:r:k like 4:4:2:1")
+        out.append(parts)
+    return out
+
+
 def register(sub) -> None:
     """Add the ``bounds`` subcommand to the ``chainlab`` parser."""
     from ._cli_gmm import instance_options
@@ -103,6 +118,21 @@ def register(sub) -> None:
     ps.add_argument("--paper-agents", type=int, default=30, help="n (default 30)")
     ps.add_argument("--paper-components", type=int, default=30, help="K (default 30)")
     ps.add_argument("--paper-memory", type=int, default=5, help="r (default 5)")
+    sh = p.add_argument_group("sharpness over a range of compilable instances")
+    sh.add_argument("--sharpness", action="store_true",
+                    help="tabulate exact / bound for every bound over a grid of instances "
+                    "(default start, every k) and write sharpness.{csv,json,md} to --out")
+    sh.add_argument("--sharp-agents", type=_int_list, default=[2, 3, 4, 5],
+                    help="values of n (default 2,3,4,5)")
+    sh.add_argument("--sharp-components", type=_int_list, default=[1, 2, 3],
+                    help="values of K (default 1,2,3)")
+    sh.add_argument("--sharp-memory", type=_int_list, default=[1, 2, 3],
+                    help="values of r (default 1,2,3)")
+    sh.add_argument("--sharp-p", type=_fraction_list,
+                    default=[Fraction(0), Fraction(1, 5), Fraction(2, 5)],
+                    help="values of p (default 0,1/5,2/5)")
+    sh.add_argument("--sharp-extra", type=_instance_list, default=[],
+                    help="further instances n:K:r:k separated by commas, e.g. 4:4:2:1,6:3:2:2")
     p.set_defaults(func=run)
 
 
@@ -110,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
     """Run ``chainlab bounds`` (see :func:`register`)."""
     if args.paper_scale:
         return _run_paper(args)
+    if args.sharpness:
+        return _run_sharpness(args)
     return _run_instance(args)
 
 
@@ -273,6 +305,47 @@ def _run_paper(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_sharpness(args: argparse.Namespace) -> int:
+    from . import bounds as B
+
+    if args.out is None:
+        raise SpecError("--sharpness writes its table to a directory: give --out DIR")
+    if args.out.exists() and not args.out.is_dir():
+        raise SpecError(f"--out {args.out} exists and is not a directory")
+    study = B.sharpness_study(agents=args.sharp_agents, components=args.sharp_components,
+                              memory=args.sharp_memory, mirrors=args.sharp_p,
+                              ties=args.paper_ties, max_states=max(1, args.max_states),
+                              horizon=args.horizon, extra=args.sharp_extra)
+    args.out.mkdir(parents=True, exist_ok=True)
+    meta = {"command": "chainlab " + " ".join(sys.argv[1:]), "max_states": args.max_states,
+            "horizon": args.horizon, "decided_by_start": study.num_decided,
+            "skipped_too_large": study.num_skipped, "seconds": round(study.seconds, 1)}
+    records = list(study.rows)
+    with _atomic_text(args.out / "sharpness.json") as f:
+        json.dump({"parameters": meta, "summary": study.summary(), "rows": records}, f,
+                  indent=1)
+        f.write("\n")
+    if records:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(records[0]))
+        writer.writeheader()
+        writer.writerows(records)
+        with _atomic_text(args.out / "sharpness.csv") as f:
+            f.write(buf.getvalue())
+    with _atomic_text(args.out / "sharpness.md") as f:
+        f.write(f"<!-- {json.dumps(meta)} -->\n")
+        f.write(study.to_markdown())
+    if args.json:
+        json.dump({"summary": study.summary(), "rows": records}, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    sys.stdout.write(f"{study!r}; ties {', '.join(args.paper_ties)}; exact / bound "
+                     "(1 = sharp; larger = weaker)\n\n")
+    sys.stdout.write(study.to_markdown())
+    sys.stdout.write(f"written to {args.out} ({study.seconds:.1f} s)\n")
+    return 0
+
+
 def _write_paper(study, records, meta, out: Path) -> list[Path]:
     paths = []
     csv_path = out / "paper_scale.csv"
@@ -300,45 +373,51 @@ def _write_paper(study, records, meta, out: Path) -> list[Path]:
 
 
 def _plot_paper(study, path: Path) -> None:
-    """Bound vs estimates across k, one panel per tie rule (log scale), written atomically."""
+    """Estimates (top, linear) and the bound (bottom, log scale) across k, one column per tie
+    rule, written atomically."""
     from matplotlib.figure import Figure
 
     from .plot import save_figure
 
     ties = sorted({r.ties for r in study.rows})
-    fig = Figure(figsize=(5.2 * len(ties), 4.2), layout="constrained")
-    axes = fig.subplots(1, len(ties), squeeze=False)[0]
+    fig = Figure(figsize=(5.2 * len(ties), 6.4), layout="constrained")
+    axes = fig.subplots(2, len(ties), squeeze=False, sharex=True,
+                        gridspec_kw={"height_ratios": [3, 2]})
     mirrors = sorted({r.mirror for r in study.rows})
     colours = ["C0", "C1", "C2", "C3", "C4", "C5"]
-    for ax, t in zip(axes, ties):
+    for col, t in enumerate(ties):
+        top, bottom = axes[0, col], axes[1, col]
         for n_p, p in enumerate(mirrors):
             rows = sorted((r for r in study.rows if r.ties == t and r.mirror == p),
                           key=lambda r: r.neighbours)
             ks = [r.neighbours for r in rows]
-            col = colours[n_p % len(colours)]
-            shift = 0.12 * (n_p - (len(mirrors) - 1) / 2)
-            bnd = [float(r.bound.value) if r.bound is not None and r.bound.value > 0 else None
-                   for r in rows]
-            kb = [k + shift for k, b in zip(ks, bnd) if b]
-            ax.plot(kb, [b for b in bnd if b], "v--", color=col, ms=5, lw=0.8,
-                    label=f"p={p}: sequence bound")
-            for kind, marker, dx in (("chain", "o", -0.05), ("continuous", "s", 0.05)):
-                ests = [getattr(r, kind) for r in rows]
-                pts = [(k + shift + dx, e) for k, e in zip(ks, ests) if e is not None]
+            c = colours[n_p % len(colours)]
+            shift = 0.15 * (n_p - (len(mirrors) - 1) / 2)
+            for kind, marker, dx in (("chain", "o", -0.04), ("continuous", "s", 0.04)):
+                pts = [(k + shift + dx, getattr(r, kind)) for k, r in zip(ks, rows)
+                       if getattr(r, kind) is not None]
                 if not pts:
                     continue
-                y = [max(e.estimate, 1e-300) for _, e in pts]
-                lo = [max(e.estimate - e.ci[0], 0) for _, e in pts]
-                hi = [e.ci[1] - e.estimate for _, e in pts]
-                ax.errorbar([x for x, _ in pts], y, yerr=[lo, hi], fmt=marker, color=col,
-                            ms=4, capsize=2, mfc="white" if kind == "continuous" else col,
-                            label=f"p={p}: {kind} estimate")
-        ax.set_yscale("log")
-        ax.set_xlabel("k (neighbours)")
-        ax.set_ylabel("P(two closed silos)")
-        ax.set_title(f"ties={t!r}, n={study.parameters['agents']}, "
-                     f"r={study.parameters['memory']}")
-        ax.legend(fontsize=6, frameon=False, loc="lower left")
+                top.errorbar([x for x, _ in pts], [e.estimate for _, e in pts],
+                             yerr=[[e.estimate - e.ci[0] for _, e in pts],
+                                   [e.ci[1] - e.estimate for _, e in pts]],
+                             fmt=marker, color=c, ms=4, capsize=2,
+                             mfc="white" if kind == "continuous" else c,
+                             label=f"p={p}: {kind}")
+            pts = [(k + shift, float(r.bound.value)) for k, r in zip(ks, rows)
+                   if r.bound is not None and r.bound.value > 0]
+            if pts:
+                bottom.plot([x for x, _ in pts], [v for _, v in pts], "v--", color=c, ms=5,
+                            lw=0.8, label=f"p={p}")
+        top.set_ylim(-0.03, 1.03)
+        top.set_ylabel("P(two closed silos), 95% CI")
+        top.set_title(f"ties={t!r}, n={study.parameters['agents']}, "
+                      f"K={study.parameters['components']}, r={study.parameters['memory']}")
+        top.legend(fontsize=7, frameon=False, loc="lower left", ncol=2)
+        bottom.set_yscale("log")
+        bottom.set_ylabel("sequence bound (BND-4)")
+        bottom.set_xlabel("k (neighbours)")
+        bottom.legend(fontsize=7, frameon=False, loc="lower left")
     save_figure(fig, path)
     with contextlib.suppress(OSError):
         os.chmod(path, 0o644)

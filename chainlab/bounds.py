@@ -63,6 +63,7 @@ from ._bounds_gmm import (
 )
 from ._bounds_paper import PaperScaleRow, PaperScaleStudy, paper_scale_study
 from ._bounds_sim import SplitRunResult, simulate_split
+from ._bounds_study import SharpnessStudy, sharpness_study
 from ._bounds_types import BoundResult, CheckResult
 from .errors import SpecError, StateSpaceLimitError
 
@@ -72,6 +73,7 @@ __all__ = [
     "SplitRunResult",
     "PaperScaleRow",
     "PaperScaleStudy",
+    "SharpnessStudy",
     "closed_silos",
     "is_split",
     "split_states",
@@ -89,6 +91,7 @@ __all__ = [
     "check_bound",
     "check_bounds",
     "paper_scale_study",
+    "sharpness_study",
 ]
 
 
