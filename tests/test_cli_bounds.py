@@ -99,3 +99,24 @@ def test_bad_lists_are_usage_errors(capsys, opt, value):
     with pytest.raises(SystemExit) as exc:
         main(["bounds", "--paper-scale", "--out", "x", opt, value])
     assert exc.value.code == 2
+
+
+def test_sharpness_table(capsys, tmp_path):
+    out = tmp_path / "sharp"
+    argv = ["bounds", "--sharpness", "--out", str(out), "--sharp-agents", "3,4",
+            "--sharp-components", "3", "--sharp-memory", "2", "--sharp-p", "0",
+            "--paper-ties", "random"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "1 non-trivial instances" in text and "exact / restricted(2)" in text
+    assert sorted(p.name for p in out.iterdir()) == ["sharpness.csv", "sharpness.json",
+                                                     "sharpness.md"]
+    data = json.loads((out / "sharpness.json").read_text())
+    (row,) = data["rows"]
+    assert (row["n"], row["K"], row["k"], row["exact_fraction"]) == (4, 3, 1, "195969/621241")
+    assert row["ratio restricted(2)"] == 1.0 and row["ratio sequence"] > 1
+    assert data["summary"]["sequence"]["instances"] == 1
+    assert main(["bounds", "--sharpness"]) == 2
+    assert "give --out DIR" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["bounds", "--sharpness", "--out", str(out), "--sharp-extra", "4:4:2"])
