@@ -748,8 +748,11 @@ def _verify(A: sp.csr_array, Y: np.ndarray, B: np.ndarray, d: fmpz) -> bool:
 # ---------------------------------------------------------------------- when to use it
 #: blocks smaller than this are left to the rational LU (both take milliseconds there)
 MIN_STATES = 200
-#: ... and so are blocks whose minimum-degree LU has less fill than this multiple of nnz(A)
+#: p-adic when the minimum-degree LU fills in more than this multiple of nnz(A) + s ...
 FILL_RATIO = 2.0
+#: ... or when rows have this many entries on average (wide rows make every filled rational a
+#: combination of many others, even where the fill count stays modest)
+DEGREE = 8.0
 
 
 def order_and_fill(rows, cols, s: int) -> tuple[np.ndarray, int]:
@@ -774,19 +777,41 @@ def order_and_fill(rows, cols, s: int) -> tuple[np.ndarray, int]:
     return np.argsort(lu.perm_c), int(lu.L.nnz + lu.U.nnz)
 
 
-def prefer_padic(rows, s: int, fill: int) -> bool:
+def prefer_padic(rows, cols, s: int, fill: int | None = None) -> bool:
     """Whether :class:`PadicLU` should solve a block rather than the rational LU.
 
-    ``fill`` is ``nnz(L) + nnz(U)`` from :func:`order_and_fill`. Rational elimination is fast
-    when the fill stays near the pattern (paths, trees, gambler's ruin: every filled entry is a
-    small local rational); once the fill is a multiple of the pattern (grids, the GMM blocks) the
-    filled rationals grow with the eliminated states and p-adic lifting wins by orders of
-    magnitude. Measured (CPU seconds, rational LU vs p-adic): gambler's ruin N = 5,000 (fill
-    ratio 1.3) 0.46 vs 2.5; GMM blocks of 2,788 states (ratio 1.3) 2.1 vs 1.0, of 289 states
-    (2.9) 9 vs 0.2, of 456 states (4.2) 56 vs 1, of 5,821 states (19) hours vs ~65; a 50 x 50
-    grid walk (5.8) > 120 vs 4.
+    ``rows, cols`` are the off-diagonal pattern of the block; ``fill`` is ``nnz(L) + nnz(U)``
+    from :func:`order_and_fill` (computed here only if the cheap tests -- size, row width --
+    do not decide and it is not given). Rational elimination is fast when rows are short and the fill
+    stays near the pattern (paths, trees, gambler's ruin: every filled entry is a small local
+    rational, and the p-adic solver would pay a fixed ~4 ms per iteration for an output of
+    thousands of bits per state); once the fill is a multiple of the pattern (grids) or rows are
+    wide (the GMM blocks), the filled rationals grow with the eliminated states and p-adic
+    lifting wins by orders of magnitude. Measured (CPU seconds, rational LU vs p-adic, each
+    with its own factorisation and one solve):
 
+    ==============================  =====  ======  ===========  ========
+    block                           fill   degree  rational LU  p-adic
+    ==============================  =====  ======  ===========  ========
+    gambler's ruin N = 5,000        1.3    2.0     0.46         2.5
+    grid walk 30 x 30 (900)         4.6    3.9     2.8          1.1
+    grid walk 50 x 50 (2,500)       5.8    3.9     > 120        4.0
+    GMM n=K=5, r=2: merged, 3,857   1.5    13      1.7          0.9
+    GMM n=K=5, r=2: SCC, 2,788      1.3    18      3.1          0.9
+    GMM n=K=4, r=3: SCC, 289        2.9    9.0     9            0.2
+    GMM n=K=4, r=3: SCC, 456        4.2    23      56           1
+    GMM n=K=4, r=3: SCC, 5,821      19     52      hours        ~65
+    ==============================  =====  ======  ===========  ========
+
+    (fill = ``(nnz(L) + nnz(U)) / (nnz(A) + s)``, degree = ``nnz(A) / s``.)
     :class:`PadicLU` can still refuse a block (``ValueError``: integer rows wider than int64
     lifting allows, or a dense remainder above ``DENSE_MAX``); fall back to the rational LU then.
     """
-    return s >= MIN_STATES and fill >= FILL_RATIO * (len(rows) + s)
+    nnz = len(rows)
+    if s < MIN_STATES:
+        return False
+    if nnz >= DEGREE * s:
+        return True
+    if fill is None:
+        fill = order_and_fill(rows, cols, s)[1]
+    return fill >= FILL_RATIO * (nnz + s)

@@ -307,12 +307,14 @@ def test_prefer_padic():
     rows, cols, vals, diag, _ = grid_block(24)
     order, fill = order_and_fill(rows, cols, len(diag))
     assert sorted(order.tolist()) == list(range(len(diag)))
-    assert prefer_padic(rows, len(diag), fill)
+    assert prefer_padic(rows, cols, len(diag), fill)  # a grid fills in
+    assert prefer_padic(rows, cols, len(diag))  # (fill computed when not given)
     path_rows = np.concatenate([np.arange(499), np.arange(1, 500)])
     path_cols = np.concatenate([np.arange(1, 500), np.arange(499)])
-    _, fill = order_and_fill(path_rows, path_cols, 500)
-    assert not prefer_padic(path_rows, 500, fill)  # a path does not fill in
-    assert not prefer_padic(rows[:10], 50, 10**6)  # too small to bother
+    assert not prefer_padic(path_rows, path_cols, 500)  # a path does not
+    assert not prefer_padic(rows[:10], cols[:10], 50, 10**6)  # too small to bother
+    wide = np.repeat(np.arange(300), 9)  # nine entries per row: wide rows decide alone
+    assert prefer_padic(wide, (wide + np.tile(np.arange(1, 10), 300)) % 300, 300, fill=0)
 
 
 def test_fraction_inputs_accepted():

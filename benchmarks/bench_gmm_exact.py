@@ -1,0 +1,271 @@
+"""Exact polarization of the GMM chain: the p-adic block solver vs the current exact path.
+
+For each instance (``n = K = 5, r = 2, k = 1``: 6,670 lumped states; ``n = K = 4, r = 3,
+k = 1``: 8,762 states; both ``p = 0``, ties random) this script
+
+* compiles the chain (``compile_model``), timed;
+* **current**: ``polarization(cc)`` exactly as the library does it today (``_linsolve``'s
+  rational / fraction-free LU), in a fresh process with a timeout;
+* **p-adic**: the same call with ``_linsolve.SubsystemSolver._factor`` routed through
+  ``chainlab._padic`` for the exact blocks (big strongly connected ones and merged runs of small
+  ones alike) that :func:`chainlab._padic.prefer_padic` picks -- the proposed integration;
+  ``--all-padic`` routes every exact block of at least ``MIN_STATES`` states;
+* **float**: ``polarization(cc, method="float")``;
+* **Storm exact**: the chain written with :func:`chainlab.io.write_drn`, the polarized absorbing
+  states labelled ``polarized``, query ``P=? [F "polarized"]`` with Storm's exact engine
+  (``benchmarks/_storm.py``: build + check inside its worker process, for every state);
+
+and checks p-adic == current (when it finished), == Storm exact at the initial state, and
+|p-adic - float| <= 1e-9. Times are wall clock and CPU (``time.process_time``: all threads of
+the process, BLAS included). The machine may be shared: CPU is the steadier number.
+
+Usage::
+
+    python benchmarks/bench_gmm_exact.py                    # both instances
+    python benchmarks/bench_gmm_exact.py --only n5K5r2 --current-timeout 60 --no-storm
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+INSTANCES = {
+    "n5K5r2": dict(agents=5, components=5, memory=2, neighbours=1),
+    "n4K4r3": dict(agents=4, components=4, memory=3, neighbours=1),
+}
+QUERY = {"polarized": 'P=? [F "polarized"]'}
+
+
+def _say(*parts) -> None:
+    print(*parts, flush=True)
+
+
+def _clock():
+    return time.perf_counter(), time.process_time()
+
+
+def _since(t):
+    return time.perf_counter() - t[0], time.process_time() - t[1]
+
+
+def _compile(params):
+    from chainlab.compiler import compile_model
+    from chainlab.models import GMMAgents
+
+    return compile_model(GMMAgents(**params))
+
+
+# ---------------------------------------------------------------------- the three solvers
+def _current_child(params):
+    """In a fresh process: compile, then today's exact polarization."""
+    cc = _compile(params)
+    from chainlab.polarization import polarization
+
+    t = _clock()
+    res = polarization(cc)
+    wall, cpu = _since(t)
+    return wall, cpu, Fraction(res.polarization_probability), Fraction(res.expected_rounds)
+
+
+def run_current(params, timeout):
+    ctx = multiprocessing.get_context("spawn")
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+    try:
+        fut = pool.submit(_current_child, params)
+        try:
+            return fut.result(timeout=timeout)
+        except concurrent.futures.TimeoutError:
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.kill()  # only the worker this call started
+            return None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class PadicRouting:
+    """``SubsystemSolver._factor`` routed through ``chainlab._padic`` (the proposed wiring).
+
+    Records per block: size, route, fill ratio, time of the factorisation object's
+    construction and of its solves.
+    """
+
+    def __init__(self, all_padic: bool = False):
+        self.all_padic = all_padic
+        self.log: list[dict] = []
+
+    def __enter__(self):
+        from chainlab import _linsolve
+        from chainlab._padic import MIN_STATES, PadicLU, prefer_padic
+
+        self._owner = _linsolve.SubsystemSolver
+        original = self._original = self._owner._factor
+        log, all_padic = self.log, self.all_padic
+
+        def _factor(solver, states, big, partial=None):
+            t = _clock()
+            rec = {"states": len(states), "big": big, "route": "current"}
+            factor = None
+            if solver.exact and len(states) >= MIN_STATES:
+                rows, cols, vals, diag = solver._block_matrix(states)
+                s = len(states)
+                rec["degree"] = len(rows) / s
+                if all_padic or prefer_padic(rows, cols, s):
+                    try:
+                        factor = PadicLU(rows, cols, vals, diag, wanted=partial)
+                        rec["route"] = "padic"
+                    except ValueError as exc:  # too wide / too dense: the rational LU
+                        rec["refused"] = str(exc)
+            if factor is None:
+                factor = original(solver, states, big, partial)
+            rec["factor"] = _since(t)
+            log.append(rec)
+            return _TimedFactor(factor, rec)
+
+        self._owner._factor = _factor
+        return self
+
+    def __exit__(self, *exc):
+        self._owner._factor = self._original
+
+
+class _TimedFactor:
+    def __init__(self, factor, rec):
+        self._factor, self._rec = factor, rec
+
+    def solve(self, rhs):
+        t = _clock()
+        out = self._factor.solve(rhs)
+        w, c = _since(t)
+        pw, pc = self._rec.get("solve", (0.0, 0.0))
+        self._rec["solve"] = (pw + w, pc + c)
+        it = getattr(self._factor, "iterations", None)
+        if it:
+            self._rec["iterations"] = it
+        return out
+
+
+def run_padic(cc, all_padic):
+    from chainlab.polarization import polarization
+
+    with PadicRouting(all_padic) as routing:
+        t = _clock()
+        res = polarization(cc)
+        wall, cpu = _since(t)
+    return wall, cpu, res, routing.log
+
+
+def run_storm_exact(cc, tmp: Path, timeout):
+    from _storm import run_storm
+
+    from chainlab.io import write_drn
+    from chainlab.polarization import class_kinds
+    from chainlab.structure import classify
+
+    chain = cc.chain
+    kinds = class_kinds(cc)
+    polarized = [s for c, k in zip(classify(chain).closed_classes, kinds) if k == "polarized"
+                 for s in c]
+    labels = chain.states.labels
+    path = write_drn(chain.with_labels({"polarized": [labels[s] for s in polarized]}),
+                     tmp / "gmm.drn")
+    return run_storm(path, "exact", queries=QUERY, timeout=timeout)
+
+
+# ---------------------------------------------------------------------- report
+def _fmt(wc):
+    return "—" if wc is None else f"{wc[0]:7.2f} / {wc[1]:7.2f}"
+
+
+def bench(name, params, args, tmp: Path) -> None:
+    _say(f"\n=== {name}: GMMAgents({', '.join(f'{k}={v}' for k, v in params.items())}) ===")
+    t = _clock()
+    cc = _compile(params)
+    comp = _since(t)
+    chain = cc.chain
+    _say(f"compile: {chain.num_states} states, {chain.num_transitions} transitions, "
+         f"wall/CPU {comp[0]:.2f} / {comp[1]:.2f} s")
+
+    pw, pc, res, log = run_padic(cc, args.all_padic)
+    prob, rounds = Fraction(res.polarization_probability), Fraction(res.expected_rounds)
+    _say(f"p-adic:  wall/CPU {pw:.2f} / {pc:.2f} s   P(polarized) = {float(prob):.15f}, "
+         f"E[rounds] = {float(rounds):.12f}")
+    _say(f"         exact value: {len(str(prob.denominator))}-digit denominator")
+    for rec in log:
+        extra = f" degree {rec['degree']:.1f}" if "degree" in rec else ""
+        it = f", {rec['iterations']} lifting steps" if "iterations" in rec else ""
+        _say(f"   block {rec['states']:5d} {'big' if rec['big'] else 'merged':6s} "
+             f"{rec['route']:7s}{extra}: factor {_fmt(rec['factor'])}  solve "
+             f"{_fmt(rec.get('solve'))}{it}"
+             + (f"  [refused: {rec['refused']}]" if "refused" in rec else ""))
+
+    from chainlab.polarization import polarization
+
+    t = _clock()
+    fres = polarization(cc, method="float")
+    fw, fc = _since(t)
+    diff = abs(float(prob) - fres.polarization_probability)
+    _say(f"float:   wall/CPU {fw:.2f} / {fc:.2f} s   P = {fres.polarization_probability:.15f}  "
+         f"|exact - float| = {diff:.1e} {'OK' if diff <= 1e-9 else 'MISMATCH'}")
+
+    cur = None
+    if args.current_timeout > 0:
+        cur = run_current(params, args.current_timeout)
+        if cur is None:
+            _say(f"current: > {args.current_timeout:.0f} s (stopped)")
+        else:
+            same = cur[2] == prob and cur[3] == rounds
+            _say(f"current: wall/CPU {cur[0]:.2f} / {cur[1]:.2f} s   "
+                 f"{'== p-adic' if same else 'MISMATCH with p-adic'}")
+
+    storm = None
+    if not args.no_storm:
+        storm = run_storm_exact(cc, tmp, args.storm_timeout)
+        if storm.error:
+            _say(f"Storm exact: {storm.error}")
+            storm = None
+        else:
+            sv = storm.values["polarized"][0]  # state 0 is the initial state
+            _say(f"Storm exact: build {storm.build_s:.2f} + check {storm.check_s['polarized']:.2f}"
+                 f" = {storm.total_s:.2f} s wall, {storm.total_cpu_s:.2f} s CPU   "
+                 f"{'== p-adic' if sv == prob else 'MISMATCH with p-adic'}")
+
+    _say("ratios (wall / CPU):")
+    if cur is not None:
+        _say(f"  p-adic solve / current solve:   {pw / cur[0]:.3f} / {pc / cur[1]:.3f}")
+    if storm is not None:
+        _say(f"  p-adic solve / Storm exact:     {pw / storm.total_s:.2f} / "
+             f"{pc / storm.total_cpu_s:.2f}")
+        _say(f"  compile + p-adic / Storm exact: {(comp[0] + pw) / storm.total_s:.2f} / "
+             f"{(comp[1] + pc) / storm.total_cpu_s:.2f}")
+    _say(f"  p-adic solve / float solve:     {pw / fw:.1f} / {pc / fc:.1f}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", default=",".join(INSTANCES), help="comma-separated instance names")
+    ap.add_argument("--current-timeout", type=float, default=600.0,
+                    help="seconds for the current exact path (0: skip it)")
+    ap.add_argument("--storm-timeout", type=float, default=1800.0)
+    ap.add_argument("--no-storm", action="store_true")
+    ap.add_argument("--all-padic", action="store_true",
+                    help="p-adic for every exact block of >= MIN_STATES states, not only those "
+                         "prefer_padic picks")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.only.split(","):
+            bench(name, INSTANCES[name], args, Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
