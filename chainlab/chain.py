@@ -225,15 +225,22 @@ class Chain:
         *,
         labels: Mapping[str, frozenset[int]] | None = None,
         initial: Mapping[int, Fraction] | None = None,
+        floats: np.ndarray | None = None,
     ) -> Chain:
         """Trusted internal constructor: CSR arrays with sorted column indices, no zeros,
-        already-validated fmpq values (used by reorderings and compilers after validation)."""
+        already-validated fmpq values (used by reorderings and compilers after validation).
+        ``floats``, when given, must be the correctly rounded values (compilers that convert each
+        distinct rational once pass them to skip a per-entry conversion)."""
         self = cls.__new__(cls)
         self._states = space
         self._indptr = indptr
         self._indices = indices
-        self._exact = np.array(values, dtype=object) if len(values) else np.zeros(0, object)
-        self._float = np.array([fmpq_to_float(v) for v in values], dtype=np.float64)
+        if isinstance(values, np.ndarray) and values.dtype == object:
+            self._exact = values
+        else:
+            self._exact = np.array(values, dtype=object) if len(values) else np.zeros(0, object)
+        self._float = (np.array([fmpq_to_float(v) for v in values], dtype=np.float64)
+                       if floats is None else floats)
         self._float_at = None
         self._P_cache = None
         self._cache = {}

@@ -586,10 +586,7 @@ def _trusted_chain(space: StateSpace, indptr: np.ndarray, indices: np.ndarray,
     The floats are the correctly rounded values of the same rationals (what the Chain itself
     would compute one ``fmpq`` at a time, at about a third of the compile time).
     """
-    chain = Chain._from_csr_exact(space, indptr, indices, [], **kwargs)
-    chain._exact = values
-    chain._float = floats
-    return chain
+    return Chain._from_csr_exact(space, indptr, indices, values, floats=floats, **kwargs)
 
 
 def _compositions(total: int, parts: int):
