@@ -199,7 +199,8 @@ def bench(name, params, args, tmp: Path) -> None:
     prob, rounds = Fraction(res.polarization_probability), Fraction(res.expected_rounds)
     _say(f"p-adic:  wall/CPU {pw:.2f} / {pc:.2f} s   P(polarized) = {float(prob):.15f}, "
          f"E[rounds] = {float(rounds):.12f}")
-    _say(f"         exact value: {len(str(prob.denominator))}-digit denominator")
+    _say(f"         exact value: {prob.denominator.bit_length()}-bit denominator, "
+         f"{prob.numerator.bit_length()}-bit numerator")
     for rec in log:
         extra = f" degree {rec['degree']:.1f}" if "degree" in rec else ""
         it = f", {rec['iterations']} lifting steps" if "iterations" in rec else ""

@@ -1,9 +1,10 @@
 r"""Exact solve of a big, fill-heavy block ``A x = b`` by Dixon's p-adic lifting.
 
-``A = I - M`` is one strongly connected block of a nonsingular M-matrix (the argument list of
-``_linsolve._ExactLU``: off-diagonal entries ``rows, cols, vals`` and the diagonal ``diag``, all
-``fmpq``). Sparse rational elimination of such a block fills in, and every filled entry is a
-rational whose size grows with the number of eliminated states. Here all elimination happens
+``A = I - M`` is one block of a nonsingular M-matrix -- a big strongly connected component or a
+merged run of small ones -- given as ``_linsolve._ExactLU`` gets it: off-diagonal entries
+``rows, cols, vals`` and the diagonal ``diag``, all ``fmpq``. Sparse rational elimination of
+such a block fills in, and every filled entry is a rational whose size grows with the number of
+eliminated states. Here all elimination happens
 modulo one word-size prime ``p`` instead, and the exact solution is recovered from its p-adic
 expansion:
 
@@ -41,8 +42,6 @@ Hand-written because no library offers it: python-flint's ``fmpz_mat.solve`` / `
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import scipy.sparse as sp
@@ -120,7 +119,7 @@ class _Dense:
             return _reduce_float(self.W @ V.astype(np.float64), p).astype(np.int64)
         k = V.shape[1]
         mask = (1 << h) - 1
-        # all limbs in one product: the matrix is read once (the product is memory-bound)
+        # all limbs side by side in one product: the matrix is read once per iteration
         limbs = np.concatenate([(V >> (h * l)) & mask for l in range(nl)], axis=1)
         T = self.W @ limbs.astype(np.float64)
         return _horner(T, k, nl, h, p).astype(np.int64)
@@ -782,13 +781,15 @@ def prefer_padic(rows, cols, s: int, fill: int | None = None) -> bool:
 
     ``rows, cols`` are the off-diagonal pattern of the block; ``fill`` is ``nnz(L) + nnz(U)``
     from :func:`order_and_fill` (computed here only if the cheap tests -- size, row width --
-    do not decide and it is not given). Rational elimination is fast when rows are short and the fill
-    stays near the pattern (paths, trees, gambler's ruin: every filled entry is a small local
-    rational, and the p-adic solver would pay a fixed ~4 ms per iteration for an output of
-    thousands of bits per state); once the fill is a multiple of the pattern (grids) or rows are
-    wide (the GMM blocks), the filled rationals grow with the eliminated states and p-adic
-    lifting wins by orders of magnitude. Measured (CPU seconds, rational LU vs p-adic, each
-    with its own factorisation and one solve):
+    do not decide and it is not given).
+
+    Rational elimination is fast when rows are short and the fill stays near the pattern (paths,
+    trees, gambler's ruin: every filled entry is a small local rational, and the p-adic solver
+    would pay a fixed ~4 ms per iteration for an output of thousands of bits per state); once
+    the fill is a multiple of the pattern (grids) or rows are wide (the GMM blocks), the filled
+    rationals grow with the eliminated states and p-adic lifting wins by orders of magnitude.
+    Measured (CPU seconds, rational LU vs p-adic, each with its own factorisation and one
+    solve):
 
     ==============================  =====  ======  ===========  ========
     block                           fill   degree  rational LU  p-adic
