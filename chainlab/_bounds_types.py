@@ -18,6 +18,8 @@ def _frozen_map(d: Any) -> MappingProxyType:
 
 def _show_value(v: Any) -> str:
     if isinstance(v, Fraction):
+        if v.numerator.bit_length() + v.denominator.bit_length() > 200:
+            return f"{float(v):.6g} (exact, {v.numerator.bit_length()}/{v.denominator.bit_length()} bits)"
         s = str(v)
         if len(s) > 40:
             return f"{float(v):.6g} (exact, {len(s)} chars)"

@@ -13,6 +13,7 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
+from ._values import fraction_str
 from .errors import SpecError
 
 __all__ = ["register", "instance_options", "model_from_args"]
@@ -140,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     exact = args.method == "exact"
 
     def fmt(v):
-        return str(Fraction(v)) if exact else float(v)
+        return fraction_str(Fraction(v)) if exact else float(v)
 
     out = {
         "num_states": res.num_states,
@@ -170,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _show(v) -> str:
     if isinstance(v, Fraction):
-        s = str(v)
+        s = fraction_str(v)
         if len(s) > 70:
             s = f"{s[:30]}...{s[-30:]} ({len(s)} digits)"
         return f"{float(v):.12g}   (= {s})"

@@ -168,8 +168,54 @@ to_fraction_array = np.frompyfunc(fmpq_to_fraction, 1, 1)
 to_float_array = np.frompyfunc(fmpq_to_float, 1, 1)
 
 
-def fraction_str(x: Fraction | fmpq) -> str:
-    """``'p/q'`` or ``'p'`` for an exact rational."""
+_DEN_STR: dict[int, str] = {}  # decimal strings of recent long denominators (often shared)
+
+
+def fraction_str(x: Fraction | fmpq | int) -> str:
+    """``'p/q'`` or ``'p'`` for an exact rational, of any length.
+
+    CPython's int -> decimal conversion is quadratic and refuses more than 4,300 digits by
+    default (``sys.set_int_max_str_digits``); exact absorption probabilities of GMM chains
+    reach tens of thousands of digits. flint's conversion is subquadratic and unlimited.
+    Denominators repeat across states, so the last few are cached.
+
+    Examples
+    --------
+    >>> fraction_str(Fraction(-3, 4)), fraction_str(fmpq(5)), fraction_str(7)
+    ('-3/4', '5', '7')
+    >>> len(fraction_str(Fraction(1, 3 ** 20000)))
+    9545
+    """
     if isinstance(x, fmpq):
-        x = fmpq_to_fraction(x)
-    return str(x)
+        num, den = int(x.p), int(x.q)
+    elif isinstance(x, Fraction):
+        num, den = x.numerator, x.denominator
+    else:
+        num, den = int(x), 1
+    if num.bit_length() < 2000 and den.bit_length() < 2000:
+        return str(num) if den == 1 else f"{num}/{den}"
+    s = fmpz(num).str()
+    if den == 1:
+        return s
+    d = _DEN_STR.get(den)
+    if d is None:
+        if len(_DEN_STR) >= 64:
+            _DEN_STR.clear()
+        d = _DEN_STR[den] = fmpz(den).str()
+    return f"{s}/{d}"
+
+
+def brief(x: Fraction) -> str:
+    """Readable form of an exact value for reprs: in full when short, else its size and float.
+
+    Examples
+    --------
+    >>> brief(Fraction(1, 3))
+    'Fraction(1, 3)'
+    >>> brief(Fraction(1, 3 ** 200))
+    'Fraction(≈3.76e-96, 1/317-bit)'
+    """
+    num, den = x.numerator, x.denominator
+    if num.bit_length() + den.bit_length() <= 160:
+        return repr(x)
+    return f"Fraction(≈{float(x):.3g}, {num.bit_length()}/{den.bit_length()}-bit)"

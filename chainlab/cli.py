@@ -84,30 +84,11 @@ def _fmt(value, exact: bool):
     return float(value)
 
 
-_DEN_STR: dict[int, str] = {}  # decimal strings of recent long denominators (often shared)
-
-
 def _fraction_str(x) -> str:
-    """``str(x)`` for a Fraction, fast for long integers.
+    """``_values.fraction_str`` (imported on first use: ``chainlab --help`` stays light)."""
+    from ._values import fraction_str
 
-    CPython's int -> decimal conversion is quadratic (and refuses more than 4300 digits by
-    default); flint's is subquadratic. Denominators repeat across states, so the last few
-    are cached.
-    """
-    num, den = x.numerator, x.denominator
-    if num.bit_length() < 2000 and den.bit_length() < 2000:
-        return str(x)
-    from flint import fmpz
-
-    s = fmpz(num).str()
-    if den == 1:
-        return s
-    d = _DEN_STR.get(den)
-    if d is None:
-        if len(_DEN_STR) >= 64:
-            _DEN_STR.clear()
-        d = _DEN_STR[den] = fmpz(den).str()
-    return f"{s}/{d}"
+    return fraction_str(x)
 
 
 def _json_dumps(out: dict, exact: bool) -> str:

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ._values import brief
+
 __all__ = [
     "ExactMatrix",
     "CanonicalForm",
@@ -41,7 +43,7 @@ def _as_float(a: Any) -> Any:
 def _short(a: Any, k: int = 4) -> str:
     if isinstance(a, np.ndarray):
         flat = a.ravel()
-        items = ", ".join(str(x) if isinstance(x, Fraction) else f"{x:.6g}" for x in flat[:k])
+        items = ", ".join(brief(x) if isinstance(x, Fraction) else f"{x:.6g}" for x in flat[:k])
         more = ", ..." if flat.size > k else ""
         return f"[{items}{more}] shape {a.shape}"
     return repr(a)
@@ -66,6 +68,8 @@ class _Result:
                 parts.append(f"{f.name}={_short(v)}")
             elif isinstance(v, tuple) and len(v) > 6:
                 parts.append(f"{f.name}=({len(v)} items)")
+            elif isinstance(v, Fraction):
+                parts.append(f"{f.name}={brief(v)}")
             else:
                 parts.append(f"{f.name}={v!r}")
         return f"{type(self).__name__}({', '.join(parts)})"

@@ -55,6 +55,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from ._values import fraction_str
 from .errors import ChainlabError, SpecError
 
 __all__ = [
@@ -113,10 +114,10 @@ def _canonical(value: Any, where: str) -> Any:
     if isinstance(value, int) or type(value).__name__ in ("int64", "int32", "fmpz"):
         return int(value)
     if isinstance(value, Fraction):
-        return str(value)
+        return fraction_str(value)
     if type(value).__name__ == "fmpq" or type(value).__module__.startswith("sympy") and \
             getattr(value, "is_Rational", False):
-        return str(Fraction(int(value.p), int(value.q)))
+        return fraction_str(value)
     if isinstance(value, float) or type(value).__name__ in ("float64", "float32"):
         x = float(value)
         if not math.isfinite(x):

@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from chainlab import Chain, exact, numeric
-from chainlab import _linsolve
+from chainlab import _linsolve, _padic
 from chainlab.errors import SpecError
 
 from .strategies import chains
@@ -72,6 +72,7 @@ def _rational_reference(chain: Chain, monkeypatch, fn):
     """``fn(chain)`` with every block on the old rational LU (BIG larger than any chain)."""
     with monkeypatch.context() as mp:
         mp.setattr(_linsolve, "BIG", 10**9)
+        mp.setattr(_padic, "MIN_STATES", 10**9)
         chain._cache.clear()
         out = fn(chain)
     chain._cache.clear()
@@ -300,6 +301,62 @@ def test_wanted_order_far_end_first_on_a_path():
     order = _linsolve._farthest_first_order(np.r_[rows, rows + 1], np.r_[rows + 1, rows], s,
                                             np.array([0]))
     assert order.tolist() == list(range(s - 1, -1, -1))
+
+
+# --------------------------------------------------------------------------- p-adic routing
+def _spy_padic(monkeypatch) -> list[int]:
+    """Record the size of every block that ``_factor`` hands to ``PadicLU``."""
+    used: list[int] = []
+    real = _padic.PadicLU
+
+    class Spy(real):
+        def __init__(self, rows, cols, vals, diag, *args, **kwargs):
+            super().__init__(rows, cols, vals, diag, *args, **kwargs)
+            used.append(len(diag))
+
+    monkeypatch.setattr(_padic, "PadicLU", Spy)
+    return used
+
+
+@pytest.mark.parametrize("restrict", [False, "initial"])
+def test_fill_heavy_block_goes_padic_and_agrees(monkeypatch, restrict):
+    """A 20 x 20 grid (fill ~4x the pattern) is routed to PadicLU; values equal the
+    fraction-free LU's and the float solve."""
+    c = grid_walk(22)  # 400 interior states: one strongly connected block
+    used = _spy_padic(monkeypatch)
+    res = exact.absorption(c, variance=True, restrict=restrict)
+    assert used and max(used) == 400
+    with monkeypatch.context() as mp:  # the same solve on the fraction-free LU
+        mp.setattr(_padic, "MIN_STATES", 10**9)
+        c._cache.clear()
+        ref = exact.absorption(c, variance=True, restrict=restrict)
+    assert len(used) <= 2  # the p-adic factorisation is reused for the variance solve
+    assert res.initial_B.tolist() == ref.initial_B.tolist()
+    assert res.initial_t == ref.initial_t
+    assert res.variance.tolist() == ref.variance.tolist()
+    flt = numeric.absorption(c, variance=True)
+    assert abs(float(res.initial_t) - flt.initial_t) <= 1e-10 * flt.initial_t
+
+
+def test_path_block_stays_on_rational_lu(monkeypatch):
+    """Gambler's ruin (fill = pattern, narrow rows) is cheaper on the fraction-free LU."""
+    used = _spy_padic(monkeypatch)
+    res = exact.absorption(gamblers_ruin(400, F(2, 5)))
+    assert not used
+    assert res.B[200, 1] == ruin_win(400, F(2, 5), 200)
+
+
+def test_padic_refusal_falls_back(monkeypatch):
+    """When PadicLU refuses a block (ValueError: too wide rows, too big a dense rest) the
+    fraction-free LU solves it, with the same values."""
+    def refuse(*args, **kwargs):
+        raise ValueError("refused for the test")
+
+    c = grid_walk(22)
+    ref = exact.hitting(c, "goal").probabilities
+    c._cache.clear()
+    monkeypatch.setattr(_padic, "PadicLU", refuse)
+    assert exact.hitting(c, "goal").probabilities.tolist() == ref.tolist()
 
 
 # --------------------------------------------------------------------------- CLI formatting
