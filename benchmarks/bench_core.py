@@ -242,7 +242,7 @@ def breakdown(cli_args: list[str]) -> None:
     import io
     import json as json_mod
 
-    from chainlab import _analysis, _linsolve, cli, structure
+    from chainlab import _analysis, _linsolve, _padic, cli, structure
     from chainlab import io as chainlab_io
 
     spent: dict[str, float] = {}
@@ -264,6 +264,9 @@ def breakdown(cli_args: list[str]) -> None:
         timed(chainlab_io, "read_chain", "read the file"),
         timed(structure, "classify", "classify"),
         timed(_linsolve, "_min_degree_order", "minimum-degree order (SuperLU)"),
+        timed(_padic, "order_and_fill", "minimum-degree order + fill count (SuperLU)"),
+        timed(_padic.PadicLU, "__init__", "p-adic: elimination modulo p"),
+        timed(_padic.PadicLU, "solve", "p-adic: lifting, reconstruction, exact check"),
         timed(_linsolve._FractionFreeLU, "__init__", "symbolic + sparse fraction-free elimination"),
         timed(_linsolve._DenseTail, "solve", "dense tail (Dixon)"),
         timed(_linsolve._FractionFreeLU, "solve", "substitutions + reduction to lowest terms"),
