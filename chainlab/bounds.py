@@ -51,6 +51,7 @@ from ._bounds_chain import (
     reachability_bound,
     trap_bound,
 )
+from ._bounds_coupling import coupling_bound
 from ._bounds_gmm import (
     _check_model,
     closed_silos,
@@ -86,6 +87,7 @@ __all__ = [
     "trap_bound",
     "sequence_bound",
     "restricted_bound",
+    "coupling_bound",
     "split_reachability_bound",
     "simulate_split",
     "check_bound",

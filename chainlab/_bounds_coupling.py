@@ -1,0 +1,392 @@
+r"""The staged-conversion lower bound on polarization, BND-6 (private; re-exported by
+:mod:`chainlab.bounds`).
+
+Definitions (``proofs/bounds.md``, BND-6)
+-----------------------------------------
+* A *configuration* ``x`` is an all-pure joint state, written as the label of every agent.
+* A *conversion* ``o = (i, t)`` of ``x`` moves one agent ``i`` of an open group ``c`` (at most
+  ``k`` agents) to a label ``t != c`` whose group is at least as large (``g_t >= g_c >= 1``);
+  ``x^o`` is ``x`` with agent ``i`` pure on ``t``. The sum of squared group sizes grows by
+  ``2(g_t - g_c + 1) > 0``, so configurations and conversions form a finite DAG.
+* The *stage* of ``x``: ``x``, the converter states ``y_m(o)`` (``x`` with agent ``i`` at
+  ``(r - m) e_c + m e_t``, ``1 <= m <= r - 1``) and the first-contact states ``z(b, d)`` (``x``
+  with an open agent ``b`` holding one point of ``d``). At most one agent is mixed and every
+  other agent keeps its state; the converter's count of ``t`` moves by at most one per round, so
+  a conversion is a killed birth-death chain in ``m`` with retries (``m`` may fall back to 0 and
+  start again, any number of times). From ``z(b, d)`` a *bridge* is counted too: ``b`` returns
+  to pure while another agent takes its first point of a conversion from it.
+
+The bound is ``W(x_0)`` for the recursion over the DAG, children first,
+
+.. math::
+
+    W(x) = \max\Big(B_4(x),\ \frac{c_0(x)}{1 - c_1(x)}\Big),
+
+where ``W(x) = c_0 + c_1 W(x)`` is the stage's first-step equation
+``W = S W + sum_{b,d} Z(b, d) h(z(b, d))``: ``S`` is the probability that every agent keeps its
+state, ``Z(b, d)`` that ``b`` takes one point of ``d`` while all others keep, and ``h(z)`` is
+affine in ``W(x)`` and the children's values (birth-death solutions). ``W = 1`` on split
+configurations, ``0`` where POL-2 decides consensus; ``B_4`` is the sequence bound (BND-4). Every
+coefficient is a product of exact one-agent transition probabilities (DESIGN.md section 4) at one
+explicit joint state.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from ._bounds_gmm import _check_model, _initial_labels, _params, sequence_bound
+from ._bounds_types import BoundResult
+from ._values import fmpq_to_fraction
+from .errors import SpecError, StateSpaceLimitError
+from .models.gmm import GMMAgents
+
+_ASSUME = ("GMM chain (DESIGN.md section 4), memory r >= 2, mirror p < 1, every agent pure at "
+           "the start; both k-set tie rules (configurations are multisets for ties='random', "
+           "label tuples for ties='index')")
+
+
+def coupling_bound(model: GMMAgents, *, max_configs: int = 20_000) -> BoundResult:
+    r"""Lower bound from staged conversions with retries (claim BND-6).
+
+    The chain is compared with a small abstract chain: starting from the all-pure initial
+    configuration, one agent of an open group at a time converts to a label whose group is at
+    least as large, through the memory states ``(r - m) e_c + m e_t``, while every other agent
+    keeps its state. A conversion may take any number of rounds and may fall back to its start
+    and be retried (the configuration's self-loop and the down-steps are geometric series, a
+    birth-death chain in ``m``); a first contact may also go through a *bridge*, an agent that
+    holds one foreign point for one round. Configurations are visited in an order in
+    which the sum of squared group sizes grows, so the value is one pass of scalar recursions
+    over a DAG of all-pure configurations (no linear solve over the state space; no compiled
+    chain). At every configuration the sequence bound (BND-4) is used when it is larger.
+
+    Parameters
+    ----------
+    model : GMMAgents
+        Every agent pure at the start; ``memory >= 2``; ``mirror < 1``; either tie rule.
+    max_configs : int, default 20000
+        Refuse to visit more all-pure configurations (the count is small for
+        ``ties="random"``, where configurations are multisets of labels).
+
+    Returns
+    -------
+    BoundResult
+        ``horizon = None`` (the conversions may take any number of rounds);
+        ``details["num_configs"]`` is the number of configurations visited,
+        ``details["from_sequence"]`` how many of them used the sequence bound. The value is
+        ``1`` when the start is already split and ``0`` when POL-2 rules polarization out (both
+        exact).
+
+    Raises
+    ------
+    SpecError
+        ``model`` is not a :class:`~chainlab.models.GMMAgents`, ``memory < 2``, ``mirror == 1``,
+        a non-pure initial agent, or no staged plan and no sequence plan exists from this start
+        (only with ``ties="index"``: every open agent reaches only one label; use
+        :func:`~chainlab.bounds.restricted_bound`).
+    StateSpaceLimitError
+        More than ``max_configs`` configurations (use ``ties="random"`` or
+        :func:`~chainlab.bounds.sequence_bound`).
+
+    See Also
+    --------
+    chainlab.bounds.sequence_bound : BND-4, one explicit ``r``-round plan.
+    chainlab.bounds.restricted_bound : BND-5, an exact sub-chain (not a closed form).
+
+    Notes
+    -----
+    Claim BND-6 (``proofs/bounds.md``). Cost: per configuration, ``O(n)`` one-agent laws at each
+    of the ``O(n K r)`` states of its stage (cached by key; with ``ties="random"`` agents on one
+    label share them) and one scalar division; the number of configurations grows quickly with
+    ``n`` when many agents start alone (421 for ``n = K = 6, k = 1``), so this is not a closed
+    form in ``n``.
+
+    Dependence on ``p``: every first contact ``Z(b, d)`` carries the factor ``1 - p`` of agent
+    ``b`` (a pure agent that mirrors never changes), so the bound tends to 0 as ``p -> 1``; the
+    other factors (agents keeping their state, the converter gaining from its own memory) grow
+    with ``p``. Over the non-trivial instances of the exhaustive range the exact value is at most
+    32.6 times the bound (median 2.97; BND-4: 3140 and 227).
+
+    Examples
+    --------
+    >>> from chainlab.models import GMMAgents
+    >>> b = coupling_bound(GMMAgents(agents=4, components=3, memory=2, neighbours=1))
+    >>> b.value, b.claim, b.details["num_configs"]
+    (Fraction(114, 505), 'BND-6', 5)
+    >>> coupling_bound(GMMAgents(agents=5, components=3, memory=2, neighbours=2)).value
+    Fraction(0, 1)
+    """
+    model = _check_model(model)
+    n, K, r, k, p = _params(model)
+    if isinstance(max_configs, bool) or not isinstance(max_configs, int) or max_configs < 1:
+        raise SpecError(f"max_configs must be a positive integer, got {max_configs!r}")
+    labels0 = _initial_labels(model, "coupling_bound")
+    if r < 2:
+        raise SpecError("coupling_bound needs memory >= 2 (with r = 1 every state is absorbing: "
+                        "P(polarization) is 1 if the start has two silos, else 0)")
+    if p >= 1:
+        raise SpecError("coupling_bound needs mirror < 1 (with p = 1 agents only talk to "
+                        "themselves and a pure start never changes)")
+    common = dict(claim="BND-6", assumptions=_ASSUME, ties=model.ties,
+                  parameters=model.describe())
+    stage = _Stages(model, n, K, r, k, max_configs)
+    value = stage.value(stage.canon(labels0))
+    root = stage.canon(labels0)
+    if value == 0 and stage.undecided(root):
+        raise SpecError(
+            f"coupling_bound: no staged conversion plan and no sequence plan exists from this "
+            f"start under ties={model.ties!r} (every open agent's k-set reaches only one label); "
+            "use restricted_bound(model) instead")
+    details = {"num_configs": len(stage.memo), "from_sequence": stage.from_sequence,
+               "root": stage.how.get(root, "")}
+    return BoundResult("coupling", value, details=details, **common)
+
+
+class _Stages:
+    """The recursion of BND-6 over all-pure configurations (label tuples)."""
+
+    def __init__(self, model: GMMAgents, n: int, K: int, r: int, k: int, max_configs: int):
+        self.model, self.n, self.K, self.r, self.k = model, n, K, r, k
+        self.max_configs = max_configs
+        self.lumped = model.ties == "random"
+        self.mirror = fmpq_to_fraction(model.mirror)
+        self.laws: dict[tuple, dict[tuple[int, ...], Fraction]] = {}
+        self.memo: dict[tuple[int, ...], Fraction] = {}
+        self.how: dict[tuple[int, ...], str] = {}
+        self.from_sequence = 0
+        self.roles: dict | None = None  # state -> role values, when recording
+
+    # ------------------------------------------------------------------ helpers
+    def canon(self, labels) -> tuple[int, ...]:
+        return tuple(sorted(labels)) if self.lumped else tuple(labels)
+
+    def pure(self, c: int) -> tuple[int, ...]:
+        return tuple(self.r if d == c else 0 for d in range(self.K))
+
+    def mixed(self, c: int, t: int, m: int) -> tuple[int, ...]:
+        return tuple(self.r - m if d == c else m if d == t else 0 for d in range(self.K))
+
+    def law(self, state: tuple, i: int) -> dict[tuple[int, ...], Fraction]:
+        """Exact law of agent ``i``'s next counts (DESIGN.md section 4)."""
+        key = (tuple(sorted(state)), state[i]) if self.lumped else (state, i)
+        got = self.laws.get(key)
+        if got is None:
+            den, nums = self.model.integer_distribution(state, i)
+            got = self.laws[key] = {s: Fraction(v, den) for s, v in nums.items()}
+        return got
+
+    def keep(self, state: tuple, i: int) -> Fraction:
+        return self.law(state, i).get(state[i], Fraction(0))
+
+    def sizes(self, labels) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for c in labels:
+            out[c] = out.get(c, 0) + 1
+        return out
+
+    def undecided(self, labels) -> bool:
+        g = self.sizes(labels)
+        closed = [s for s in g.values() if s >= self.k + 1]
+        return len(closed) < 2 and not (closed and max(closed) >= self.n - self.k) \
+            and self.n >= 2 * (self.k + 1)
+
+    # ------------------------------------------------------------------ recursion
+    def value(self, labels: tuple[int, ...]) -> Fraction:
+        """``W(x)`` by depth-first recursion (children have a larger sum of squared sizes)."""
+        got = self.memo.get(labels)
+        if got is not None:
+            return got
+        g = self.sizes(labels)
+        closed = [s for s in g.values() if s >= self.k + 1]
+        if len(closed) >= 2:
+            val = Fraction(1)  # split (SIL-1)
+        elif not self.undecided(labels):
+            val = Fraction(0)  # consensus for sure (POL-2)
+        else:
+            if len(self.memo) >= self.max_configs:
+                raise StateSpaceLimitError(
+                    f"coupling_bound: more than max_configs={self.max_configs} all-pure "
+                    "configurations; raise max_configs or use sequence_bound")
+            staged = self._staged(labels, g)
+            seq = self._sequence(labels)
+            val = max(staged, seq)
+            if self.roles is not None:
+                self.roles.setdefault(tuple(self.pure(c) for c in labels), []).append(staged)
+            if seq > staged:
+                self.from_sequence += 1
+                self.how[labels] = "sequence"
+            else:
+                self.how[labels] = "staged"
+        self.memo[labels] = val
+        return val
+
+    def _sequence(self, labels) -> Fraction:
+        m = self.model
+        sub = GMMAgents(agents=self.n, components=self.K, memory=self.r,
+                        neighbours=self.k, mirror=self.mirror, ties=m.ties, initial=list(labels))
+        try:
+            return sequence_bound(sub).value
+        except SpecError:
+            return Fraction(0)
+
+    def _staged(self, labels: tuple[int, ...], g: dict[int, int]) -> Fraction:
+        """The stage recursion at ``x``: ``W = c0 + c1 W`` solved for ``W``."""
+        n, k = self.n, self.k
+        x = tuple(self.pure(c) for c in labels)
+        keep_x = [self.keep(x, j) for j in range(n)]
+        S = _prod(keep_x)
+        openers = [i for i, c in enumerate(labels) if g[c] <= k]  # closed agents never move
+        # conversions o = (i, t): g_t >= g_c; value g_o(1) = a1 W' + b1 W, g_o(2) = a2 W' + b2 W
+        conv: dict[tuple[int, int], tuple] = {}
+        for i in openers:
+            c = labels[i]
+            for t in sorted(g):
+                if t == c or g[t] < g[c]:
+                    continue
+                coef = self._conversion(x, i, c, t)
+                if coef is None:
+                    continue
+                child = list(labels)
+                child[i] = t
+                conv[(i, t)] = (self.value(self.canon(child)), coef)
+        c0, c1 = Fraction(0), S
+        seen: set = set()
+        bridges: dict = {}
+        for b in openers:
+            cb = labels[b]
+            for d in sorted(g):
+                if d == cb:
+                    continue
+                if self.lumped:
+                    if (cb, d) in seen:
+                        continue
+                    seen.add((cb, d))
+                    mult = sum(1 for j in openers if labels[j] == cb)
+                else:
+                    mult = 1
+                first = self.mixed(cb, d, 1)
+                Z = self.law(x, b).get(first, Fraction(0)) * _prod(keep_x, skip=(b,))
+                if Z == 0:
+                    continue
+                e0, e1 = self._first_step_value(labels, x, b, cb, d, conv)
+                if self.roles is not None:
+                    zz = list(x)
+                    zz[b] = first
+                    bridges[tuple(zz)] = (e0, e1)
+                c0 += mult * Z * e0
+                c1 += mult * Z * e1
+        W = c0 / (1 - c1) if c1 < 1 else Fraction(0)
+        if self.roles is not None:
+            self._record(x, W, conv, bridges)
+        return W
+
+    def _record(self, x, W, conv, bridges) -> None:
+        """Role values of the stage's states (for the mechanical check of the proof)."""
+        def put(state, v):
+            self.roles.setdefault(tuple(state), []).append(v)
+
+        for (i, t), (Wc, coef) in conv.items():
+            c = [l for l, v in enumerate(x[i]) if v][0]
+            for m, (a, b) in enumerate(coef[:-1], start=1):
+                y = list(x)
+                y[i] = self.mixed(c, t, m)
+                put(y, a * Wc + b * W)
+        for z, (e0, e1) in bridges.items():
+            put(z, e0 + e1 * W)
+
+    def _first_step_value(self, labels, x, b, cb, d, conv):
+        """Value ``e0 + e1 W`` of ``z = y_1(b, d)``: agent ``b`` holds one point of ``d``.
+
+        Counted from ``z`` (every other agent not named keeps its state): ``b`` returns to pure
+        (back to ``x``); ``b`` returns while a converter ``i != b`` takes its first point (the
+        *bridge*: value ``g_o(1)``); ``b`` takes a second point of ``d`` (value ``g_(b,d)(2)``
+        when ``(b, d)`` is a conversion)."""
+        n = self.n
+        z = list(x)
+        z[b] = self.mixed(cb, d, 1)
+        z = tuple(z)
+        keep_z = [self.keep(z, j) for j in range(n)]
+        lb = self.law(z, b)
+        back = lb.get(x[b], Fraction(0))
+        e0 = Fraction(0)
+        e1 = back * _prod(keep_z, skip=(b,))
+        if back:
+            for (i, t), (Wc, coef) in conv.items():
+                if i == b:
+                    continue
+                a1, b1 = coef[0]
+                q = self.law(z, i).get(self.mixed(labels[i], t, 1), Fraction(0))
+                if q == 0:
+                    continue
+                q *= back * _prod(keep_z, skip=(b, i))
+                e0 += q * a1 * Wc
+                e1 += q * b1
+        if (b, d) in conv:
+            Wc, coef = conv[(b, d)]
+            a2, b2 = coef[1]
+            u1 = lb.get(self.mixed(cb, d, 2), Fraction(0)) * _prod(keep_z, skip=(b,))
+            e0 += u1 * a2 * Wc
+            e1 += u1 * b2
+        return e0, e1
+
+    def _conversion(self, x, i, c, t):
+        """``[(a_m, b_m)]``: ``g(m) = a_m W(x^o) + b_m W(x)`` of the conversion ``(i, t)``,
+        ``m = 1..r``, or ``None`` (degenerate)."""
+        ups, downs = [], []
+        for m in range(1, self.r):
+            y = list(x)
+            y[i] = self.mixed(c, t, m)
+            y = tuple(y)
+            others = _prod([self.keep(y, j) for j in range(self.n)], skip=(i,))
+            li = self.law(y, i)
+            ups.append(li.get(self.mixed(c, t, m + 1), Fraction(0)) * others)
+            downs.append(li.get(self.mixed(c, t, m - 1), Fraction(0)) * others)
+        return _birth_death(ups, downs)
+
+
+def _prod(values, skip=()) -> Fraction:
+    out = Fraction(1)
+    for j, v in enumerate(values):
+        if j not in skip:
+            out *= v
+    return out
+
+
+def _birth_death(ups, downs):
+    """``[(a_m, b_m)]`` for ``m = 1..r`` with ``g(m) = a_m g(r) + b_m g(0)``, for the killed
+    birth-death chain ``g(m) = u_m g(m+1) + d_m g(m-1)`` on ``m = 1..r-1`` (forward elimination
+    and back substitution, O(r)); ``None`` when degenerate (a cycle without exit: the
+    conversion is then not used).
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> [(str(a), str(b)) for a, b in _birth_death([F(3, 4)], [F(1, 4)])]
+    [('3/4', '1/4'), ('1', '0')]
+    """
+    coefs = []  # g(m) = A_m g(m+1) + B_m g(0)
+    A, B = Fraction(0), Fraction(1)
+    for u, d in zip(ups, downs):
+        dd = 1 - d * A
+        if dd == 0:
+            return None
+        A, B = u / dd, d * B / dd
+        coefs.append((A, B))
+    vals = [(Fraction(1), Fraction(0))]  # g(r)
+    for A, B in reversed(coefs):
+        a, b = vals[-1]
+        vals.append((A * a, A * b + B))
+    return vals[::-1]  # g(1), ..., g(r)
+
+
+def _stage_roles(model: GMMAgents) -> tuple[Fraction, dict[tuple, list[Fraction]]]:
+    """The bound and the role values of every stage state (joint states in agent order; for
+    ``ties="random"`` on representatives of the multisets). Used by the tests to check the
+    proof's key inequality ``sum_y P(s, y) h(y) >= h(s)`` on compiled chains."""
+    model = _check_model(model)
+    n, K, r, k, _ = _params(model)
+    stage = _Stages(model, n, K, r, k, 10**6)
+    stage.roles = {}
+    value = stage.value(stage.canon(_initial_labels(model, "coupling_bound")))
+    return value, stage.roles
