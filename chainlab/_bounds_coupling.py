@@ -14,7 +14,11 @@ Definitions (``proofs/bounds.md``, BND-6)
   other agent keeps its state; the converter's count of ``t`` moves by at most one per round, so
   a conversion is a killed birth-death chain in ``m`` with retries (``m`` may fall back to 0 and
   start again, any number of times). From ``z(b, d)`` a *bridge* is counted too: ``b`` returns
-  to pure while another agent takes its first point of a conversion from it.
+  to pure while another agent takes its first point of a conversion from it. With ``r = 2`` the
+  stage also holds the states ``z(M)`` where a set ``M`` of ``2..max_simultaneous`` open agents
+  took one foreign point each in the same round; each resolves in the next round (up: pure on
+  its new label; down: back), and the outcomes are counted when their configuration is ``x`` or
+  has a larger sum of squared group sizes (induction goes over that sum).
 
 The bound is ``W(x_0)`` for the recursion over the DAG, children first,
 
@@ -47,7 +51,8 @@ _ASSUME = ("GMM chain (DESIGN.md section 4), memory r >= 2, mirror p < 1, every 
            "label tuples for ties='index')")
 
 
-def coupling_bound(model: GMMAgents, *, max_configs: int = 20_000) -> BoundResult:
+def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3,
+                   max_configs: int = 20_000) -> BoundResult:
     r"""Lower bound from staged conversions with retries (claim BND-6).
 
     The chain is compared with a small abstract chain: starting from the all-pure initial
@@ -56,7 +61,8 @@ def coupling_bound(model: GMMAgents, *, max_configs: int = 20_000) -> BoundResul
     keeps its state. A conversion may take any number of rounds and may fall back to its start
     and be retried (the configuration's self-loop and the down-steps are geometric series, a
     birth-death chain in ``m``); a first contact may also go through a *bridge*, an agent that
-    holds one foreign point for one round. Configurations are visited in an order in
+    holds one foreign point for one round. With ``r = 2`` the first contacts of up to
+    ``max_simultaneous`` agents in one round are counted too, each resolved in the next round. Configurations are visited in an order in
     which the sum of squared group sizes grows, so the value is one pass of scalar recursions
     over a DAG of all-pure configurations (no linear solve over the state space; no compiled
     chain). At every configuration the sequence bound (BND-4) is used when it is larger.
@@ -65,6 +71,10 @@ def coupling_bound(model: GMMAgents, *, max_configs: int = 20_000) -> BoundResul
     ----------
     model : GMMAgents
         Every agent pure at the start; ``memory >= 2``; ``mirror < 1``; either tie rule.
+    max_simultaneous : int, default 3
+        With ``r = 2``, also count rounds in which ``2..max_simultaneous`` open agents take their
+        first foreign point at once (1: one at a time). Larger is sharper and slower: each
+        configuration enumerates the sets of that many open agents and their labels.
     max_configs : int, default 20000
         Refuse to visit more all-pure configurations (the count is small for
         ``ties="random"``, where configurations are multisets of labels).
@@ -113,7 +123,7 @@ def coupling_bound(model: GMMAgents, *, max_configs: int = 20_000) -> BoundResul
     >>> from chainlab.models import GMMAgents
     >>> b = coupling_bound(GMMAgents(agents=4, components=3, memory=2, neighbours=1))
     >>> b.value, b.claim, b.details["num_configs"]
-    (Fraction(114, 505), 'BND-6', 5)
+    (Fraction(1322, 4329), 'BND-6', 6)
     >>> coupling_bound(GMMAgents(agents=5, components=3, memory=2, neighbours=2)).value
     Fraction(0, 1)
     """
@@ -121,6 +131,10 @@ def coupling_bound(model: GMMAgents, *, max_configs: int = 20_000) -> BoundResul
     n, K, r, k, p = _params(model)
     if isinstance(max_configs, bool) or not isinstance(max_configs, int) or max_configs < 1:
         raise SpecError(f"max_configs must be a positive integer, got {max_configs!r}")
+    if isinstance(max_simultaneous, bool) or not isinstance(max_simultaneous, int) \
+            or max_simultaneous < 1:
+        raise SpecError(f"max_simultaneous must be a positive integer (1: one first contact per "
+                        f"round), got {max_simultaneous!r}")
     labels0 = _initial_labels(model, "coupling_bound")
     if r < 2:
         raise SpecError("coupling_bound needs memory >= 2 (with r = 1 every state is absorbing: "
@@ -130,7 +144,7 @@ def coupling_bound(model: GMMAgents, *, max_configs: int = 20_000) -> BoundResul
                         "themselves and a pure start never changes)")
     common = dict(claim="BND-6", assumptions=_ASSUME, ties=model.ties,
                   parameters=model.describe())
-    stage = _Stages(model, n, K, r, k, max_configs)
+    stage = _Stages(model, n, K, r, k, max_configs, max_simultaneous)
     value = stage.value(stage.canon(labels0))
     root = stage.canon(labels0)
     if value == 0 and stage.undecided(root):
@@ -146,7 +160,8 @@ def coupling_bound(model: GMMAgents, *, max_configs: int = 20_000) -> BoundResul
 class _Stages:
     """The recursion of BND-6 over all-pure configurations (label tuples)."""
 
-    def __init__(self, model: GMMAgents, n: int, K: int, r: int, k: int, max_configs: int):
+    def __init__(self, model: GMMAgents, n: int, K: int, r: int, k: int, max_configs: int,
+                 max_simultaneous: int = 3):
         self.model, self.n, self.K, self.r, self.k = model, n, K, r, k
         self.max_configs = max_configs
         self.lumped = model.ties == "random"
@@ -156,6 +171,7 @@ class _Stages:
         self.how: dict[tuple[int, ...], str] = {}
         self.from_sequence = 0
         self.roles: dict | None = None  # state -> role values, when recording
+        self.max_simultaneous = max_simultaneous
 
     # ------------------------------------------------------------------ helpers
     def canon(self, labels) -> tuple[int, ...]:
@@ -276,6 +292,10 @@ class _Stages:
                     bridges[tuple(zz)] = (e0, e1)
                 c0 += mult * Z * e0
                 c1 += mult * Z * e1
+        if self.r == 2 and self.max_simultaneous >= 2:
+            e0, e1 = self._simultaneous(labels, g, x, keep_x, openers, bridges)
+            c0 += e0
+            c1 += e1
         W = c0 / (1 - c1) if c1 < 1 else Fraction(0)
         if self.roles is not None:
             self._record(x, W, conv, bridges)
@@ -294,6 +314,58 @@ class _Stages:
                 put(y, a * Wc + b * W)
         for z, (e0, e1) in bridges.items():
             put(z, e0 + e1 * W)
+
+    def _simultaneous(self, labels, g, x, keep_x, openers, bridges):
+        """``r = 2``: first contacts of a set ``M`` of ``2..max_simultaneous`` open agents in one
+        round (every other agent keeps), each resolved in the next round: up (pure on its new
+        label) or down (back), every other agent keeping. Outcomes whose configuration has a
+        larger sum of squared sizes than ``x`` (or equals ``x``) are counted."""
+        from itertools import combinations, product
+
+        base = sum(v * v for v in g.values())
+        x_canon = self.canon(labels)
+        c0, c1 = Fraction(0), Fraction(0)
+        for size in range(2, min(self.max_simultaneous, len(openers)) + 1):
+            for M in combinations(openers, size):
+                rest = [j for j in range(self.n) if j not in M]
+                keep_rest = _prod([keep_x[j] for j in rest])
+                if keep_rest == 0:
+                    continue
+                choices = [[d for d in sorted(g) if d != labels[b]] for b in M]
+                for targets in product(*choices):
+                    first = keep_rest
+                    z = list(x)
+                    for b, d in zip(M, targets):
+                        z[b] = self.mixed(labels[b], d, 1)
+                        first *= self.law(x, b).get(z[b], Fraction(0))
+                        if first == 0:
+                            break
+                    if first == 0:
+                        continue
+                    z = tuple(z)
+                    keep_z = _prod([self.keep(z, j) for j in rest])
+                    ups = [self.law(z, b).get(self.pure(d), Fraction(0)) for b, d in zip(M, targets)]
+                    downs = [self.law(z, b).get(x[b], Fraction(0)) for b in M]
+                    e0, e1 = Fraction(0), Fraction(0)
+                    for outcome in product((0, 1), repeat=size):
+                        q = keep_z
+                        child = list(labels)
+                        for up, dn, o, b, d in zip(ups, downs, outcome, M, targets):
+                            q *= up if o else dn
+                            if o:
+                                child[b] = d
+                        if q == 0:
+                            continue
+                        cc = self.canon(child)
+                        if cc == x_canon:
+                            e1 += q
+                        elif sum(v * v for v in self.sizes(child).values()) > base:
+                            e0 += q * self.value(cc)
+                    if self.roles is not None:
+                        bridges[z] = (e0, e1)
+                    c0 += first * e0
+                    c1 += first * e1
+        return c0, c1
 
     def _first_step_value(self, labels, x, b, cb, d, conv):
         """Value ``e0 + e1 W`` of ``z = y_1(b, d)``: agent ``b`` holds one point of ``d``.
@@ -380,13 +452,14 @@ def _birth_death(ups, downs):
     return vals[::-1]  # g(1), ..., g(r)
 
 
-def _stage_roles(model: GMMAgents) -> tuple[Fraction, dict[tuple, list[Fraction]]]:
+def _stage_roles(model: GMMAgents, max_simultaneous: int = 3
+                 ) -> tuple[Fraction, dict[tuple, list[Fraction]]]:
     """The bound and the role values of every stage state (joint states in agent order; for
     ``ties="random"`` on representatives of the multisets). Used by the tests to check the
     proof's key inequality ``sum_y P(s, y) h(y) >= h(s)`` on compiled chains."""
     model = _check_model(model)
     n, K, r, k, _ = _params(model)
-    stage = _Stages(model, n, K, r, k, 10**6)
+    stage = _Stages(model, n, K, r, k, 10**6, max_simultaneous)
     stage.roles = {}
     value = stage.value(stage.canon(_initial_labels(model, "coupling_bound")))
     return value, stage.roles

@@ -34,9 +34,7 @@ RANGE = [(n, K, r, k, t, p) for n in range(2, 6) for K in range(1, 4) for r in r
 EXTRA = [(n, K, r, k, t, p) for (n, K, r, k) in [(4, 4, 2, 1), (5, 4, 2, 1), (6, 3, 2, 2),
                                                   (7, 3, 2, 2)]
          for t in ("random", "index") for p in MIRRORS]
-MAX_STATES = 1000
-# compile + exact solve above ~1 s each: run with -m slow
-HEAVY = {(4, 4, 2, 1), (7, 3, 2, 2), (6, 3, 2, 2)}
+MAX_STATES = 1000  # 6:3:2:2 with index ties (more states) is skipped, as in docs/bounds.md
 
 
 def _id(c) -> str:
@@ -85,34 +83,18 @@ def _bnd6_case(c) -> None:
         pass
 
 
-FAST = [c for c in RANGE + EXTRA if c[:4] not in HEAVY]
-SLOW = [c for c in RANGE + EXTRA if c[:4] in HEAVY]
-
-
-@pytest.mark.parametrize("c", FAST, ids=_id)
+@pytest.mark.parametrize("c", RANGE + EXTRA, ids=_id)
 def test_BND_6(c):
     _bnd6_case(c)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("c", SLOW, ids=_id)
-def test_BND_6_slow(c):
-    _bnd6_case(c)
-
-
-def test_BND_6_fast_twin_of_the_heavy_instances():
-    # one heavy instance per tie rule in the default run
-    _bnd6_case((4, 4, 2, 1, "random", F(2, 5)))
-    _bnd6_case((7, 3, 2, 2, "index", F(0)))
-
-
 # --------------------------------------------------------------------------- the key inequality
-def _check_key_inequality(c) -> None:
+def _check_key_inequality(c, max_simultaneous: int = 3) -> None:
     m = _model(c)
     cc = _compiled(c)
     assert cc is not None
     k = m.neighbours
-    value, roles = _stage_roles(m)
+    value, roles = _stage_roles(m, max_simultaneous)
     ch = cc.chain
     canon = (lambda s: tuple(sorted(s))) if cc.lumped else tuple
     h: dict[tuple, F] = {}
@@ -131,24 +113,25 @@ def _check_key_inequality(c) -> None:
         if hv[i] > 0:
             assert acc[i] >= hv[i], (s, acc[i], hv[i])
     x0 = canon(m.initial_agents())
-    assert hv[ch.states.index_of(x0)] == value == coupling_bound(m).value
+    assert hv[ch.states.index_of(x0)] == value == coupling_bound(
+        m, max_simultaneous=max_simultaneous).value
 
 
-NONTRIVIAL_SMALL = [(n, K, r, k, t, p) for (n, K, r, k) in [(4, 3, 2, 1), (4, 3, 3, 1),
-                                                             (5, 4, 2, 1)]
-                    for t in ("random", "index") for p in (F(0), F(2, 5))]
+# the non-trivial instances of docs/bounds.md's table (6:3:2:2 with index ties does not compile
+# under MAX_STATES)
+NONTRIVIAL = [(n, K, r, k, t, p) for (n, K, r, k) in [(4, 3, 2, 1), (4, 3, 3, 1), (4, 4, 2, 1),
+                                                       (5, 4, 2, 1), (6, 3, 2, 2), (7, 3, 2, 2)]
+              for t in ("random", "index") for p in MIRRORS
+              if (n, K, r, k, t) != (6, 3, 2, 2, "index")]
 
 
-@pytest.mark.parametrize("c", NONTRIVIAL_SMALL, ids=_id)
+@pytest.mark.parametrize("c", NONTRIVIAL, ids=_id)
 def test_BND_6_key_inequality_on_every_reachable_state(c):
     _check_key_inequality(c)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("c", [c for c in EXTRA if c[:4] != (6, 3, 2, 2) or c[4] == "random"],
-                         ids=_id)
-def test_BND_6_key_inequality_heavy(c):
-    _check_key_inequality(c)
+    if c[5] == 0:  # one first contact per round; and (n = 4) every agent at once
+        _check_key_inequality(c, 1)
+        if c[0] == 4 and c[2] == 2:
+            _check_key_inequality(c, 4)
 
 
 @pytest.mark.parametrize("ties", ["random", "index"])
@@ -208,9 +191,13 @@ def test_BND_6_birth_death_solution():
 def test_BND_6_sharpness_and_dependence_on_p():
     vals = {p: coupling_bound(GMMAgents(agents=4, components=3, memory=2, neighbours=1,
                                         mirror=p)).value for p in (F(0), F(2, 5))}
-    assert vals[F(0)] == F(114, 505) and 0 < vals[F(0)] < vals[F(2, 5)]
+    assert vals[F(0)] == F(1322, 4329) and 0 < vals[F(0)] < vals[F(2, 5)]
     b = coupling_bound(GMMAgents(agents=4, components=3, memory=2, neighbours=1, ties="index"))
     assert b.value > 0 and b.horizon is None and b.details["num_configs"] >= 1
+    # counting simultaneous first contacts can only add counted paths
+    m = GMMAgents(agents=4, components=4, memory=2, neighbours=1)
+    vals = [coupling_bound(m, max_simultaneous=s).value for s in (1, 2, 3, 4)]
+    assert vals == sorted(vals) and vals[0] < vals[-1]
 
 
 # --------------------------------------------------------------------------- errors
@@ -224,6 +211,9 @@ def test_BND_6_refuses_outside_its_assumptions():
     with pytest.raises(SpecError, match="pure at the start"):
         coupling_bound(GMMAgents(agents=4, components=2, memory=2, neighbours=1,
                                  initial=[(1, 1), 0, 0, 1]))
+    with pytest.raises(SpecError, match="max_simultaneous"):
+        coupling_bound(GMMAgents(agents=4, components=4, memory=2, neighbours=1),
+                       max_simultaneous=0)
     with pytest.raises(SpecError, match="max_configs"):
         coupling_bound(GMMAgents(agents=4, components=4, memory=2, neighbours=1), max_configs=0)
     with pytest.raises(StateSpaceLimitError, match="max_configs=2"):
