@@ -62,10 +62,10 @@ def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3,
     and be retried (the configuration's self-loop and the down-steps are geometric series, a
     birth-death chain in ``m``); a first contact may also go through a *bridge*, an agent that
     holds one foreign point for one round. With ``r = 2`` the first contacts of up to
-    ``max_simultaneous`` agents in one round are counted too, each resolved in the next round. Configurations are visited in an order in
-    which the sum of squared group sizes grows, so the value is one pass of scalar recursions
-    over a DAG of all-pure configurations (no linear solve over the state space; no compiled
-    chain). At every configuration the sequence bound (BND-4) is used when it is larger.
+    ``max_simultaneous`` agents in one round are counted too, each resolved in the next round.
+    Configurations are visited in an order in which the sum of squared group sizes grows, so
+    the value is one pass of scalar recursions over all-pure configurations (no linear solve
+    over the state space; no compiled chain). At every configuration the sequence bound (BND-4) is used when it is larger.
 
     Parameters
     ----------
@@ -109,14 +109,14 @@ def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3,
     Claim BND-6 (``proofs/bounds.md``). Cost: per configuration, ``O(n)`` one-agent laws at each
     of the ``O(n K r)`` states of its stage (cached by key; with ``ties="random"`` agents on one
     label share them) and one scalar division; the number of configurations grows quickly with
-    ``n`` when many agents start alone (421 for ``n = K = 6, k = 1``), so this is not a closed
+    ``n`` when many agents start alone (462 for ``n = K = 6, k = 1``, 7 s), so this is not a closed
     form in ``n``.
 
     Dependence on ``p``: every first contact ``Z(b, d)`` carries the factor ``1 - p`` of agent
     ``b`` (a pure agent that mirrors never changes), so the bound tends to 0 as ``p -> 1``; the
     other factors (agents keeping their state, the converter gaining from its own memory) grow
     with ``p``. Over the non-trivial instances of the exhaustive range the exact value is at most
-    32.6 times the bound (median 2.97; BND-4: 3140 and 227).
+    4.63 times the bound (median 1.75; BND-4: 3140 and 227).
 
     Examples
     --------
@@ -269,6 +269,7 @@ class _Stages:
         c0, c1 = Fraction(0), S
         seen: set = set()
         bridges: dict = {}
+        multi: dict = {}  # (M, targets) -> value of z(M), r = 2
         for b in openers:
             cb = labels[b]
             for d in sorted(g):
@@ -285,7 +286,7 @@ class _Stages:
                 Z = self.law(x, b).get(first, Fraction(0)) * _prod(keep_x, skip=(b,))
                 if Z == 0:
                     continue
-                e0, e1 = self._first_step_value(labels, x, b, cb, d, conv)
+                e0, e1 = self._first_step_value(labels, g, x, b, cb, d, conv, openers, multi)
                 if self.roles is not None:
                     zz = list(x)
                     zz[b] = first
@@ -293,15 +294,15 @@ class _Stages:
                 c0 += mult * Z * e0
                 c1 += mult * Z * e1
         if self.r == 2 and self.max_simultaneous >= 2:
-            e0, e1 = self._simultaneous(labels, g, x, keep_x, openers, bridges)
+            e0, e1 = self._simultaneous(labels, g, x, keep_x, openers, multi)
             c0 += e0
             c1 += e1
         W = c0 / (1 - c1) if c1 < 1 else Fraction(0)
         if self.roles is not None:
-            self._record(x, W, conv, bridges)
+            self._record(labels, x, W, conv, bridges, multi)
         return W
 
-    def _record(self, x, W, conv, bridges) -> None:
+    def _record(self, labels, x, W, conv, bridges, multi) -> None:
         """Role values of the stage's states (for the mechanical check of the proof)."""
         def put(state, v):
             self.roles.setdefault(tuple(state), []).append(v)
@@ -314,66 +315,89 @@ class _Stages:
                 put(y, a * Wc + b * W)
         for z, (e0, e1) in bridges.items():
             put(z, e0 + e1 * W)
+        for (M, targets), (e0, e1) in multi.items():
+            z = list(x)
+            for b, d in zip(M, targets):
+                z[b] = self.mixed(labels[b], d, 1)
+            put(z, e0 + e1 * W)
 
-    def _simultaneous(self, labels, g, x, keep_x, openers, bridges):
+    def _simultaneous(self, labels, g, x, keep_x, openers, multi):
         """``r = 2``: first contacts of a set ``M`` of ``2..max_simultaneous`` open agents in one
-        round (every other agent keeps), each resolved in the next round: up (pure on its new
-        label) or down (back), every other agent keeping. Outcomes whose configuration has a
-        larger sum of squared sizes than ``x`` (or equals ``x``) are counted."""
-        from itertools import combinations, product
-
-        base = sum(v * v for v in g.values())
-        x_canon = self.canon(labels)
+        round from ``x`` (every other agent keeps); value of each ``z(M)`` by :meth:`_multi`."""
         c0, c1 = Fraction(0), Fraction(0)
-        for size in range(2, min(self.max_simultaneous, len(openers)) + 1):
-            for M in combinations(openers, size):
-                rest = [j for j in range(self.n) if j not in M]
-                keep_rest = _prod([keep_x[j] for j in rest])
-                if keep_rest == 0:
-                    continue
-                choices = [[d for d in sorted(g) if d != labels[b]] for b in M]
-                for targets in product(*choices):
-                    first = keep_rest
-                    z = list(x)
-                    for b, d in zip(M, targets):
-                        z[b] = self.mixed(labels[b], d, 1)
-                        first *= self.law(x, b).get(z[b], Fraction(0))
-                        if first == 0:
-                            break
-                    if first == 0:
-                        continue
-                    z = tuple(z)
-                    keep_z = _prod([self.keep(z, j) for j in rest])
-                    ups = [self.law(z, b).get(self.pure(d), Fraction(0)) for b, d in zip(M, targets)]
-                    downs = [self.law(z, b).get(x[b], Fraction(0)) for b in M]
-                    e0, e1 = Fraction(0), Fraction(0)
-                    for outcome in product((0, 1), repeat=size):
-                        q = keep_z
-                        child = list(labels)
-                        for up, dn, o, b, d in zip(ups, downs, outcome, M, targets):
-                            q *= up if o else dn
-                            if o:
-                                child[b] = d
-                        if q == 0:
-                            continue
-                        cc = self.canon(child)
-                        if cc == x_canon:
-                            e1 += q
-                        elif sum(v * v for v in self.sizes(child).values()) > base:
-                            e0 += q * self.value(cc)
-                    if self.roles is not None:
-                        bridges[z] = (e0, e1)
-                    c0 += first * e0
-                    c1 += first * e1
+        for M, targets in self._contact_sets(openers, labels, g, ()):
+            rest = [j for j in range(self.n) if j not in M]
+            first = _prod([keep_x[j] for j in rest])
+            for b, d in zip(M, targets):
+                first *= self.law(x, b).get(self.mixed(labels[b], d, 1), Fraction(0))
+                if first == 0:
+                    break
+            if first == 0:
+                continue
+            e0, e1 = self._multi(labels, g, x, M, targets, multi)
+            c0 += first * e0
+            c1 += first * e1
         return c0, c1
 
-    def _first_step_value(self, labels, x, b, cb, d, conv):
+    def _contact_sets(self, openers, labels, g, exclude):
+        """Sets ``M`` of ``2..max_simultaneous`` open agents (not in ``exclude``) with a foreign
+        present label for each."""
+        from itertools import combinations, product
+
+        pool = [i for i in openers if i not in exclude]
+        for size in range(2, min(self.max_simultaneous, len(pool)) + 1):
+            for M in combinations(pool, size):
+                choices = [[d for d in sorted(g) if d != labels[b]] for b in M]
+                for targets in product(*choices):
+                    yield M, targets
+
+    def _multi(self, labels, g, x, M, targets, multi):
+        """Value ``e0 + e1 W`` of ``z(M)`` (``r = 2``): every ``b in M`` at ``e_{l_b} + e_{d_b}``.
+        Each resolves in one round, up (pure on ``d_b``) or down (back), every other agent
+        keeping; outcomes whose configuration is ``x`` or has a larger sum of squared group
+        sizes are counted."""
+        from itertools import product
+
+        got = multi.get((M, targets))
+        if got is not None:
+            return got
+        base = sum(v * v for v in g.values())
+        x_canon = self.canon(labels)
+        z = list(x)
+        for b, d in zip(M, targets):
+            z[b] = self.mixed(labels[b], d, 1)
+        z = tuple(z)
+        keep_z = _prod([self.keep(z, j) for j in range(self.n) if j not in M])
+        ups = [self.law(z, b).get(self.pure(d), Fraction(0)) for b, d in zip(M, targets)]
+        downs = [self.law(z, b).get(x[b], Fraction(0)) for b in M]
+        e0, e1 = Fraction(0), Fraction(0)
+        if keep_z:
+            for outcome in product((0, 1), repeat=len(M)):
+                q = keep_z
+                child = list(labels)
+                for up, dn, o, b, d in zip(ups, downs, outcome, M, targets):
+                    q *= up if o else dn
+                    if o:
+                        child[b] = d
+                if q == 0:
+                    continue
+                cc = self.canon(child)
+                if cc == x_canon:
+                    e1 += q
+                elif sum(v * v for v in self.sizes(child).values()) > base:
+                    e0 += q * self.value(cc)
+        multi[(M, targets)] = (e0, e1)
+        return e0, e1
+
+    def _first_step_value(self, labels, g, x, b, cb, d, conv, openers, multi):
         """Value ``e0 + e1 W`` of ``z = y_1(b, d)``: agent ``b`` holds one point of ``d``.
 
         Counted from ``z`` (every other agent not named keeps its state): ``b`` returns to pure
         (back to ``x``); ``b`` returns while a converter ``i != b`` takes its first point (the
-        *bridge*: value ``g_o(1)``); ``b`` takes a second point of ``d`` (value ``g_(b,d)(2)``
-        when ``(b, d)`` is a conversion)."""
+        *bridge*: value ``g_o(1)``); with ``r = 2``, ``b`` returns while a set ``M`` of
+        ``2..max_simultaneous`` other agents take a first point each (value of ``z(M)``);
+        ``b`` takes a second point of ``d`` (value ``g_(b,d)(2)`` when ``(b, d)`` is a
+        conversion)."""
         n = self.n
         z = list(x)
         z[b] = self.mixed(cb, d, 1)
@@ -394,6 +418,18 @@ class _Stages:
                 q *= back * _prod(keep_z, skip=(b, i))
                 e0 += q * a1 * Wc
                 e1 += q * b1
+            if self.r == 2:
+                for M, targets in self._contact_sets(openers, labels, g, (b,)):
+                    q = back * _prod(keep_z, skip=(b,) + M)
+                    for i, t in zip(M, targets):
+                        q *= self.law(z, i).get(self.mixed(labels[i], t, 1), Fraction(0))
+                        if q == 0:
+                            break
+                    if q == 0:
+                        continue
+                    f0, f1 = self._multi(labels, g, x, M, targets, multi)
+                    e0 += q * f0
+                    e1 += q * f1
         if (b, d) in conv:
             Wc, coef = conv[(b, d)]
             a2, b2 = coef[1]
