@@ -38,7 +38,6 @@ explicit joint state.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
 
 from ._bounds_gmm import _check_model, _initial_labels, _params, sequence_bound
 from ._bounds_types import BoundResult
