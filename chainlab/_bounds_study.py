@@ -15,11 +15,13 @@ from fractions import Fraction
 from typing import Any
 
 from ._bounds_chain import most_likely_path_bound, reachability_bound
+from ._bounds_coupling import coupling_bound
 from ._bounds_gmm import fate_of_initial_state, is_split, restricted_bound, sequence_bound
 from .errors import SpecError, StateSpaceLimitError
 from .models.gmm import GMMAgents
 
-BOUND_NAMES = ("sequence", "restricted(1)", "restricted(2)", "split within L", "most likely path")
+BOUND_NAMES = ("sequence", "coupling", "restricted(1)", "restricted(2)", "split within L",
+               "most likely path")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -156,6 +158,10 @@ def sharpness_study(*, agents: Any = (2, 3, 4, 5), components: Any = (1, 2, 3),
                     values["sequence"] = sequence_bound(m).value
                 except SpecError:
                     values["sequence"] = None
+                try:
+                    values["coupling"] = coupling_bound(m).value
+                except (SpecError, StateSpaceLimitError):
+                    values["coupling"] = None
                 for j in (1, 2):
                     values[f"restricted({j})"] = restricted_bound(m, max_mixed=j).value
                 split = [s for s in cc.chain.states.labels if is_split(s, neighbours=k)]

@@ -20,7 +20,12 @@ def test_json_contract(capsys):
                          "500", "--json"])
     assert isinstance(out, list) and out
     names = [o["bound"] for o in out]
-    assert names[:3] == ["sequence", "restricted(1)", "restricted(2)"]
+    assert names[:4] == ["sequence", "coupling", "restricted(1)", "restricted(2)"]
+    from chainlab.bounds import coupling_bound
+    from chainlab.models import GMMAgents
+
+    staged = coupling_bound(GMMAgents(agents=4, components=3, memory=2, neighbours=1)).value
+    assert F(out[1]["value"]) == staged and out[1]["claim"] == "BND-6"
     assert "most likely path" in names and any(n.startswith("split within") for n in names)
     for o in out:
         assert {"bound", "value", "exact", "estimate", "ci", "verdict"} <= set(o)
@@ -34,10 +39,19 @@ def test_json_contract(capsys):
 def test_json_without_exact_value_and_without_simulation(capsys):
     out = _json(capsys, ["bounds", "-n", "4", "-K", "4", "-k", "1", "--ties", "index",
                          "--max-states", "10", "--samples", "0", "--max-mixed", "1", "--json"])
-    assert [o["bound"] for o in out] == ["sequence", "restricted(1)"]
+    assert [o["bound"] for o in out] == ["sequence", "coupling", "restricted(1)"]
     for o in out:
         assert o["exact"] is None and o["estimate"] is None and o["ci"] is None
         assert o["verdict"] == "inconclusive" and o["ties"] == "index"
+
+
+def test_coupling_bound_refused_beyond_the_cli_limit(capsys):
+    """Seven agents alone: 1,716 configurations (~50 s) -- the CLI skips BND-6 and says why."""
+    assert main(["bounds", "-n", "7", "-K", "7", "-k", "1", "--max-states", "10", "--samples",
+                 "0", "--max-mixed", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "not applicable: coupling (BND-6)" in out and "500" in out
+    assert "sequence" in out
 
 
 def test_text_report(capsys):
@@ -115,6 +129,7 @@ def test_sharpness_table(capsys, tmp_path):
     (row,) = data["rows"]
     assert (row["n"], row["K"], row["k"], row["exact_fraction"]) == (4, 3, 1, "195969/621241")
     assert row["ratio restricted(2)"] == 1.0 and row["ratio sequence"] > 1
+    assert 1 <= row["ratio coupling"] < 1.05  # BND-6: 1.03 here (docs/bounds.md)
     assert data["summary"]["sequence"]["instances"] == 1
     assert main(["bounds", "--sharpness"]) == 2
     assert "give --out DIR" in capsys.readouterr().err
