@@ -362,15 +362,18 @@ class _Compiler:
         k = 0
         while k < len(codes):
             den, succ = expand(codes[k])
-            js = list(map(index.get, succ))
-            if None in js:
-                for t in [t for t, j in zip(succ, js) if j is None]:
-                    index[t] = len(codes)
-                    codes.append(t)
-                js = list(map(index.__getitem__, succ))
+            size = len(cols)
+            try:  # most successors are known: extend without an intermediate list
+                cols += map(index.__getitem__, succ)
+            except KeyError:
+                del cols[size:]
+                for t in succ:
+                    if t not in index:
+                        index[t] = len(codes)
+                        codes.append(t)
+                cols += map(index.__getitem__, succ)
                 if len(codes) > limit:
                     raise StateSpaceLimitError(self._limit_message(len(codes), k + 1))
-            cols += js
             rows.append(succ)
             dens.append(den)
             k += 1
@@ -401,17 +404,16 @@ class _Compiler:
             ids = by_den.get(den)
             if ids is None:
                 ids = by_den[den] = {}
-            got = list(map(ids.get, succ.values()))
-            if None in got:
-                nums = list(succ.values())
-                for pos in [pos for pos, vid in enumerate(got) if vid is None]:
-                    m = nums[pos]
-                    vid = ids.get(m)  # a value may repeat within the row
-                    if vid is None:
-                        vid = ids[m] = len(values)
+            size = len(value_ids)
+            try:  # most values are known: extend without an intermediate list
+                value_ids += map(ids.__getitem__, succ.values())
+            except KeyError:
+                del value_ids[size:]
+                for m in succ.values():
+                    if m not in ids:
+                        ids[m] = len(values)
                         values.append((m, den))
-                    got[pos] = vid
-            value_ids += got
+                value_ids += map(ids.__getitem__, succ.values())
         self.value_ids.append(np.array(value_ids, dtype=np.int64))
 
     def _types(self, code: int) -> list[tuple[int, int]]:
