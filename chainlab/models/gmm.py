@@ -270,19 +270,27 @@ class GMMAgents(AgentModel):
                 keys[o] = (o,)
                 continue
             row = dist[o]
-            try:
-                prof = [(row[v], v, m) for v, m in items if v != o]
-            except KeyError:
-                prof = [(self._distance(o, v), v, m) for v, m in items if v != o]
             if k == 1:  # (then co == 1) the partner is uniform over the nearest group
-                d = min(prof)[0]
-                group = [(v, m) for e, v, m in prof if e == d]
+                best = group = None  # one pass (twice as fast as building the profile)
+                for v, m in items:
+                    if v != o:
+                        e = row.get(v)
+                        if e is None:
+                            e = self._distance(o, v)
+                        if best is None or e < best:
+                            best, group = e, [(v, m)]
+                        elif e == best:
+                            group.append((v, m))
                 if len(group) == 1:  # the partner's state is sure
                     keys[o] = (o, ((group[0][0], 1),), (), 0)
                 else:
                     group.sort()
                     keys[o] = (o, (), tuple(group), 1)
                 continue
+            try:
+                prof = [(row[v], v, m) for v, m in items if v != o]
+            except KeyError:
+                prof = [(self._distance(o, v), v, m) for v, m in items if v != o]
             prof.sort()
             # the co - 1 <= k other agents in the own state (distance 0) are all in the k-set
             full = [(o, co - 1)] if co > 1 else []
