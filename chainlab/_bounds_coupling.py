@@ -19,18 +19,26 @@ Definitions (``proofs/bounds.md``, BND-6)
   took one foreign point each in the same round; each resolves in the next round (up: pure on
   its new label; down: back), and the outcomes are counted when their configuration is ``x`` or
   has a larger sum of squared group sizes (induction goes over that sum).
+* The *local sub-chain* of ``x`` (``max_deviating = D``, module
+  :mod:`chainlab._bounds_coupling_local`): ``x`` and every state that is not all-pure, not
+  split, and has at most ``D`` agents that are not pure on their label in ``x``, with the
+  model's exact transition law, killed on leaving it; an exit pays ``1`` at a split state,
+  ``W(x')`` at a configuration with a larger sum of squared group sizes, ``0`` elsewhere. Its
+  exact value at ``x`` (one linear solve over the local set) counts what the roles above miss:
+  several agents mixed for several rounds, pure agents changing label while others are mixed.
 
 The bound is ``W(x_0)`` for the recursion over the DAG, children first,
 
 .. math::
 
-    W(x) = \max\Big(B_4(x),\ \frac{c_0(x)}{1 - c_1(x)}\Big),
+    W(x) = \max\Big(B_4(x),\ \frac{c_0(x)}{1 - c_1(x)},\ h_x(x)\Big),
 
 where ``W(x) = c_0 + c_1 W(x)`` is the stage's first-step equation
 ``W = S W + sum_{b,d} Z(b, d) h(z(b, d))``: ``S`` is the probability that every agent keeps its
 state, ``Z(b, d)`` that ``b`` takes one point of ``d`` while all others keep, and ``h(z)`` is
 affine in ``W(x)`` and the children's values (birth-death solutions). ``W = 1`` on split
-configurations, ``0`` where POL-2 decides consensus; ``B_4`` is the sequence bound (BND-4). Every
+configurations, ``0`` where POL-2 decides consensus; ``B_4`` is the sequence bound (BND-4);
+``h_x(x)`` the value of the local sub-chain. Every
 coefficient is a product of exact one-agent transition probabilities (DESIGN.md section 4) at one
 explicit joint state.
 """
@@ -39,7 +47,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ._bounds_gmm import _check_model, _initial_labels, _params, sequence_bound
+from ._bounds_coupling_local import local_stage
+from ._bounds_gmm import (_check_model, _initial_labels, _params, closed_silos, is_split,
+                          sequence_bound)
 from ._bounds_types import BoundResult
 from ._values import fmpq_to_fraction
 from .errors import SpecError, StateSpaceLimitError
@@ -50,7 +60,7 @@ _ASSUME = ("GMM chain (DESIGN.md section 4), memory r >= 2, mirror p < 1, every 
            "label tuples for ties='index')")
 
 
-def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3,
+def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3, max_deviating: int = 2,
                    max_configs: int = 20_000) -> BoundResult:
     r"""Lower bound from staged conversions with retries (claim BND-6).
 
@@ -62,6 +72,9 @@ def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3,
     birth-death chain in ``m``); a first contact may also go through a *bridge*, an agent that
     holds one foreign point for one round. With ``r = 2`` the first contacts of up to
     ``max_simultaneous`` agents in one round are counted too, each resolved in the next round.
+    Each configuration also gets the exact value of its *local sub-chain*: the chain killed as
+    soon as more than ``max_deviating`` agents are off their label in the configuration (or it
+    reaches another all-pure configuration or a split state), one exact linear solve.
     Configurations are visited in an order in which the sum of squared group sizes grows, so
     the value is one pass of scalar recursions over all-pure configurations (no linear solve
     over the state space; no compiled chain). At every configuration the sequence bound (BND-4) is used when it is larger.
@@ -74,6 +87,10 @@ def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3,
         With ``r = 2``, also count rounds in which ``2..max_simultaneous`` open agents take their
         first foreign point at once (1: one at a time). Larger is sharper and slower: each
         configuration enumerates the sets of that many open agents and their labels.
+    max_deviating : int, default 2
+        ``D``: the local sub-chain of a configuration holds the states (not all-pure, not split)
+        with at most ``D`` agents that are not pure on their label there (0: no local
+        sub-chains). Larger is sharper and slower; ``D = n`` is close to a solve of the chain.
     max_configs : int, default 20000
         Refuse to visit more all-pure configurations (the count is small for
         ``ties="random"``, where configurations are multisets of labels).
@@ -83,7 +100,8 @@ def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3,
     BoundResult
         ``horizon = None`` (the conversions may take any number of rounds);
         ``details["num_configs"]`` is the number of configurations visited,
-        ``details["from_sequence"]`` how many of them used the sequence bound. The value is
+        ``details["from_sequence"]`` and ``details["from_local"]`` how many of them used the
+        sequence bound and the local sub-chain. The value is
         ``1`` when the start is already split and ``0`` when POL-2 rules polarization out (both
         exact).
 
@@ -108,21 +126,27 @@ def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3,
     Claim BND-6 (``proofs/bounds.md``). Cost: per configuration, ``O(n)`` one-agent laws at each
     of the ``O(n K r)`` states of its stage (cached by key; with ``ties="random"`` agents on one
     label share them) and one scalar division; the number of configurations grows quickly with
-    ``n`` when many agents start alone (462 for ``n = K = 6, k = 1``, 7 s), so this is not a closed
-    form in ``n``.
+    ``n`` when many agents start alone (462 for ``n = K = 6, k = 1``, about 10 s with the local
+    sub-chains, 5 s without), so this is not a closed form in ``n``. The local sub-chain of a
+    configuration has ``O(C(n, D) (K^r)^D)`` states, each with a product over agents of
+    one-agent laws, and one exact solve (``fmpq_mat``); it refuses above 5000 states.
 
     Dependence on ``p``: every first contact ``Z(b, d)`` carries the factor ``1 - p`` of agent
     ``b`` (a pure agent that mirrors never changes), so the bound tends to 0 as ``p -> 1``; the
     other factors (agents keeping their state, the converter gaining from its own memory) grow
     with ``p``. Over the non-trivial instances of the exhaustive range the exact value is at most
-    4.63 times the bound (median 1.75; BND-4: 3140 and 227).
+    2.6 times the bound (median 1.12; BND-4: 3140 and 227; 4.63 and 1.75 with
+    ``max_deviating=0``).
 
     Examples
     --------
     >>> from chainlab.models import GMMAgents
     >>> b = coupling_bound(GMMAgents(agents=4, components=3, memory=2, neighbours=1))
     >>> b.value, b.claim, b.details["num_configs"]
-    (Fraction(1322, 4329), 'BND-6', 6)
+    (Fraction(195969, 621241), 'BND-6', 6)
+    >>> coupling_bound(GMMAgents(agents=4, components=3, memory=2, neighbours=1),
+    ...                max_deviating=0).value  # the staged recursion alone
+    Fraction(1322, 4329)
     >>> coupling_bound(GMMAgents(agents=5, components=3, memory=2, neighbours=2)).value
     Fraction(0, 1)
     """
@@ -134,6 +158,10 @@ def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3,
             or max_simultaneous < 1:
         raise SpecError(f"max_simultaneous must be a positive integer (1: one first contact per "
                         f"round), got {max_simultaneous!r}")
+    if isinstance(max_deviating, bool) or not isinstance(max_deviating, int) \
+            or max_deviating < 0:
+        raise SpecError(f"max_deviating must be a non-negative integer (0: no local sub-chains), "
+                        f"got {max_deviating!r}")
     labels0 = _initial_labels(model, "coupling_bound")
     if r < 2:
         raise SpecError("coupling_bound needs memory >= 2 (with r = 1 every state is absorbing: "
@@ -143,7 +171,7 @@ def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3,
                         "themselves and a pure start never changes)")
     common = dict(claim="BND-6", assumptions=_ASSUME, ties=model.ties,
                   parameters=model.describe())
-    stage = _Stages(model, n, K, r, k, max_configs, max_simultaneous)
+    stage = _Stages(model, n, K, r, k, max_configs, max_simultaneous, max_deviating)
     value = stage.value(stage.canon(labels0))
     root = stage.canon(labels0)
     if value == 0 and stage.undecided(root):
@@ -152,6 +180,7 @@ def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3,
             f"start under ties={model.ties!r} (every open agent's k-set reaches only one label); "
             "use restricted_bound(model) instead")
     details = {"num_configs": len(stage.memo), "from_sequence": stage.from_sequence,
+               "from_local": stage.from_local,
                "root": stage.how.get(root, "")}
     return BoundResult("coupling", value, details=details, **common)
 
@@ -160,7 +189,8 @@ class _Stages:
     """The recursion of BND-6 over all-pure configurations (label tuples)."""
 
     def __init__(self, model: GMMAgents, n: int, K: int, r: int, k: int, max_configs: int,
-                 max_simultaneous: int = 3):
+                 max_simultaneous: int = 3, max_deviating: int = 0,
+                 max_local_states: int = 5_000):
         self.model, self.n, self.K, self.r, self.k = model, n, K, r, k
         self.max_configs = max_configs
         self.lumped = model.ties == "random"
@@ -171,10 +201,24 @@ class _Stages:
         self.from_sequence = 0
         self.roles: dict | None = None  # state -> role values, when recording
         self.max_simultaneous = max_simultaneous
+        self.max_deviating = max_deviating
+        self.max_local_states = max_local_states
+        self.from_local = 0
 
     # ------------------------------------------------------------------ helpers
     def canon(self, labels) -> tuple[int, ...]:
         return tuple(sorted(labels)) if self.lumped else tuple(labels)
+
+    def canon_state(self, state) -> tuple:
+        return tuple(sorted(state)) if self.lumped else tuple(state)
+
+    def is_split_state(self, state) -> bool:
+        return is_split(state, neighbours=self.k)
+
+    def is_dead_state(self, state) -> bool:
+        """A closed silo of at least ``n - k`` agents: consensus for sure (POL-2)."""
+        sil = closed_silos(state, neighbours=self.k)
+        return bool(sil) and max(sil.values()) >= self.n - self.k
 
     def pure(self, c: int) -> tuple[int, ...]:
         return tuple(self.r if d == c else 0 for d in range(self.K))
@@ -224,13 +268,23 @@ class _Stages:
                     f"coupling_bound: more than max_configs={self.max_configs} all-pure "
                     "configurations; raise max_configs or use sequence_bound")
             staged = self._staged(labels, g)
+            local = Fraction(0)
+            if self.max_deviating >= 1:
+                local, local_vals = local_stage(self, labels, g, self.max_deviating,
+                                                self.max_local_states)
+                if self.roles is not None:
+                    for state, v in local_vals.items():
+                        self.roles.setdefault(tuple(state), []).append(v)
             seq = self._sequence(labels)
-            val = max(staged, seq)
+            val = max(staged, local, seq)
             if self.roles is not None:
                 self.roles.setdefault(tuple(self.pure(c) for c in labels), []).append(staged)
-            if seq > staged:
+            if seq == val and seq > max(staged, local):
                 self.from_sequence += 1
                 self.how[labels] = "sequence"
+            elif local > staged:
+                self.from_local += 1
+                self.how[labels] = "local"
             else:
                 self.how[labels] = "staged"
         self.memo[labels] = val
@@ -487,14 +541,14 @@ def _birth_death(ups, downs):
     return vals[::-1]  # g(1), ..., g(r)
 
 
-def _stage_roles(model: GMMAgents, max_simultaneous: int = 3
+def _stage_roles(model: GMMAgents, max_simultaneous: int = 3, max_deviating: int = 2
                  ) -> tuple[Fraction, dict[tuple, list[Fraction]]]:
     """The bound and the role values of every stage state (joint states in agent order; for
     ``ties="random"`` on representatives of the multisets). Used by the tests to check the
     proof's key inequality ``sum_y P(s, y) h(y) >= h(s)`` on compiled chains."""
     model = _check_model(model)
     n, K, r, k, _ = _params(model)
-    stage = _Stages(model, n, K, r, k, 10**6, max_simultaneous)
+    stage = _Stages(model, n, K, r, k, 10**6, max_simultaneous, max_deviating)
     stage.roles = {}
     value = stage.value(stage.canon(_initial_labels(model, "coupling_bound")))
     return value, stage.roles

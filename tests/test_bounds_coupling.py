@@ -89,12 +89,12 @@ def test_BND_6(c):
 
 
 # --------------------------------------------------------------------------- the key inequality
-def _check_key_inequality(c, max_simultaneous: int = 3) -> None:
+def _check_key_inequality(c, max_simultaneous: int = 3, max_deviating: int = 2) -> None:
     m = _model(c)
     cc = _compiled(c)
     assert cc is not None
     k = m.neighbours
-    value, roles = _stage_roles(m, max_simultaneous)
+    value, roles = _stage_roles(m, max_simultaneous, max_deviating)
     ch = cc.chain
     canon = (lambda s: tuple(sorted(s))) if cc.lumped else tuple
     h: dict[tuple, F] = {}
@@ -114,7 +114,7 @@ def _check_key_inequality(c, max_simultaneous: int = 3) -> None:
             assert acc[i] >= hv[i], (s, acc[i], hv[i])
     x0 = canon(m.initial_agents())
     assert hv[ch.states.index_of(x0)] == value == coupling_bound(
-        m, max_simultaneous=max_simultaneous).value
+        m, max_simultaneous=max_simultaneous, max_deviating=max_deviating).value
 
 
 # the non-trivial instances of docs/bounds.md's table (6:3:2:2 with index ties does not compile
@@ -127,11 +127,15 @@ NONTRIVIAL = [(n, K, r, k, t, p) for (n, K, r, k) in [(4, 3, 2, 1), (4, 3, 3, 1)
 
 @pytest.mark.parametrize("c", NONTRIVIAL, ids=_id)
 def test_BND_6_key_inequality_on_every_reachable_state(c):
-    _check_key_inequality(c)
-    if c[5] == 0:  # one first contact per round; and (n = 4) every agent at once
-        _check_key_inequality(c, 1)
+    _check_key_inequality(c)  # roles of the staged recursion and of the local sub-chains (D = 2)
+    if c[5] == 0:  # without local sub-chains: one first contact per round, (n = 4) all at once
+        _check_key_inequality(c, 1, 0)
+        _check_key_inequality(c, 3, 0)
         if c[0] == 4 and c[2] == 2:
-            _check_key_inequality(c, 4)
+            _check_key_inequality(c, 4, 0)
+    if c[5] == F(1, 5):  # local sub-chains with one and three deviating agents
+        _check_key_inequality(c, 3, 1)
+        _check_key_inequality(c, 1, 3)
 
 
 @pytest.mark.parametrize("ties", ["random", "index"])
@@ -190,14 +194,42 @@ def test_BND_6_birth_death_solution():
 
 def test_BND_6_sharpness_and_dependence_on_p():
     vals = {p: coupling_bound(GMMAgents(agents=4, components=3, memory=2, neighbours=1,
-                                        mirror=p)).value for p in (F(0), F(2, 5))}
+                                        mirror=p), max_deviating=0).value
+            for p in (F(0), F(2, 5))}
     assert vals[F(0)] == F(1322, 4329) and 0 < vals[F(0)] < vals[F(2, 5)]
     b = coupling_bound(GMMAgents(agents=4, components=3, memory=2, neighbours=1, ties="index"))
     assert b.value > 0 and b.horizon is None and b.details["num_configs"] >= 1
     # counting simultaneous first contacts can only add counted paths
     m = GMMAgents(agents=4, components=4, memory=2, neighbours=1)
-    vals = [coupling_bound(m, max_simultaneous=s).value for s in (1, 2, 3, 4)]
+    vals = [coupling_bound(m, max_simultaneous=s, max_deviating=0).value for s in (1, 2, 3, 4)]
     assert vals == sorted(vals) and vals[0] < vals[-1]
+
+
+def test_BND_6_local_sub_chains_grow_with_max_deviating():
+    # n = 4, K = 3, r = 2, k = 1: with two deviating agents every transient state of the
+    # chain is in the local set of the start, and the bound is the exact value
+    m = GMMAgents(agents=4, components=3, memory=2, neighbours=1)
+    assert coupling_bound(m).value == F(195969, 621241) == F(
+        polarization(compile_model(m)).polarization_probability)
+    # each local set contains the previous one: the bound is non-decreasing in D, and D = 0
+    # is the staged recursion alone; D = n (every agent may deviate) is close to exact
+    m = GMMAgents(agents=4, components=4, memory=2, neighbours=1, ties="index")
+    vals = [coupling_bound(m, max_deviating=d) for d in range(5)]
+    assert [v.value for v in vals] == sorted(v.value for v in vals)
+    assert vals[0].details["from_local"] == 0 and vals[2].details["root"] == "local"
+    exact = F(polarization(compile_model(m)).polarization_probability)
+    assert vals[0].value < vals[2].value < vals[4].value <= exact
+    assert exact / vals[2].value < 3  # the factor 3 of docs/bounds.md (4.63 with D = 0)
+    assert exact / vals[4].value < F(102, 100)
+
+
+def test_BND_6_local_sub_chain_refuses_beyond_its_limit():
+    from chainlab._bounds_coupling import _Stages
+
+    m = GMMAgents(agents=4, components=4, memory=2, neighbours=1, ties="index")
+    st_ = _Stages(m, 4, 4, 2, 1, 100, 3, 2, max_local_states=5)
+    with pytest.raises(StateSpaceLimitError, match="local sub-chain"):
+        st_.value(tuple(range(4)))
 
 
 # --------------------------------------------------------------------------- errors
@@ -214,6 +246,9 @@ def test_BND_6_refuses_outside_its_assumptions():
     with pytest.raises(SpecError, match="max_simultaneous"):
         coupling_bound(GMMAgents(agents=4, components=4, memory=2, neighbours=1),
                        max_simultaneous=0)
+    with pytest.raises(SpecError, match="max_deviating"):
+        coupling_bound(GMMAgents(agents=4, components=4, memory=2, neighbours=1),
+                       max_deviating=-1)
     with pytest.raises(SpecError, match="max_configs"):
         coupling_bound(GMMAgents(agents=4, components=4, memory=2, neighbours=1), max_configs=0)
     with pytest.raises(StateSpaceLimitError, match="max_configs=2"):
