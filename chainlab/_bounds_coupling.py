@@ -101,7 +101,8 @@ def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3, max_deviating
         ``horizon = None`` (the conversions may take any number of rounds);
         ``details["num_configs"]`` is the number of configurations visited,
         ``details["from_sequence"]`` and ``details["from_local"]`` how many of them used the
-        sequence bound and the local sub-chain. The value is
+        sequence bound and the local sub-chain, ``details["local_skipped"]`` at how many the
+        local sub-chain had more than 5000 states and was not used. The value is
         ``1`` when the start is already split and ``0`` when POL-2 rules polarization out (both
         exact).
 
@@ -129,7 +130,8 @@ def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3, max_deviating
     ``n`` when many agents start alone (462 for ``n = K = 6, k = 1``, about 10 s with the local
     sub-chains, 5 s without), so this is not a closed form in ``n``. The local sub-chain of a
     configuration has ``O(C(n, D) (K^r)^D)`` states, each with a product over agents of
-    one-agent laws, and one exact solve (``fmpq_mat``); it refuses above 5000 states.
+    one-agent laws, and one exact solve (``fmpq_mat``); above 5000 states it is skipped (the
+    configuration keeps its other values; counted in ``details["local_skipped"]``).
 
     Dependence on ``p``: every first contact ``Z(b, d)`` carries the factor ``1 - p`` of agent
     ``b`` (a pure agent that mirrors never changes), so the bound tends to 0 as ``p -> 1``; the
@@ -180,7 +182,7 @@ def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3, max_deviating
             f"start under ties={model.ties!r} (every open agent's k-set reaches only one label); "
             "use restricted_bound(model) instead")
     details = {"num_configs": len(stage.memo), "from_sequence": stage.from_sequence,
-               "from_local": stage.from_local,
+               "from_local": stage.from_local, "local_skipped": stage.local_skipped,
                "root": stage.how.get(root, "")}
     return BoundResult("coupling", value, details=details, **common)
 
@@ -204,6 +206,7 @@ class _Stages:
         self.max_deviating = max_deviating
         self.max_local_states = max_local_states
         self.from_local = 0
+        self.local_skipped = 0
 
     # ------------------------------------------------------------------ helpers
     def canon(self, labels) -> tuple[int, ...]:
@@ -270,8 +273,12 @@ class _Stages:
             staged = self._staged(labels, g)
             local = Fraction(0)
             if self.max_deviating >= 1:
-                local, local_vals = local_stage(self, labels, g, self.max_deviating,
-                                                self.max_local_states)
+                try:
+                    local, local_vals = local_stage(self, labels, g, self.max_deviating,
+                                                    self.max_local_states)
+                except StateSpaceLimitError:  # too large here: this configuration goes without
+                    local, local_vals = Fraction(0), {}
+                    self.local_skipped += 1
                 if self.roles is not None:
                     for state, v in local_vals.items():
                         self.roles.setdefault(tuple(state), []).append(v)

@@ -223,13 +223,19 @@ def test_BND_6_local_sub_chains_grow_with_max_deviating():
     assert exact / vals[4].value < F(102, 100)
 
 
-def test_BND_6_local_sub_chain_refuses_beyond_its_limit():
+def test_BND_6_local_sub_chain_skipped_beyond_its_limit():
     from chainlab._bounds_coupling import _Stages
+    from chainlab._bounds_coupling_local import local_stage
 
     m = GMMAgents(agents=4, components=4, memory=2, neighbours=1, ties="index")
     st_ = _Stages(m, 4, 4, 2, 1, 100, 3, 2, max_local_states=5)
     with pytest.raises(StateSpaceLimitError, match="local sub-chain"):
-        st_.value(tuple(range(4)))
+        local_stage(st_, (0, 1, 2, 3), {0: 1, 1: 1, 2: 1, 3: 1}, 2, 5)
+    # the recursion then goes without it where it is too large, configuration by configuration
+    # (W is monotone in the values of the configurations below it)
+    v = st_.value((0, 1, 2, 3))
+    assert st_.local_skipped > 0
+    assert coupling_bound(m, max_deviating=0).value <= v <= coupling_bound(m).value
 
 
 # --------------------------------------------------------------------------- errors
