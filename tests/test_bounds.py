@@ -113,7 +113,7 @@ def _check_pol1(m: GMMAgents, cc) -> None:
                     assert y[pos] == b
 
 
-def _pol1_case(c):
+def _check_pol1_case(c):
     m, cc = _get(c)
     _check_pol1(m, cc)
     if m.exchangeable and cc.chain.num_states < 100:
@@ -122,13 +122,13 @@ def _pol1_case(c):
 
 @pytest.mark.parametrize("c", FAST, ids=_id)
 def test_POL_1(c):
-    _pol1_case(c)
+    _check_pol1_case(c)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("c", SLOW, ids=_id)
 def test_POL_1_slow(c):
-    _pol1_case(c)
+    _check_pol1_case(c)
 
 
 @settings(max_examples=25)
@@ -139,7 +139,7 @@ def test_POL_1_random_instances(m):
 
 
 # --------------------------------------------------------------------------- POL-2
-def _pol2_case(m, cc):
+def _check_pol2_case(m, cc):
     n, r, k = m.num_agents, m.memory, m.neighbours
     p = F(str(m.describe()["mirror"]))
     if r < 2 or p >= 1:
@@ -162,13 +162,13 @@ def _pol2_case(m, cc):
 
 @pytest.mark.parametrize("c", FAST, ids=_id)
 def test_POL_2(c):
-    _pol2_case(*_get(c))
+    _check_pol2_case(*_get(c))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("c", SLOW, ids=_id)
 def test_POL_2_slow(c):
-    _pol2_case(*_get(c))
+    _check_pol2_case(*_get(c))
 
 
 @settings(max_examples=25)
@@ -178,7 +178,7 @@ def test_POL_2_random_starts(m):
         cc = compile_model(m, max_states=MAX_STATES)
     except StateSpaceLimitError:
         return
-    _pol2_case(m, cc)
+    _check_pol2_case(m, cc)
 
 
 def test_POL_2_exact_zero_on_the_nontrivial_sizes():
@@ -189,7 +189,7 @@ def test_POL_2_exact_zero_on_the_nontrivial_sizes():
 
 
 # --------------------------------------------------------------------------- POL-3
-def _pol3_case(m, cc):
+def _check_pol3_case(m, cc):
     n, r, k = m.num_agents, m.memory, m.neighbours
     p = F(str(m.describe()["mirror"]))
     ch = cc.chain
@@ -214,13 +214,13 @@ def _pol3_case(m, cc):
 
 @pytest.mark.parametrize("c", FAST, ids=_id)
 def test_POL_3(c):
-    _pol3_case(*_get(c))
+    _check_pol3_case(*_get(c))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("c", SLOW, ids=_id)
 def test_POL_3_slow(c):
-    _pol3_case(*_get(c))
+    _check_pol3_case(*_get(c))
 
 
 @settings(max_examples=25)
@@ -230,11 +230,11 @@ def test_POL_3_random_instances(m):
         cc = compile_model(m, max_states=MAX_STATES)
     except StateSpaceLimitError:
         return
-    _pol3_case(m, cc)
+    _check_pol3_case(m, cc)
 
 
 # --------------------------------------------------------------------------- SIL-1
-def _sil1_case(m, cc, solve: bool):
+def _check_sil1_case(m, cc, solve: bool):
     r, k = m.memory, m.neighbours
     p = F(str(m.describe()["mirror"]))
     ch = cc.chain
@@ -260,14 +260,14 @@ def _sil1_case(m, cc, solve: bool):
 @pytest.mark.parametrize("c", FAST, ids=_id)
 def test_SIL_1(c):
     m, cc = _get(c)
-    _sil1_case(m, cc, solve=cc.chain.num_states <= 300)
+    _check_sil1_case(m, cc, solve=cc.chain.num_states <= 300)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("c", SLOW, ids=_id)
 def test_SIL_1_slow(c):
     m, cc = _get(c)
-    _sil1_case(m, cc, solve=cc.chain.num_states <= 600)
+    _check_sil1_case(m, cc, solve=cc.chain.num_states <= 600)
 
 
 @st.composite
@@ -404,7 +404,7 @@ def test_BND_3(size):
 
 
 # --------------------------------------------------------------------------- BND-4
-def _bnd4_case(c, solve: bool):
+def _check_bnd4_case(c, solve: bool):
     n, K, r, k, t, p = c
     m = GMMAgents(agents=n, components=K, memory=r, neighbours=k, ties=t, mirror=p)
     if r < 2 or p >= 1:
@@ -430,13 +430,13 @@ def _bnd4_case(c, solve: bool):
 
 @pytest.mark.parametrize("c", FAST, ids=_id)
 def test_BND_4(c):
-    _bnd4_case(c, solve=True)
+    _check_bnd4_case(c, solve=True)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("c", SLOW, ids=_id)
 def test_BND_4_slow(c):
-    _bnd4_case(c, solve=True)
+    _check_bnd4_case(c, solve=True)
 
 
 @pytest.mark.parametrize("size", NONTRIVIAL, ids=str)
@@ -542,7 +542,7 @@ def test_BND_4_refuses_outside_its_assumptions():
 
 
 # --------------------------------------------------------------------------- BND-5
-def _bnd5_case(c):
+def _check_bnd5_case(c):
     n, K, r, k, t, p = c
     m, cc = _get(c)
     if cc.chain.num_states > 400:
@@ -558,13 +558,13 @@ def _bnd5_case(c):
 @pytest.mark.parametrize("c", [c for c in FAST if c[2] >= 2 and c[5] in (F(0), F(1, 2))],
                          ids=_id)
 def test_BND_5(c):
-    _bnd5_case(c)
+    _check_bnd5_case(c)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("c", [c for c in SLOW if c[2] >= 2], ids=_id)
 def test_BND_5_slow(c):
-    _bnd5_case(c)
+    _check_bnd5_case(c)
 
 
 @pytest.mark.parametrize("size", NONTRIVIAL, ids=str)
@@ -578,15 +578,15 @@ def test_BND_5_lumped_and_unlumped_agree(size):
 
 
 def test_BND_5_within_a_factor_two_on_small_nontrivial_instances():
-    _factor_two(NONTRIVIAL[:3])
+    _check_factor_two(NONTRIVIAL[:3])
 
 
 @pytest.mark.slow
 def test_BND_5_within_a_factor_two_on_the_nontrivial_instances():
-    _factor_two(NONTRIVIAL)
+    _check_factor_two(NONTRIVIAL)
 
 
-def _factor_two(sizes):
+def _check_factor_two(sizes):
     for size in sizes:
         for ties in ("random", "index"):
             m = GMMAgents(*size, ties=ties)
