@@ -284,15 +284,7 @@ def _make_blocks(num: int, labels: np.ndarray) -> list[tuple[np.ndarray, bool]]:
 
 def _min_degree_order(rows, cols, s) -> np.ndarray:
     """Elimination order from SuperLU's minimum degree on ``A + A^T`` (pattern only)."""
-    # a diagonally dominant float matrix with the same pattern: factorable with diagonal pivots
-    A = sp.csc_array(
-        (np.concatenate([-np.ones(len(rows)) / (s + 1), np.ones(s)]),
-         (np.concatenate([rows, np.arange(s)]), np.concatenate([cols, np.arange(s)]))),
-        shape=(s, s),
-    )
-    lu = splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-              options={"SymmetricMode": True})
-    return np.argsort(lu.perm_c)
+    return _padic.order_and_fill(rows, cols, s)[0]
 
 
 def _farthest_first_order(rows, cols, s, wanted) -> np.ndarray:

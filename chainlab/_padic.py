@@ -755,7 +755,8 @@ DEGREE = 8.0
 
 
 def order_and_fill(rows, cols, s: int) -> tuple[np.ndarray, int]:
-    """``_linsolve._min_degree_order`` plus the fill it implies, from the same SuperLU call.
+    """Minimum-degree elimination order of a block and the fill it implies (one SuperLU call;
+    ``_linsolve._min_degree_order`` is its first half).
 
     Returns the elimination order (SuperLU's minimum degree on ``A + A^T``) and
     ``nnz(L) + nnz(U)`` of the float LU of a diagonally dominant matrix with the pattern of the
