@@ -232,7 +232,7 @@ class SubsystemSolver:
         if self.exact:
             order = fill = None
             if s >= _padic.MIN_STATES:
-                if big or len(rows) < _padic.DEGREE * s:
+                if len(rows) < _padic.DEGREE * s:  # row width does not decide: the fill does
                     order, fill = _padic.order_and_fill(rows, cols, s)
                 if _padic.prefer_padic(rows, cols, s, fill):
                     try:
