@@ -7,8 +7,10 @@
 * ``test_BND_6_key_inequality_on_every_reachable_state``: the proof's key step, checked on the
   compiled chain: the function ``h`` (the largest role value of a state, 1 on split states, 0
   elsewhere) satisfies ``sum_y P(s, y) h(y) >= h(s)`` on every reachable state, with the chain's
-  exact transition probabilities (products of the model's one-agent laws); and the self-loop
-  ``S`` and first steps ``U_o`` are the chain's exact entries.
+  exact transition probabilities (products of the model's one-agent laws), with the roles of
+  the staged recursion and the values of the local sub-chains (``max_deviating`` 0..3); the
+  same on random undecided starts (Hypothesis); and the self-loop ``S`` and first steps
+  ``U_o`` are the chain's exact entries.
 """
 
 from __future__ import annotations
@@ -90,9 +92,12 @@ def test_BND_6(c):
 
 # --------------------------------------------------------------------------- the key inequality
 def _check_key_inequality(c, max_simultaneous: int = 3, max_deviating: int = 2) -> None:
-    m = _model(c)
     cc = _compiled(c)
     assert cc is not None
+    _key_inequality(_model(c), cc, max_simultaneous, max_deviating)
+
+
+def _key_inequality(m, cc, max_simultaneous: int, max_deviating: int) -> None:
     k = m.neighbours
     value, roles = _stage_roles(m, max_simultaneous, max_deviating)
     ch = cc.chain
@@ -179,6 +184,39 @@ def test_BND_6_random_instances_below_exact(m):
     except StateSpaceLimitError:
         return
     assert b.value <= F(polarization(cc).polarization_probability)
+
+
+@st.composite
+def _open_instances(draw):
+    """Small undecided instances (k = 1): one closed group of ``g`` agents (``g = 0``: none,
+    ``2 <= g <= n - 2``) and every other agent alone on its own label, in a random order and
+    with random label names -- built constructively, so no draw is rejected."""
+    n = draw(st.integers(4, 5))
+    g = draw(st.sampled_from([0, 2] if n == 4 else [2, 3]))
+    alone = n - g
+    K = alone + (1 if g else 0)
+    r = 2 if K == 4 else draw(st.integers(2, 3))
+    names = draw(st.permutations(range(K)))
+    order = draw(st.permutations(([0] * g if g else []) + list(range(1 if g else 0, K))))
+    return GMMAgents(agents=n, components=K, memory=r, neighbours=1,
+                     initial=[names[c] for c in order],
+                     ties=draw(st.sampled_from(["random", "index"])),
+                     mirror=draw(st.sampled_from([F(0), F(1, 5), F(1, 2)])))
+
+
+@settings(max_examples=12, deadline=None)
+@given(_open_instances(), st.integers(1, 3), st.integers(0, 3))
+def test_BND_6_key_inequality_random_instances(m, max_simultaneous, max_deviating):
+    """The proof's key inequality (every role, local sub-chains included) on random small
+    instances and starts."""
+    if fate_of_initial_state(m) is not None:
+        return
+    try:
+        coupling_bound(m, max_simultaneous=max_simultaneous, max_deviating=max_deviating)
+        cc = compile_model(m, max_states=600)
+    except (SpecError, StateSpaceLimitError):  # index ties without a plan; 4:3:3:1 index
+        return
+    _key_inequality(m, cc, max_simultaneous, max_deviating)
 
 
 def test_BND_6_birth_death_solution():
