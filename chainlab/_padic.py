@@ -66,6 +66,7 @@ _COST_ROUND = 100_000.0
 _CHUNK = 64  # digits per leaf in _digits_to_ints
 #: bits of a denominator factor recovered by Wang's reconstruction in the convergence filter
 _EXTRA_BITS = 64
+_VERIFY_NNZ = 1 << 14  # nonzeros per run of rows in _verify (bounds its big-integer products)
 #: largest dense remainder (states) inverted modulo p: 8 m^2 bytes, ~2 m^3 flops per limb
 DENSE_MAX = 6000
 
@@ -729,18 +730,31 @@ def _integer_rows(rows, cols, vals, diag):
 
 
 def _verify(A: sp.csr_array, Y: np.ndarray, B: np.ndarray, d: fmpz) -> bool:
-    """Exact check ``A Y == d B`` in integer arithmetic (flint for the big products)."""
+    """Exact check ``A Y == d B`` in integer arithmetic (flint for the big products).
+
+    Runs of rows with about ``_VERIFY_NNZ`` nonzeros at a time: the products of the entries
+    with the (possibly 30,000-bit) numerators are big integers, and all of them at once would
+    take gigabytes (1.3 GB per column on the 5,821-state GMM block).
+    """
     ptr, idx = A.indptr, A.indices
     vals = np.array([fmpz(int(v)) for v in A.data.tolist()], dtype=object)
-    nonempty = np.flatnonzero(ptr[1:] > ptr[:-1])
+    s = A.shape[0]
+    starts = [0]
+    while starts[-1] < s:
+        end = int(np.searchsorted(ptr, ptr[starts[-1]] + _VERIFY_NNZ, side="right")) - 1
+        starts.append(min(s, max(end, starts[-1] + 1)))
     for c in range(Y.shape[1]):
-        prod = vals * Y[idx, c]
-        lhs = np.empty(A.shape[0], dtype=object)
-        lhs[:] = fmpz(0)
-        lhs[nonempty] = np.add.reduceat(prod, ptr[nonempty])
-        rhs = B[:, c] * d
-        if not all(a == b for a, b in zip(lhs.tolist(), rhs.tolist())):
-            return False
+        for a, b in zip(starts[:-1], starts[1:]):
+            lo = ptr[a]
+            local = ptr[a:b + 1] - lo
+            prod = vals[lo:ptr[b]] * Y[idx[lo:ptr[b]], c]
+            lhs = np.empty(b - a, dtype=object)
+            lhs[:] = fmpz(0)
+            nonempty = np.flatnonzero(local[1:] > local[:-1])
+            lhs[nonempty] = np.add.reduceat(prod, local[nonempty])
+            rhs = B[a:b, c] * d
+            if not all(x == y for x, y in zip(lhs.tolist(), rhs.tolist())):
+                return False
     return True
 
 

@@ -225,7 +225,9 @@ def test_verification_rejects_a_reconstruction_from_too_few_digits(gmm_blocks):
     assert lu.rejected == 1
 
 
-def test_exact_check_rejects_a_perturbed_numerator(gmm_blocks):
+@pytest.mark.parametrize("run_nnz", [1 << 14, 50, 1], ids=["one-run", "runs-of-50", "row-by-row"])
+def test_exact_check_rejects_a_perturbed_numerator(gmm_blocks, monkeypatch, run_nnz):
+    monkeypatch.setattr(padic, "_VERIFY_NNZ", run_nnz)  # the check goes by runs of rows
     rows, cols, vals, diag, rhs = gmm_blocks[0]
     lu = PadicLU(rows, cols, vals, diag)
     B, dens = lu._integer_rhs(rhs)
@@ -238,8 +240,11 @@ def test_exact_check_rejects_a_perturbed_numerator(gmm_blocks):
     for c in range(B.shape[1]):
         Y[:, c] = [(v * dens[c] * d).p for v in x[:, c]]
     assert padic._verify(lu._A, Y, B, d)
-    Y[len(diag) // 2, 0] += 1
-    assert not padic._verify(lu._A, Y, B, d)
+    for row in (0, len(diag) // 2, len(diag) - 1):  # first, middle and last run
+        Y[row, 0] += 1
+        assert not padic._verify(lu._A, Y, B, d)
+        Y[row, 0] -= 1
+    assert padic._verify(lu._A, Y, B, d)
 
 
 @pytest.mark.parametrize("m", [8, 12])
