@@ -24,8 +24,9 @@ function                    claim      what it is
 :func:`trap_bound`          BND-3      reaching a closed set of polarized fate (any chain)
 :func:`sequence_bound`      BND-4      closed form: one explicit ``r``-round plan (GMM)
 :func:`restricted_bound`    BND-5      exact sub-chain with at most ``j`` mixed agents (GMM)
-:func:`coupling_bound`      BND-6      staged conversions with retries, a recursion over all-pure
-                                       configurations (GMM; no compiled chain)
+:func:`coupling_bound`      BND-6      staged conversions with retries and local sub-chains, a
+                                       recursion over all-pure configurations (GMM; no
+                                       compiled chain)
 =========================== ========== ==================================================
 
 Examples

@@ -61,7 +61,7 @@ def _frac(q) -> F:
     return F(int(q.p), int(q.q)) if hasattr(q, "p") else F(q)
 
 
-def _bnd6_case(c) -> None:
+def _check_bnd6_case(c) -> None:
     m = _model(c)
     r = c[2]
     if r == 1:
@@ -87,17 +87,17 @@ def _bnd6_case(c) -> None:
 
 @pytest.mark.parametrize("c", RANGE + EXTRA, ids=_id)
 def test_BND_6(c):
-    _bnd6_case(c)
+    _check_bnd6_case(c)
 
 
 # --------------------------------------------------------------------------- the key inequality
 def _check_key_inequality(c, max_simultaneous: int = 3, max_deviating: int = 2) -> None:
     cc = _compiled(c)
     assert cc is not None
-    _key_inequality(_model(c), cc, max_simultaneous, max_deviating)
+    _check_key_inequality_on(_model(c), cc, max_simultaneous, max_deviating)
 
 
-def _key_inequality(m, cc, max_simultaneous: int, max_deviating: int) -> None:
+def _check_key_inequality_on(m, cc, max_simultaneous: int, max_deviating: int) -> None:
     k = m.neighbours
     value, roles = _stage_roles(m, max_simultaneous, max_deviating)
     ch = cc.chain
@@ -216,7 +216,7 @@ def test_BND_6_key_inequality_random_instances(m, max_simultaneous, max_deviatin
         cc = compile_model(m, max_states=600)
     except (SpecError, StateSpaceLimitError):  # index ties without a plan; 4:3:3:1 index
         return
-    _key_inequality(m, cc, max_simultaneous, max_deviating)
+    _check_key_inequality_on(m, cc, max_simultaneous, max_deviating)
 
 
 def test_BND_6_birth_death_solution():
