@@ -313,3 +313,177 @@ def test_compiled_chain_repr_and_parameters():
     assert repr(cc).startswith(f"CompiledChain({cc.chain.num_states} states")
     assert cc.parameters["lumped"] is True and cc.parameters["ties"] == "random"
     assert cc.chain.initial == {cc.chain.states.labels[0]: 1} or cc.chain.initial is not None
+
+
+# --------------------------------------------------------------------------- C kernel vs Python loop
+class _Walkers(AgentModel):
+    """Agents doing lazy +-1 walks on 0..size-1; no count of agent states is declared, so the C
+    kernel starts with narrow codes and has to widen them as new agent states appear."""
+
+    exchangeable = True
+
+    def __init__(self, n, size):
+        self.num_agents, self.size = n, size
+
+    def initial_agents(self):
+        return (0,) * self.num_agents
+
+    def agent_distribution(self, agents, i):
+        a, top = agents[i], self.size - 1
+        law = {a: F(1, 2)}
+        law[max(a - 1, 0)] = law.get(max(a - 1, 0), 0) + F(1, 4)
+        law[min(a + 1, top)] = law.get(min(a + 1, top), 0) + F(1, 4)
+        return law
+
+
+class _HugeDenominators(AgentModel):
+    """Laws over 40-bit primes: a row of three agents has a denominator beyond 64 bits, which
+    the C kernel refuses, so the compiler takes the Python loop."""
+
+    num_agents = 3
+    exchangeable = True
+    primes = (1099511627791, 1099511627803, 1099511627831)
+
+    def initial_agents(self):
+        return (0, 0, 0)
+
+    def agent_distribution(self, agents, i):
+        q = self.primes[agents[i] % 3]
+        return {(agents[i] + 1) % 3: F(1, q), agents[i]: F(q - 1, q)}
+
+
+def _kernel_cases():
+    from chainlab.models.classic import BoundedConfidence, MajorityRule, VoterModel
+    import networkx as nx
+
+    cases = [(f"gmm-{_ids(p)}-{ties}-{'lumped' if lumped else 'agents'}",
+              lambda p=p, ties=ties: GMMAgents(**dict(p, ties=ties)), lumped)
+             for p in REFERENCE_CASES for ties in ("random", "index")
+             for lumped in ([True, False] if ties == "random" else [False])]
+    cases += [
+        ("coins-3", lambda: _Coins(3), True),
+        ("coins-3-agents", lambda: _Coins(3), False),
+        ("coins-17-wide-digits", lambda: _Coins(17), True),
+        ("walkers-widen", lambda: _Walkers(3, 40), True),
+        ("walkers-widen-agents", lambda: _Walkers(2, 40), False),
+        ("huge-denominators", _HugeDenominators, True),
+        ("majority", lambda: MajorityRule(7, 3, sample_size=3), True),
+        ("voter-path", lambda: VoterModel(nx.path_graph(4), [0, 1, 0, 1]), False),
+        ("bounded-confidence", lambda: BoundedConfidence([0, 2, 3, 5], levels=6, confidence=2),
+         None),
+        ("gmm-n16-wide-digits", lambda: GMMAgents(agents=16, components=2, memory=2,
+                                                  neighbours=8, initial=[0] * 15 + [1]), True),
+    ]
+    return cases
+
+
+_KERNEL_CASES = _kernel_cases()
+
+
+@pytest.mark.skipif(compiler._ckernel is None, reason="chainlab._ckernel is not built")
+@pytest.mark.parametrize("make, lumped", [c[1:] for c in _KERNEL_CASES],
+                         ids=[c[0] for c in _KERNEL_CASES])
+def test_kernel_and_python_loop_compile_the_same_chain(make, lumped, monkeypatch):
+    """Same states in the same order, same exact entries, same silos, whichever loop runs."""
+    fast = compile_model(make(), lumped=lumped)
+    monkeypatch.setattr(compiler, "_ckernel", None)
+    slow = compile_model(make(), lumped=lumped)
+    assert fast.chain.states.labels == slow.chain.states.labels
+    assert list(fast.chain.transitions()) == list(slow.chain.transitions())
+    assert fast.num_silos.tolist() == slow.num_silos.tolist()
+    assert fast.chain.num_states > 1
+
+
+@pytest.mark.skipif(compiler._ckernel is None, reason="chainlab._ckernel is not built")
+@pytest.mark.parametrize("make, lumped, widen, python", [
+    (lambda: GMMAgents(agents=4, components=4, memory=2, neighbours=1), True, 0, False),
+    (lambda: _Walkers(3, 40), True, 2, False),   # 1 word -> 2 -> 4 (40 digits of 4 bits)
+    (_HugeDenominators, True, 0, True),
+], ids=["gmm", "walkers", "huge-denominators"])
+def test_kernel_widens_its_codes_and_falls_back_on_wide_denominators(make, lumped, widen, python,
+                                                                     monkeypatch):
+    calls = {"kernel": [], "python": 0}
+    run_kernel, run_python = compiler._Compiler._run_kernel, compiler._Compiler._run_python
+
+    def spy_kernel(self, words):
+        calls["kernel"].append(words)
+        return run_kernel(self, words)
+
+    def spy_python(self):
+        calls["python"] += 1
+        return run_python(self)
+
+    monkeypatch.setattr(compiler._Compiler, "_run_kernel", spy_kernel)
+    monkeypatch.setattr(compiler._Compiler, "_run_python", spy_python)
+    cc = compile_model(make(), lumped=lumped)
+    assert len(calls["kernel"]) == widen + 1
+    assert calls["kernel"] == sorted(calls["kernel"]) and len(set(calls["kernel"])) == widen + 1
+    assert calls["python"] == int(python)
+    # every row of the result sums to exactly 1, whichever loop finished the job
+    sums = {}
+    for i, _, v in cc.chain.transitions():
+        sums[i] = sums.get(i, 0) + v
+    assert set(sums.values()) == {1} and len(sums) == cc.chain.num_states
+
+
+@pytest.mark.skipif(compiler._ckernel is None, reason="chainlab._ckernel is not built")
+@settings(max_examples=max(10, settings().max_examples // 2), deadline=None)
+@given(gmm_params())
+def test_kernel_and_python_loop_agree_on_random_instances(params):
+    fast = compile_model(GMMAgents(**params))
+    saved = compiler._ckernel
+    compiler._ckernel = None
+    try:
+        slow = compile_model(GMMAgents(**params))
+    finally:
+        compiler._ckernel = saved
+    assert fast.chain.states.labels == slow.chain.states.labels
+    assert list(fast.chain.transitions()) == list(slow.chain.transitions())
+
+
+@pytest.mark.skipif(compiler._ckernel is None, reason="chainlab._ckernel is not built")
+def test_kernel_primitives():
+    """The C kernel on a hand-made chain: two coins (tables over 2 agent states, 4-bit digits)."""
+    kern = compiler._ckernel.Kernel(1)
+    w = lambda x: x.to_bytes(8, "little")  # noqa: E731
+    # one agent: stays in 0 (digit 0) w.p. 1/3, moves to 1 (digit 1) w.p. 2/3
+    coin = kern.add_table(w(1) + w(1 << 4), np.array([1, 2], dtype=np.uint64).tobytes())
+    sure = kern.add_table(w(1 << 4), np.array([3], dtype=np.uint64).tobytes())
+    assert kern.add_state(w(2)) == 0 and kern.add_state(w(2)) == 0   # two agents in state 0
+    assert kern.types(0, 4) == [(0, 2)]
+    assert kern.expand([coin, coin], 9) == 3                          # {0,0}, {0,1}, {1,1}
+    assert [kern.types(i, 4) for i in range(3)] == [[(0, 2)], [(0, 1), (1, 1)], [(1, 2)]]
+    assert kern.expand([coin, sure], 9) == 3
+    indptr, cols, vids = (np.frombuffer(b, np.int64) for b in kern.csr())
+    values = kern.values()
+    assert indptr.tolist() == [0, 3, 5]
+    assert cols.tolist() == [0, 1, 2, 1, 2]
+    assert [values[v] for v in vids] == [(1, 9), (4, 9), (4, 9), (3, 9), (6, 9)]
+    assert kern.num_states == 3 and kern.num_rows == 2 and kern.nnz == 5
+    assert kern.code(1) == w(1 + (1 << 4))
+    with pytest.raises(ValueError, match="add up to 9, not to the denominator 8"):
+        kern.expand([coin, coin], 8)
+    with pytest.raises(ValueError, match="unknown table id"):
+        kern.expand([7], 1)
+    with pytest.raises(ValueError, match="W words"):
+        kern.add_table(w(1), b"")
+    with pytest.raises(IndexError):
+        kern.types(3, 4)
+    assert kern.expand([sure, sure], 9) == 3                          # {1,1} is absorbing
+    with pytest.raises(ValueError, match="expanded already"):
+        kern.expand([sure, sure], 9)
+
+
+def test_kernel_is_built_where_a_c_compiler_exists():
+    """``pip install -e .`` builds chainlab._ckernel (setup.py, optional): on a machine with a
+    C compiler its absence means the build broke silently and compiling is 2x slower."""
+    import shutil
+    import sysconfig
+
+    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(cc) is None:
+        pytest.skip(f"no C compiler ({cc}) on this machine: the pure-Python loop is expected")
+    assert compiler._ckernel is not None, (
+        "chainlab._ckernel is not built although a C compiler exists; reinstall with "
+        "`pip install -e .` and read the build log"
+    )

@@ -360,7 +360,7 @@ def polarization(model: Any, *, num_silos: Any = None) -> ParametricPolarization
     >>> from chainlab.parametric import compile_gmm
     >>> r = polarization(compile_gmm(agents=4, components=3, memory=2, neighbours=1))
     >>> r.num_states, r.kinds, r.polarization_probability.degree
-    (19, ('polarized', 'consensus', 'polarized'), (6, 6))
+    (19, ('polarized', 'polarized', 'consensus'), (6, 6))
     """
     from ..polarization import KINDS, class_kinds
     from .compile import ParametricCompiledChain
