@@ -38,14 +38,20 @@ vector), so pure agents on different components are exactly equidistant, and an 
 pure agents on components where its own weights are clipped at one distance. The rule ``ties``
 decides the k-set: ``"index"`` (default, like the reference code) takes the ``k`` others with the
 smallest ``(distance, agent index)``; ``"random"`` puts equidistant agents in uniformly random
-order. The simulator keeps these ties exact in floating point: canonical vectors are
+order. *Equidistant* means: equal up to a relative ``1e-13`` (and ``1e-22`` absolute, in squared
+distance). The model's own ties are exact in floating point -- canonical vectors are
 renormalised by one constant (never by a sum whose rounding depends on where the large entry
 sits), and distances come from the Gram formula on vectors shifted by the small canonical
-entry, where every product with a canonical vector has a single nonzero term and is exact.
-Distances that are equal only to within rounding -- e.g. between agents whose
-responsibilities round to exactly 0 or 1, so that their weights are the fractions ``m / r`` to
-double precision while in exact arithmetic they differ by ~1e-20 -- are not ties of the model
-and are ordered by their computed values, as in any float implementation.
+entry, where every product with a canonical vector has a single nonzero term and is exact --
+but others are not: agents whose responsibilities round to exactly 0 or 1 have the weights
+``m / r`` to double precision while in exact arithmetic they differ by ~1e-20 or less, and the
+rounding of their computed distances depends on summation order. Ordering such agents by their
+computed distances would let a float accident, not the tie rule, choose (it moved
+P(polarization) of ``n = K = 4, r = 2, k = 1`` at spacing 3 from 0.144 to 0.214 under another,
+equally valid summation: docs/fidelity.md). Computed distances are accurate to a few ``1e-14``
+relative (pairs closer than 0.05 are recomputed from the differences), and the smallest real
+differences the model makes between agents that the chain treats as tied are ~3e-12 relative
+(the epsilon clip), so the tolerance separates the two.
 
 Examples
 --------
@@ -79,9 +85,18 @@ TIE_RULES = ("index", "random")
 # Relative densities exp(q) with q below this are floored at exp(_LOG_FLOOR) ~ 1e-250: far below
 # anything the epsilon clip can see, and it keeps every product out of the (slow) subnormal range.
 _LOG_FLOOR = -575.0
-# Pairs closer than this (squared distance) are recomputed from the differences, which keeps the
-# order of near-identical agents exact; the fast Gram formula is accurate to ~1e-15 above it.
-_NEAR = 1e-8
+# Pairs closer than this (squared distance), unless both agents are canonical, are recomputed
+# from the differences (relative error ~1e-15); above it the Gram formula's absolute error
+# (~1e-15) is below 2e-14 relative -- so every computed distance is within a few 1e-14 of its
+# exact value, far inside the tie tolerance below.
+_NEAR = 0.05
+# k-set ties: distances whose sorted gap is at most _TIE_RTOL * distance + _TIE_ATOL form one tie
+# group. The relative part is ~5x the largest rounding error of the computed distances and ~30x
+# below the smallest difference the model itself makes between agents (relative ~3e-12, from the
+# epsilon clip, docs/fidelity.md); the absolute part merges agents whose weights agree to ~1e-11
+# (the same state up to the epsilon clip and rounding).
+_TIE_RTOL = 1e-13
+_TIE_ATOL = 1e-22
 # Float elements of the largest per-chunk array (runs x agents x memory x components, or
 # runs x agents x agents); bounds memory use and keeps the working set cache-friendly.
 _CHUNK_ELEMENTS = 600_000
@@ -426,10 +441,39 @@ def _squared_distances(pi: np.ndarray, canon: np.ndarray, lo: float) -> np.ndarr
     return d2
 
 
+def _snap_ties(d2: np.ndarray) -> np.ndarray:
+    """Make distances that are equal up to the tie tolerance exactly equal, in place.
+
+    In each row, sorted distances whose gap is at most ``_TIE_RTOL * d + _TIE_ATOL`` form one
+    group (chained), and every member takes the group's smallest value. So agents equidistant in
+    the model are tied whatever the rounding of their computed distances (which depends on
+    summation order, BLAS and the order of memory points): without this a float accident, not
+    the tie rule, would pick among them (docs/fidelity.md, finding 1). Only rows with a gap
+    that is positive but within the tolerance are regrouped (most rows have exact ties only).
+    """
+    s = np.sort(d2, axis=-1)
+    lower, upper = s[..., :-1], s[..., 1:]
+    near = upper <= lower * (1.0 + _TIE_RTOL) + _TIE_ATOL
+    near &= upper > lower
+    rows = np.flatnonzero(near.any(axis=-1))
+    if rows.size:
+        flat = d2.reshape(-1, d2.shape[-1])
+        sub = flat[rows]
+        order = np.argsort(sub, axis=-1)
+        ss = np.take_along_axis(sub, order, axis=-1)
+        new = np.ones(ss.shape, dtype=bool)
+        new[:, 1:] = ss[:, 1:] > ss[:, :-1] * (1.0 + _TIE_RTOL) + _TIE_ATOL
+        first = np.where(new, np.arange(ss.shape[-1]), 0)
+        np.maximum.accumulate(first, axis=-1, out=first)  # position of the group's first member
+        np.put_along_axis(sub, order, np.take_along_axis(ss, first, axis=-1), axis=-1)
+        flat[rows] = sub
+    return d2
+
+
 def _partners(m: _Model, d2: np.ndarray, u_rank: np.ndarray, u_tie: np.ndarray) -> np.ndarray:
     """Partner among the k nearest others; ties by index or at random (see module docstring).
 
-    A uniform position ``rank`` in the k-set has a distance ``value``; the agents at exactly
+    ``d2`` holds distances whose ties are exact (:func:`_snap_ties`). A uniform position ``rank`` in the k-set has a distance ``value``; the agents at exactly
     that distance form its tie group, which the rule orders (agent index, or uniformly at
     random -- then the member at any given position is uniform over the group).
     """
@@ -500,7 +544,7 @@ def _simulate_chunk(m: _Model, start: np.ndarray, C: int,
                 j = first + j % n
             else:
                 d2 = _squared_distances(pi.reshape(C, n, K), canon.reshape(C, n), lo)
-                j = _partners(m, d2, u[0].reshape(C, n), u[1].reshape(C, n))
+                j = _partners(m, _snap_ties(d2), u[0].reshape(C, n), u[1].reshape(C, n))
                 j = first + j.ravel()
             if m.p > 0.0:
                 j = np.where(u[2] < m.p, own, j)
