@@ -13,6 +13,9 @@ Two details are written with care because the model depends on them (DESIGN.md s
   ``math.fsum`` (correctly rounded, hence independent of where the large entry sits) and squared
   distances are summed over *sorted* squared differences (a permutation of a row gives the same
   sorted row, hence the same float);
+* *equidistant* means equal up to a relative ``1e-13`` (plus ``1e-22`` absolute): sorted squared
+  distances whose gap is within that are one tie group (the simulator's convention: differences
+  below what double precision resolves are ties, decided by the tie rule, not by rounding);
 * ``ties="index"`` takes the ``k`` others with the smallest ``(distance, index)`` (a stable sort);
   ``ties="random"`` orders equidistant agents by a uniformly random key.
 
@@ -53,6 +56,20 @@ def _draw(pi: np.ndarray, mu: np.ndarray, sigma: float, rng: np.random.Generator
     return rng.normal(mu[c], sigma)
 
 
+TIE_RTOL, TIE_ATOL = 1e-13, 1e-22
+
+
+def _tie_groups(d2: np.ndarray) -> np.ndarray:
+    """Each distance replaced by the smallest distance of its tie group (chained gaps within
+    ``TIE_RTOL * d + TIE_ATOL`` in sorted order)."""
+    order = np.argsort(d2, kind="stable")
+    out = d2.copy()
+    for a, b in zip(order[:-1], order[1:]):
+        if d2[b] <= d2[a] * (1 + TIE_RTOL) + TIE_ATOL:
+            out[b] = out[a]
+    return out
+
+
 def _num_silos(pi: np.ndarray) -> int:
     return len(set(np.argmax(pi, axis=1).tolist()))
 
@@ -79,6 +96,7 @@ def simulate_one(*, agents: int, components: int, memory: int, neighbours: int,
             else:
                 d2 = np.sort((pi - pi[i]) ** 2, axis=1).sum(axis=1)
                 d2[i] = np.inf
+                d2 = _tie_groups(d2)
                 if ties == "index":
                     order = np.argsort(d2, kind="stable")
                 else:

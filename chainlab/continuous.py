@@ -49,9 +49,15 @@ rounding of their computed distances depends on summation order. Ordering such a
 computed distances would let a float accident, not the tie rule, choose (it moved
 P(polarization) of ``n = K = 4, r = 2, k = 1`` at spacing 3 from 0.144 to 0.214 under another,
 equally valid summation: docs/fidelity.md). Computed distances are accurate to a few ``1e-14``
-relative (pairs closer than 0.05 are recomputed from the differences), and the smallest real
-differences the model makes between agents that the chain treats as tied are ~3e-12 relative
-(the epsilon clip), so the tolerance separates the two.
+relative (pairs closer than 0.05 are recomputed from the differences), so smaller differences
+cannot be resolved in double precision whatever the code; the tolerance treats them as ties,
+which makes every result independent of summation order, BLAS and numpy version. At spacing 3
+the smallest real differences between agents that the chain treats as tied are ~3e-12 relative
+(the epsilon clip), well above the tolerance, and in the decisive case of finding 1 exact
+arithmetic picks the same agent as the tie rule (tests/test_fidelity.py). At unit spacing the EM
+lag makes a continuum of real differences; the ~0.5% of partner choices (n = K = 30, k = 1)
+that fall below 1e-13 are decided by the rule, which moves the mean final number of silos at
+k = 1 with index ties from 7.28 (decided by rounding) to 7.15.
 
 Examples
 --------

@@ -120,3 +120,39 @@ def test_key_findings():
                                   snap=True)
     assert not old.contains(chain) and old.lo > chain
     assert old.audit.changed > 1000 and fixed.contains(chain)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exact_arithmetic_breaks_the_finding_1_tie_towards_the_pure_agent(seed):
+    """Finding 1 in exact arithmetic (mpmath, 120 digits): at spacing 3 an agent whose memory
+    holds one point of component 0 and one of 2 is strictly nearer the pure agent on 0 than the
+    agent with points of 0 and 3 -- by far less than double precision resolves -- so the tie
+    rule's choice of agent 0 (the pure one, lower index) is the exact-arithmetic choice there,
+    and the rounding-decided choice of agent 3 (commit 71ac419) was not."""
+    import mpmath as mp
+
+    rng = np.random.default_rng(seed)
+    with mp.workdps(120):
+        sigma, eps, K = mp.mpf("0.2"), mp.mpf("1e-12"), 4
+        mu = [3 * c for c in range(K)]
+
+        def clip(p):
+            p = [min(max(x, eps), 1 - eps) for x in p]
+            return [x / mp.fsum(p) for x in p]
+
+        def em(start, labels):
+            P = clip([1 - eps if c == start else eps / K for c in range(K)])
+            new = [mp.mpf(0)] * K
+            for lab in labels:
+                z = mu[lab] + sigma * mp.mpf(float(rng.standard_normal()))
+                w = [P[c] * mp.exp(-(z - mu[c]) ** 2 / (2 * sigma ** 2)) for c in range(K)]
+                for c in range(K):
+                    new[c] += w[c] / mp.fsum(w) / len(labels)
+            return clip(new)
+
+        x = em(0, [0, 2])
+        pure, mixed = em(0, [0, 0]), em(3, [0, 3])
+        d_pure = mp.fsum((a - b) ** 2 for a, b in zip(x, pure))
+        d_mixed = mp.fsum((a - b) ** 2 for a, b in zip(x, mixed))
+        assert d_pure < d_mixed
+        assert (d_mixed - d_pure) / d_pure < mp.mpf("1e-30")  # invisible in double precision
