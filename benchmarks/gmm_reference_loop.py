@@ -63,10 +63,12 @@ def _tie_groups(d2: np.ndarray) -> np.ndarray:
     """Each distance replaced by the smallest distance of its tie group (chained gaps within
     ``TIE_RTOL * d + TIE_ATOL`` in sorted order)."""
     order = np.argsort(d2, kind="stable")
-    out = d2.copy()
-    for a, b in zip(order[:-1], order[1:]):
-        if d2[b] <= d2[a] * (1 + TIE_RTOL) + TIE_ATOL:
-            out[b] = out[a]
+    s = d2[order]
+    new = np.ones(len(s), dtype=bool)
+    new[1:] = s[1:] > s[:-1] * (1 + TIE_RTOL) + TIE_ATOL
+    first = np.maximum.accumulate(np.where(new, np.arange(len(s)), 0))
+    out = np.empty_like(d2)
+    out[order] = s[first]
     return out
 
 
