@@ -19,7 +19,7 @@ import math
 import time
 from fractions import Fraction
 
-__all__ = ["ReferenceTimeout", "reference_compile", "reference_law"]
+__all__ = ["ReferenceTimeout", "reference_compile", "reference_law", "reference_partner_law"]
 
 
 class ReferenceTimeout(Exception):
@@ -44,7 +44,8 @@ def _evict(counts: tuple, x: int) -> dict:
     return out
 
 
-def _partner_law(agents: tuple, i: int, k: int, p: Fraction, ties: str) -> dict:
+def reference_partner_law(agents: tuple, i: int, k: int, p: Fraction, ties: str) -> dict:
+    """Law of agent ``i``'s partner *state* (mirroring and the k-set tie rule), ``{counts: Fraction}``."""
     own = agents[i]
     others = [(j, a) for j, a in enumerate(agents) if j != i]
     dist = {j: sum((u - v) ** 2 for u, v in zip(own, a)) for j, a in others}
@@ -61,7 +62,7 @@ def _partner_law(agents: tuple, i: int, k: int, p: Fraction, ties: str) -> dict:
     else:
         for j in sorted(dist, key=lambda j: (dist[j], j))[:k]:
             law[agents[j]] = law.get(agents[j], 0) + (1 - p) / k
-    return law
+    return {a: q for a, q in law.items() if q}
 
 
 def reference_law(agents: tuple, i: int, k: int, p: Fraction, ties: str) -> dict:
@@ -70,9 +71,7 @@ def reference_law(agents: tuple, i: int, k: int, p: Fraction, ties: str) -> dict
     own = agents[i]
     r = sum(own)
     out: dict = {}
-    for partner, w in _partner_law(agents, i, k, p, ties).items():
-        if not w:
-            continue
+    for partner, w in reference_partner_law(agents, i, k, p, ties).items():
         for x, nx in enumerate(own):
             if not nx:
                 continue
@@ -90,10 +89,12 @@ def _initial(agents: int, components: int, memory: int) -> tuple:
                  for i in range(agents))
 
 
-def reference_compile(params: dict, *, lumped: bool, deadline: float | None = None) -> dict:
-    """``{state: {successor: Fraction}}`` over the states reachable from the default initial
-    state (agent ``i`` pure on label ``i mod K``); ``params`` as for ``GMMAgents`` (``agents``,
-    ``components``, ``memory``, ``neighbours``, optional ``mirror`` and ``ties``).
+def reference_compile(params: dict, *, lumped: bool, deadline: float | None = None,
+                      start: tuple | None = None) -> dict:
+    """``{state: {successor: Fraction}}`` over the states reachable from ``start`` (a tuple of
+    count tuples; default: agent ``i`` pure on label ``i mod K``); ``params`` as for
+    ``GMMAgents`` (``agents``, ``components``, ``memory``, ``neighbours``, optional ``mirror``
+    and ``ties``; an ``initial`` entry is ignored -- pass ``start``).
 
     Raises :class:`ReferenceTimeout` once ``time.perf_counter()`` passes ``deadline``.
     """
@@ -101,7 +102,9 @@ def reference_compile(params: dict, *, lumped: bool, deadline: float | None = No
     k = params.get("neighbours", 1)
     p = Fraction(params.get("mirror", 0))
     ties = params.get("ties", "random")
-    start = _initial(n, K, r)
+    if start is None:
+        start = _initial(n, K, r)
+    start = tuple(tuple(a) for a in start)
     if lumped:
         start = tuple(sorted(start))
     rows: dict = {}

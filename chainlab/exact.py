@@ -32,7 +32,7 @@ from .results import (
     LimitingResult,
     StationaryResult,
 )
-from .structure import Structure, classify
+from .structure import classify
 
 __all__ = [
     "classify",

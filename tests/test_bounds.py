@@ -20,7 +20,7 @@ from flint import fmpq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainlab import Chain, exact
+from chainlab import exact
 from chainlab._bounds_gmm import _contact_weights, _seq_factors
 from chainlab.bounds import (
     BoundResult,

@@ -4,7 +4,6 @@ straightforward reference compilation entry by entry, limits, progress, interrup
 from __future__ import annotations
 
 import gc
-import itertools
 import math
 from fractions import Fraction as F
 
@@ -19,7 +18,7 @@ from chainlab.errors import ExactnessError, NotStochasticError, SpecError, State
 from chainlab.models import AgentModel, GMMAgents
 from chainlab.polarization import polarization
 
-from .test_gmm import reference_law
+from . import _references
 
 SMALL_GMM = [
     dict(agents=n, components=K, memory=r, neighbours=k, mirror=p)
@@ -53,30 +52,10 @@ def test_LUMP_1(params):
 # --------------------------------------------------------------------------- reference compiler
 def reference_compile(params: dict, lumped: bool) -> dict:
     """``{state: {successor: Fraction}}`` over the reachable states: the product over agents of
-    the reference laws (tests/test_gmm.py), enumerating every combination of agent outcomes;
-    lumped by sorting the successor tuples."""
-    model = GMMAgents(**params)
-    n, k, ties = model.num_agents, model.neighbours, model.ties
-    p = F(int(model.mirror.p), int(model.mirror.q))
-    start = model.initial_agents()
-    if lumped:
-        start = tuple(sorted(start))
-    rows: dict = {}
-    todo = [start]
-    while todo:
-        state = todo.pop()
-        if state in rows:
-            continue
-        laws = [list(reference_law(state, i, k, p, ties).items()) for i in range(n)]
-        row: dict = {}
-        for combo in itertools.product(*laws):
-            succ = tuple(a for a, _ in combo)
-            if lumped:
-                succ = tuple(sorted(succ))
-            row[succ] = row.get(succ, 0) + math.prod(q for _, q in combo)
-        rows[state] = row
-        todo.extend(t for t in row if t not in rows)
-    return rows
+    the reference laws, enumerating every combination of agent outcomes; lumped by sorting the
+    successor tuples (``benchmarks/_reference_compiler.py``)."""
+    start = GMMAgents(**params).initial_agents()
+    return _references.reference_compile(params, lumped=lumped, start=start)
 
 
 def _as_rows(cc) -> dict:

@@ -1,8 +1,9 @@
 """The discretized GMM chain (DESIGN.md section 4): hand-computed laws, tie rules, structure.
 
-``reference_law`` restates the one-round rules of DESIGN.md section 4 with Fractions, the
-obvious way, sharing no code with :mod:`chainlab.models.gmm` (whose fast paths use integer
-kernels and memo keys); ``tests/test_compiler.py`` compiles chains with it.
+``reference_law`` (``benchmarks/_reference_compiler.py``, loaded by ``tests/_references.py``)
+restates the one-round rules of DESIGN.md section 4 with Fractions, the obvious way, sharing no
+code with :mod:`chainlab.models.gmm` (whose fast paths use integer kernels and memo keys);
+``tests/test_compiler.py`` compiles chains with it.
 """
 
 from __future__ import annotations
@@ -18,64 +19,11 @@ from chainlab.errors import ExactnessError, SpecError
 from chainlab.models import GMMAgents
 from chainlab.structure import classify
 
+from ._references import reference_law
+
 
 # --------------------------------------------------------------------------- reference
-def _evict(counts: tuple, x: int) -> dict:
-    """One point of the label farthest from ``x`` replaced by ``x``; equally far labels are
-    evicted with probability proportional to their counts (every point equally likely)."""
-    present = [c for c, m in enumerate(counts) if m]
-    far = max(abs(c - x) for c in present)
-    if far == 0:
-        return {counts: F(1)}
-    cands = [c for c in present if abs(c - x) == far]
-    total = sum(counts[c] for c in cands)
-    out: dict = {}
-    for c in cands:
-        new = list(counts)
-        new[c] -= 1
-        new[x] += 1
-        out[tuple(new)] = out.get(tuple(new), 0) + F(counts[c], total)
-    return out
-
-
-def reference_partner_law(agents: tuple, i: int, k: int, p: F, ties: str) -> dict:
-    own = agents[i]
-    others = [(j, a) for j, a in enumerate(agents) if j != i]
-    dist = {j: sum((u - v) ** 2 for u, v in zip(own, a)) for j, a in others}
-    law: dict = {}
-    if p:
-        law[own] = p
-    if ties == "random":
-        for j, a in others:
-            L = sum(1 for e in dist.values() if e < dist[j])
-            E = sum(1 for e in dist.values() if e == dist[j])
-            incl = F(1) if L + E <= k else F(0) if L >= k else F(k - L, E)
-            if incl:
-                law[a] = law.get(a, 0) + (1 - p) / k * incl
-    else:
-        for j in sorted(dist, key=lambda j: (dist[j], j))[:k]:
-            law[agents[j]] = law.get(agents[j], 0) + (1 - p) / k
-    return {a: q for a, q in law.items() if q}
-
-
-def reference_law(agents: tuple, i: int, k: int, p: F, ties: str) -> dict:
-    """Law of agent ``i``'s next counts: partner, query x, partner's temporary counts,
-    answer y, asker's eviction -- each step with Fractions."""
-    own = agents[i]
-    r = sum(own)
-    out: dict = {}
-    for partner, w in reference_partner_law(agents, i, k, p, ties).items():
-        for x, nx in enumerate(own):
-            if not nx:
-                continue
-            for temp, pt in _evict(partner, x).items():
-                for y, ny in enumerate(temp):
-                    if not ny:
-                        continue
-                    for new, pn in _evict(own, y).items():
-                        q = w * F(nx, r) * pt * F(ny, r) * pn
-                        out[new] = out.get(new, 0) + q
-    return out
+# reference_law: benchmarks/_reference_compiler.py (Fractions, no code shared with chainlab)
 
 
 def _count_vectors(K: int, r: int):

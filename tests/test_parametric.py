@@ -13,7 +13,7 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 import sympy
-from hypothesis import example, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from chainlab import Chain, exact

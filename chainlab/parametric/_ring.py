@@ -19,7 +19,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from flint import arb, fmpq, fmpz, fmpz_mpoly, fmpz_mpoly_ctx, fmpz_poly
+from flint import arb, fmpq, fmpz, fmpz_mpoly_ctx, fmpz_poly
 
 from ..errors import ExactnessError, SpecError
 
