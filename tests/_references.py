@@ -29,3 +29,8 @@ reference_law = compiler_reference.reference_law
 reference_partner_law = compiler_reference.reference_partner_law
 reference_compile = compiler_reference.reference_compile
 evict = compiler_reference._evict
+
+
+def loop_reference():
+    """``benchmarks/gmm_reference_loop.py`` (loaded on demand: only the slow tests need it)."""
+    return _load("gmm_reference_loop")

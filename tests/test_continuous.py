@@ -6,7 +6,6 @@ numbers at the paper's scale is marked ``slow`` (``python -m pytest -m slow``).
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from fractions import Fraction
 from pathlib import Path
@@ -28,15 +27,13 @@ from chainlab.continuous import (
 )
 from chainlab.errors import SpecError
 
+from . import _references
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _reference_module():
-    spec = importlib.util.spec_from_file_location(
-        "gmm_reference_loop", ROOT / "benchmarks" / "gmm_reference_loop.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return _references.loop_reference()
 
 
 def _model(**kw) -> _Model:
