@@ -708,6 +708,13 @@ static struct PyModuleDef ckernel_module = {
 };
 
 PyMODINIT_FUNC PyInit__ckernel(void) {
+    /* codes arrive as little-endian bytes and are read as native words: refuse elsewhere, and
+       chainlab.compiler falls back to its Python loop */
+    const uint16_t probe = 1;
+    if (*(const uint8_t *)&probe != 1) {
+        PyErr_SetString(PyExc_ImportError, "chainlab._ckernel supports little-endian machines only");
+        return NULL;
+    }
     if (PyType_Ready(&KernelType) < 0) return NULL;
     PyObject *m = PyModule_Create(&ckernel_module);
     if (!m) return NULL;
