@@ -97,10 +97,11 @@ _LOG_FLOOR = -575.0
 # exact value, far inside the tie tolerance below.
 _NEAR = 0.05
 # k-set ties: distances whose sorted gap is at most _TIE_RTOL * distance + _TIE_ATOL form one tie
-# group. The relative part is ~5x the largest rounding error of the computed distances and ~30x
-# below the smallest difference the model itself makes between agents (relative ~3e-12, from the
-# epsilon clip, docs/fidelity.md); the absolute part merges agents whose weights agree to ~1e-11
-# (the same state up to the epsilon clip and rounding).
+# group. The relative part is ~5x the largest rounding error of the computed distances and, at
+# spacings >= 7.5 sigma, ~30x below the smallest difference the model itself makes between agents
+# (relative ~3e-12, from the epsilon clip, docs/fidelity.md; at unit spacing the EM lag makes
+# smaller ones too, see the module docstring); the absolute part merges agents whose weights
+# agree to ~1e-11 (the same state up to the epsilon clip and rounding).
 _TIE_RTOL = 1e-13
 _TIE_ATOL = 1e-22
 # Float elements of the largest per-chunk array (runs x agents x memory x components, or
@@ -479,9 +480,10 @@ def _snap_ties(d2: np.ndarray) -> np.ndarray:
 def _partners(m: _Model, d2: np.ndarray, u_rank: np.ndarray, u_tie: np.ndarray) -> np.ndarray:
     """Partner among the k nearest others; ties by index or at random (see module docstring).
 
-    ``d2`` holds distances whose ties are exact (:func:`_snap_ties`). A uniform position ``rank`` in the k-set has a distance ``value``; the agents at exactly
-    that distance form its tie group, which the rule orders (agent index, or uniformly at
-    random -- then the member at any given position is uniform over the group).
+    ``d2`` holds distances whose ties are exact (:func:`_snap_ties`). A uniform position
+    ``rank`` in the k-set has a distance ``value``; the agents at exactly that distance form its
+    tie group, which the rule orders (agent index, or uniformly at random -- then the member at
+    any given position is uniform over the group).
     """
     C, n, _ = d2.shape
     if m.k == 1 and m.ties == "index":
