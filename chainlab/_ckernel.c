@@ -113,28 +113,37 @@ static inline int code_cmp(const uint64_t *a, const uint64_t *b, Py_ssize_t W) {
     return 0;
 }
 
+/* *ptr resized to bytes; on failure it is left as it was and MemoryError is set */
+static int resize(void **ptr, size_t bytes) {
+    void *p = PyMem_Realloc(*ptr, bytes);
+    if (!p) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *ptr = p;
+    return 0;
+}
+
+/* the smallest capacity >= need in the doubling sequence from cap (or from start) */
+static Py_ssize_t next_cap(Py_ssize_t cap, Py_ssize_t need, Py_ssize_t start) {
+    Py_ssize_t c = cap ? cap : start;
+    while (c < need) c *= 2;
+    return c;
+}
+
 static int grow(void **ptr, Py_ssize_t *cap, Py_ssize_t need, size_t item) {
     if (need <= *cap) return 0;
-    Py_ssize_t c = *cap ? *cap : 16;
-    while (c < need) c *= 2;
-    void *p = PyMem_Realloc(*ptr, (size_t)c * item);
-    if (!p) { PyErr_NoMemory(); return -1; }
-    *ptr = p;
+    Py_ssize_t c = next_cap(*cap, need, 16);
+    if (resize(ptr, (size_t)c * item) < 0) return -1;
     *cap = c;
     return 0;
 }
 
-/* grow several parallel arrays sharing one capacity */
+/* grow two parallel arrays sharing one capacity */
 static int grow_pair(void **p1, size_t s1, void **p2, size_t s2, Py_ssize_t *cap, Py_ssize_t need) {
     if (need <= *cap) return 0;
-    Py_ssize_t c = *cap ? *cap : 16;
-    while (c < need) c *= 2;
-    void *a = PyMem_Realloc(*p1, (size_t)c * s1);
-    if (!a) { PyErr_NoMemory(); return -1; }
-    *p1 = a;
-    void *b = PyMem_Realloc(*p2, (size_t)c * s2);
-    if (!b) { PyErr_NoMemory(); return -1; }
-    *p2 = b;
+    Py_ssize_t c = next_cap(*cap, need, 16);
+    if (resize(p1, (size_t)c * s1) < 0 || resize(p2, (size_t)c * s2) < 0) return -1;
     *cap = c;
     return 0;
 }
@@ -170,13 +179,8 @@ static inline Py_ssize_t find_state(const Kernel *k, const uint64_t *code) {
 /* append a state known to be new; returns its index or -1 on error */
 static Py_ssize_t add_new_state(Kernel *k, const uint64_t *code) {
     Py_ssize_t W = k->W;
-    if (k->nstates + 1 > k->states_cap) {
-        Py_ssize_t c = k->states_cap ? k->states_cap * 2 : 1024;
-        uint64_t *p = PyMem_Realloc(k->codes, (size_t)c * W * sizeof(uint64_t));
-        if (!p) { PyErr_NoMemory(); return -1; }
-        k->codes = p;
-        k->states_cap = c;
-    }
+    if (grow((void **)&k->codes, &k->states_cap, k->nstates + 1, (size_t)W * sizeof(uint64_t)) < 0)
+        return -1;
     if ((size_t)(k->nstates + 1) * 2 > k->slot_mask + 1) {
         if (rehash_states(k, (k->slot_mask + 1) * 2) < 0) return -1;
     }
@@ -213,13 +217,9 @@ static inline Py_ssize_t value_id(Kernel *k, uint64_t num, uint64_t den) {
         if (k->val_num[s - 1] == num && k->val_den[s - 1] == den) return s - 1;
         h = (h + 1) & k->vslot_mask;
     }
-    if (k->nvals + 1 > k->vals_cap) {
-        Py_ssize_t cap = k->vals_cap;
-        if (grow_pair((void **)&k->val_num, sizeof(uint64_t), (void **)&k->val_den,
-                      sizeof(uint64_t), &cap, k->nvals + 1) < 0)
-            return -1;
-        k->vals_cap = cap;
-    }
+    if (grow_pair((void **)&k->val_num, sizeof(uint64_t), (void **)&k->val_den,
+                  sizeof(uint64_t), &k->vals_cap, k->nvals + 1) < 0)
+        return -1;
     Py_ssize_t i = k->nvals++;
     k->val_num[i] = num;
     k->val_den[i] = den;
@@ -233,44 +233,28 @@ static inline Py_ssize_t value_id(Kernel *k, uint64_t num, uint64_t den) {
 
 /* ------------------------------------------------------------------ scratch */
 
+/* room for need entries in every row scratch array (a failure leaves scap as it was; arrays
+   already enlarged stay valid) */
 static int ensure_scratch(Kernel *k, Py_ssize_t need) {
     if (need <= k->scap) return 0;
-    Py_ssize_t c = k->scap ? k->scap : 256;
-    while (c < need) c *= 2;
-    Py_ssize_t W = k->W;
-    uint64_t *ac = PyMem_Realloc(k->a_code, (size_t)c * W * sizeof(uint64_t));
-    if (!ac) goto fail;
-    k->a_code = ac;
-    uint64_t *bc = PyMem_Realloc(k->b_code, (size_t)c * W * sizeof(uint64_t));
-    if (!bc) goto fail;
-    k->b_code = bc;
-    uint64_t *an = PyMem_Realloc(k->a_num, (size_t)c * sizeof(uint64_t));
-    if (!an) goto fail;
-    k->a_num = an;
-    uint64_t *bn = PyMem_Realloc(k->b_num, (size_t)c * sizeof(uint64_t));
-    if (!bn) goto fail;
-    k->b_num = bn;
-    int64_t *ec = PyMem_Realloc(k->ent_col, (size_t)c * sizeof(int64_t));
-    if (!ec) goto fail;
-    k->ent_col = ec;
-    Py_ssize_t *en = PyMem_Realloc(k->ent_new, (size_t)c * sizeof(Py_ssize_t));
-    if (!en) goto fail;
-    k->ent_new = en;
+    Py_ssize_t c = next_cap(k->scap, need, 256);
+    size_t codes = (size_t)c * k->W * sizeof(uint64_t), nums = (size_t)c * sizeof(uint64_t);
+    if (resize((void **)&k->a_code, codes) < 0 || resize((void **)&k->b_code, codes) < 0 ||
+        resize((void **)&k->a_num, nums) < 0 || resize((void **)&k->b_num, nums) < 0 ||
+        resize((void **)&k->ent_col, (size_t)c * sizeof(int64_t)) < 0 ||
+        resize((void **)&k->ent_new, (size_t)c * sizeof(Py_ssize_t)) < 0)
+        return -1;
     k->scap = c;
     return 0;
-fail:
-    PyErr_NoMemory();
-    return -1;
 }
 
+/* a cleared local hash table of at least need slots (need a power of 2) */
 static int ensure_local_slots(Kernel *k, size_t need) {
     if (need <= k->lcap) return 0;
     size_t c = k->lcap ? k->lcap : 512;
     while (c < need) c *= 2;
-    Py_ssize_t *p = PyMem_Realloc(k->lslots, c * sizeof(Py_ssize_t));
-    if (!p) { PyErr_NoMemory(); return -1; }
-    memset(p, 0, c * sizeof(Py_ssize_t));
-    k->lslots = p;
+    if (resize((void **)&k->lslots, c * sizeof(Py_ssize_t)) < 0) return -1;
+    memset(k->lslots, 0, c * sizeof(Py_ssize_t));
     k->lcap = c;
     return 0;
 }
@@ -369,17 +353,9 @@ static PyObject *Kernel_add_table(Kernel *k, PyObject *args) {
     }
     if (grow((void **)&k->tab_start, &k->tab_cap, k->ntab + 2, sizeof(Py_ssize_t)) < 0)
         goto done;
-    if (k->tab_len + m > k->tab_len_cap) {
-        Py_ssize_t c = k->tab_len_cap ? k->tab_len_cap : 256;
-        while (c < k->tab_len + m) c *= 2;
-        uint64_t *pn = PyMem_Realloc(k->tab_num, (size_t)c * sizeof(uint64_t));
-        if (!pn) { PyErr_NoMemory(); goto done; }
-        k->tab_num = pn;
-        uint64_t *pc = PyMem_Realloc(k->tab_code, (size_t)c * W * sizeof(uint64_t));
-        if (!pc) { PyErr_NoMemory(); goto done; }
-        k->tab_code = pc;
-        k->tab_len_cap = c;
-    }
+    if (grow_pair((void **)&k->tab_num, sizeof(uint64_t), (void **)&k->tab_code,
+                  (size_t)W * sizeof(uint64_t), &k->tab_len_cap, k->tab_len + m) < 0)
+        goto done;
     memcpy(k->tab_code + k->tab_len * W, codes.buf, (size_t)codes.len);
     memcpy(k->tab_num + k->tab_len, nums.buf, (size_t)nums.len);
     k->tab_len += m;
@@ -541,13 +517,9 @@ static PyObject *Kernel_expand(Kernel *k, PyObject *args) {
 
     /* the row: (column, value id) sorted by column */
     {
-        if (k->nnz + na > k->nnz_cap) {
-            Py_ssize_t cap = k->nnz_cap;
-            if (grow_pair((void **)&k->cols, sizeof(int64_t), (void **)&k->vids, sizeof(int64_t),
-                          &cap, k->nnz + na) < 0)
-                goto done;
-            k->nnz_cap = cap;
-        }
+        if (grow_pair((void **)&k->cols, sizeof(int64_t), (void **)&k->vids, sizeof(int64_t),
+                      &k->nnz_cap, k->nnz + na) < 0)
+            goto done;
         if (grow((void **)&k->indptr, &k->rows_cap, k->nrows + 2, sizeof(int64_t)) < 0)
             goto done;
         Pair *row = PyMem_Malloc((size_t)na * sizeof(Pair));
