@@ -13,7 +13,7 @@ Two details are written with care because the model depends on them (DESIGN.md s
   ``math.fsum`` (correctly rounded, hence independent of where the large entry sits) and squared
   distances are summed over *sorted* squared differences (a permutation of a row gives the same
   sorted row, hence the same float);
-* *equidistant* means equal up to a relative ``1e-13`` (plus ``1e-22`` absolute): sorted squared
+* *equidistant* means equal up to a relative ``1e-14`` (plus ``1e-22`` absolute): sorted squared
   distances whose gap is within that are one tie group (the simulator's convention: differences
   below what double precision resolves are ties, decided by the tie rule, not by rounding);
 * ``ties="index"`` takes the ``k`` others with the smallest ``(distance, index)`` (a stable sort);
@@ -56,7 +56,7 @@ def _draw(pi: np.ndarray, mu: np.ndarray, sigma: float, rng: np.random.Generator
     return rng.normal(mu[c], sigma)
 
 
-TIE_RTOL, TIE_ATOL = 1e-13, 1e-22
+TIE_RTOL, TIE_ATOL = 1e-14, 1e-22
 
 
 def _tie_groups(d2: np.ndarray) -> np.ndarray:

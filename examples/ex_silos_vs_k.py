@@ -14,9 +14,9 @@ the paper's curve -- about 7.3, 5.8-6.0, 3.2-3.5, 1.9, 1.2, 1 silos for k = 1, 2
 agents 1..29 all ask agent 0 (and agent 0 asks agent 1): one hub, which merges groups; with
 random ties the first partners are spread out. From k = 5 on the two rules agree.
 
-Over 1,000 runs (tests/test_continuous.py) k = 1, 2 and 15 give 7.15, 6.15 and 1.09 with index
+Over 1,000 runs (tests/test_continuous.py) k = 1, 2 and 15 give 7.24, 6.17 and 1.09 with index
 ties, just outside the paper's "7.3-7.4", "5.8-6.0" and "1.2" (which are averages over a few
-seeds of the reference code; at k = 1 about 0.5% of the partner choices are sub-precision
+seeds of the reference code; at k = 1 about 0.3% of the partner choices are sub-precision
 near-ties, which the simulator decides by the tie rule and a float implementation by rounding:
 7.28 without that convention); the per-agent reference loop of benchmarks/gmm_reference_loop.py
 agrees with the vectorized simulator (tests: Welch t test). 60 runs per point here; the plot is saved as
