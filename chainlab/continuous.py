@@ -419,16 +419,17 @@ def _clip_renormalise(m: _Model, raw: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _squared_distances(pi: np.ndarray, canon: np.ndarray, lo: float) -> np.ndarray:
-    """||pi_i - pi_j||^2, shape (C, n, n), exact where the model has ties; inf on the diagonal.
+    """||pi_i - pi_j||^2, shape (C, n, n), to ~1e-15 relative; inf on the diagonal.
 
     Every vector is shifted by ``lo``, the value of the small entries of a canonical vector,
     so a canonical vector becomes ``(hi - lo) e_b``: its products with any vector have a
     single nonzero term and are exact. Hence the Gram formula ``|a|^2 + |b|^2 - 2 a.b`` gives
-    bit-identical distances from any agent to canonical agents on components where its
-    weights are equal, exactly 0 between canonical agents on one component, and one constant
-    between canonical agents on different components. Pairs of which one is not canonical and
-    which are closer than ``_NEAR`` (where the Gram formula loses relative accuracy) are
-    recomputed from the differences.
+    exactly 0 between canonical agents on one component, one constant between canonical agents
+    on different components, and bit-identical distances from any agent to canonical agents
+    on components where its weights are equal. Pairs of which one is not canonical and which
+    are closer than ``_NEAR`` (where the Gram formula's absolute error ~4e-16 would exceed
+    ~1e-15 relative) are recomputed from the differences; ties among those are restored by
+    :func:`_snap_ties`.
     """
     C, n, K = pi.shape
     shifted = pi - lo
