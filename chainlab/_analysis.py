@@ -7,16 +7,19 @@ and differ only in the field they compute in (see :mod:`chainlab._linsolve`).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 from flint import fmpq
 
+from . import _certify, config
+from ._certify import U as _U
 from ._linsolve import SubsystemSolver
 from ._sparse import csr_matvec_object, local_index, rows_positions
 from ._values import to_fraction_array, to_fmpq
 from .chain import Chain
-from .errors import SpecError
+from .errors import PrecisionError, SpecError
 from .results import (
     AbsorptionResult,
     BoundedReachabilityResult,
@@ -98,6 +101,71 @@ def _collapse(chain: Chain, rows: np.ndarray, col_group: np.ndarray, num_groups:
     return out
 
 
+# ---------------------------------------------------------------------- certified floats
+# Float analyses carry a componentwise absolute error bound next to every computed array
+# (claims CERT-1 .. CERT-4); the result's ``error_bound`` is the largest relative one, and a
+# result that misses ``config.limits.tolerance`` is refused (PrecisionError).
+def _collapse_bounded(chain: Chain, rows: np.ndarray, col_group: np.ndarray,
+                      num_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Float ``_collapse`` and the bound of its error against the exact sums."""
+    out = _collapse(chain, rows, col_group, num_groups, False)
+    ptr, pos = rows_positions(chain._indptr, rows)
+    grp = col_group[chain._indices[pos]]
+    r = np.repeat(np.arange(len(rows)), np.diff(ptr))
+    keep = grp >= 0
+    count = np.zeros((len(rows), num_groups))
+    np.add.at(count, (r[keep], grp[keep]), 1.0)
+    return out, _certify.sum_bound(out, count)
+
+
+def _exact_rhs(chain: Chain, build):
+    """``() -> (hi, lo)`` of an exact right-hand side (for refinement), None for float chains."""
+    if not chain.is_exact:
+        return None
+    return lambda: _certify.split_exact(build())
+
+
+def _ones_obj(shape) -> np.ndarray:
+    return _full(shape, 1, True)
+
+
+def _combine(mu: dict[int, float], loc: np.ndarray, X: np.ndarray,
+             E: np.ndarray) -> tuple[Any, Any]:
+    """``sum_i mu_i X[loc[i]]`` in float and its error bound (``mu`` rounded from exact)."""
+    idx = np.fromiter((loc[i] for i in mu), np.int64, len(mu))
+    p = np.fromiter(mu.values(), np.float64, len(mu))
+    shape = (-1,) + (1,) * (X.ndim - 1)
+    value = (p.reshape(shape) * X[idx]).sum(axis=0)
+    absval = (p.reshape(shape) * np.abs(X[idx])).sum(axis=0)
+    err = ((p.reshape(shape) * E[idx]).sum(axis=0) * (1 + 4 * _U)
+           + (_certify.gamma(len(mu) + 2) + 2 * _U) * absval) * (1 + 8 * _U) \
+        + 4 * (len(mu) + 1) * _certify.ETA * (absval > 0)
+    return value, err
+
+
+def _certified(what: str, chain: Chain, parts) -> float:
+    """The relative bound of ``parts`` (``(values, errors[, scale])``); refuse it above the
+    tolerance."""
+    bound = 0.0
+    for part in parts:
+        values, errors = part[0], part[1]
+        scale = part[2] if len(part) > 2 else None
+        bound = max(bound, _certify.relative_bound(values, errors, scale))
+    tol = config.limits.tolerance
+    if bound > tol:
+        remedy = ("use chainlab.exact (the CLI's --exact)" if chain.is_exact else
+                  "build the chain from exact values and use chainlab.exact (the CLI's --exact)")
+        shown = ("could not be certified at all (the float LU is too inaccurate for any "
+                 "bound to verify)" if bound == float("inf") else
+                 f"is certified only to a relative error of {bound:.2g}")
+        raise PrecisionError(
+            f"{what}: the float64 result {shown}, above the tolerance {tol:g}, even after "
+            f"iterative refinement; {remedy}, or accept the bound with "
+            "chainlab.config.override(tolerance=...)",
+            error_bound=bound, tolerance=tol)
+    return bound
+
+
 def _solver(chain: Chain, subset: np.ndarray, exact: bool, transpose: bool = False,
             wanted: np.ndarray | None = None) -> SubsystemSolver:
     """A (cached) factorisation of ``I - P[U, U]``: analyses of one chain share factors, e.g.
@@ -142,9 +210,14 @@ def canonical_form(chain: Chain, exact: bool) -> CanonicalForm:
         np.cumsum(rptr, out=rptr)
         R = ExactMatrix((len(T), m), rptr, np.array([j for _, j in nz], dtype=np.int64),
                         tuple(_out(np.array([Rdense[i, j] for i, j in nz], dtype=object), True)))
+        bound = 0.0
     else:
         Q = sp.csr_array((data, cols[keep], qptr), shape=(len(T), len(T)))
         R = sp.csr_array(Rdense)
+        # Q: correctly rounded entries; R: sums of them
+        _, eR = _collapse_bounded(chain, T, st.closed_class_of, m)
+        bound = _certified("canonical_form", chain, [(Rdense, eR)]) if len(T) else 0.0
+        bound = max(bound, _U) if len(data) else bound
     return CanonicalForm(
         method="exact" if exact else "float",
         order=st.canonical_order(),
@@ -152,6 +225,7 @@ def canonical_form(chain: Chain, exact: bool) -> CanonicalForm:
         closed_classes=st.closed_classes,
         Q=Q,
         R=R,
+        error_bound=bound,
     )
 
 
@@ -211,6 +285,11 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any =
     B = _zeros((len(covered), g), exact) if probabilities else None
     t = _zeros(len(covered), exact)
     var = _zeros(len(covered), exact) if variance else None
+    # float: absolute error bounds beside every array (zero where the value is exact)
+    eB = np.zeros((len(covered), g)) if probabilities and not exact else None
+    et = None if exact else np.zeros(len(covered))
+    evar = np.zeros(len(covered)) if variance and not exact else None
+    tol = config.limits.tolerance
     if probabilities:
         rec = np.flatnonzero(~is_tr & (state_group[covered] >= 0))
         B[rec, state_group[covered[rec]]] = _1 if exact else 1.0
@@ -221,40 +300,87 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any =
         # rows of B sum to 1 when the groups cover every closed class (ABS-1): solve g - 1
         # columns and derive the last by subtraction (exact in rational arithmetic only)
         derive_last = exact and g >= 2 and probabilities and sum(map(len, groups)) == m
+        eR = np.zeros((len(U), 0))
         if probabilities:
-            R = _collapse(chain, U, state_group, g, exact)
+            if exact:
+                R = _collapse(chain, U, state_group, g, exact)
+            else:
+                R, eR = _collapse_bounded(chain, U, state_group, g)
             cols = R[:, : g - 1] if derive_last else R
         else:
             cols = _zeros((len(U), 0), exact)
         rhs = np.concatenate([cols, _full((len(U), 1), 1, exact)], axis=1)
         solver = _solver(chain, U, exact, wanted=wanted)
-        X = solver.solve(rhs)
+        if exact:
+            X = solver.solve(rhs)
+        else:
+            def build():
+                R_ex = _collapse(chain, U, state_group, g, True) if probabilities \
+                    else _zeros((len(U), 0), True)
+                return np.concatenate([R_ex, _ones_obj((len(U), 1))], axis=1)
+
+            X, EX = solver.solve_bounded(
+                rhs, np.concatenate([eR, np.zeros((len(U), 1))], axis=1),
+                exact_rhs=_exact_rhs(chain, build), rtol=tol)
+            if only_initial:
+                EX = EX[wanted]
         if only_initial:
             X = X[wanted]
         k = cols.shape[1]
         tr = np.flatnonzero(is_tr)
         if probabilities:
             B[tr, :k] = X[:, :k]
+            if not exact:
+                eB[tr, :k] = EX[:, :k]
         if derive_last:
             B[tr, g - 1] = _1 - X[:, :k].sum(axis=1)
         tT = X[:, k]
         t[tr] = tT
+        if not exact:
+            et[tr] = EX[:, k]
         if variance:
-            # Var = 2 N t - t - t^2 (ABS-3): N t needs t at every state of U
-            tU = _solver(chain, U, exact).solve(_full(len(U), 1, exact)) if only_initial else tT
-            w = solver.solve(tU)
+            # (I - Q) Var = c with c_i = sum_j P_ij (t_j - t_i + 1)^2 (ABS-3): needs t at every
+            # state of U, and has no cancellation (unlike 2 N t - t - t^2 in floats)
             if only_initial:
-                w = w[wanted]
-            var[tr] = 2 * w - tT - tT * tT
+                ones = _full(len(U), 1, exact)
+                if exact:
+                    tU, etU = _solver(chain, U, exact).solve(ones), None
+                else:
+                    tU, etU = _solver(chain, U, exact).solve_bounded(ones, rtol=tol)
+            else:
+                tU, etU = tT, None if exact else EX[:, k]
+            c, ec = _variance_rhs(chain, U, tU, etU, exact)
+            if exact:
+                w = solver.solve(c)
+            else:
+                w, ew = solver.solve_bounded(c, ec, rtol=tol)
+                evar[tr] = ew[wanted] if only_initial else ew
+            var[tr] = w[wanted] if only_initial else w
     init_B = init_t = None
+    e_init_B = e_init_t = None
     if mu is not None:
         loc = local_index(n, covered)
-        init_B = _zeros(g, exact) if probabilities else None
-        init_t = _Z if exact else 0.0
-        for i, p in mu.items():
+        if exact:
+            init_B = _zeros(g, exact) if probabilities else None
+            init_t = _Z
+            for i, p in mu.items():
+                if probabilities:
+                    init_B = init_B + p * B[loc[i]]
+                init_t = init_t + p * t[loc[i]]
+        else:
             if probabilities:
-                init_B = init_B + p * B[loc[i]]
-            init_t = init_t + p * t[loc[i]]
+                init_B, e_init_B = _combine(mu, loc, B, eB)
+            init_t, e_init_t = _combine(mu, loc, t, et)
+    bound = 0.0
+    if not exact:
+        parts = [(t, et)]
+        if probabilities:
+            parts += [(B, eB), (init_B, e_init_B)] if mu is not None else [(B, eB)]
+        if mu is not None:
+            parts.append((init_t, e_init_t))
+        if variance:  # a difference of moments: measured against the second moment
+            parts.append((var, evar, np.abs(var) + t * t))
+        bound = _certified("absorption", chain, parts)
     return AbsorptionResult(
         method="exact" if exact else "float",
         states=covered,
@@ -265,7 +391,35 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any =
         variance=None if var is None else _out(var, exact),
         initial_B=None if init_B is None else _out(init_B, exact),
         initial_t=_out_scalar(init_t, exact),
+        error_bound=bound,
     )
+
+
+def _variance_rhs(chain: Chain, U: np.ndarray, tU: np.ndarray, etU: np.ndarray | None,
+                  exact: bool):
+    """``c_i = sum_j P_ij (t_j - t_i + 1)^2`` on ``U`` (``t = 0`` off ``U``), and in floats the
+    bound of its error given the error ``etU`` of ``t``."""
+    n = chain.num_states
+    ptr, pos = rows_positions(chain._indptr, U)
+    cols = chain._indices[pos]
+    rr = np.repeat(np.arange(len(U)), np.diff(ptr))
+    t_full = _zeros(n, exact)
+    t_full[U] = tU
+    diff = t_full[cols] - tU[rr]
+    d = diff + (_1 if exact else 1.0)
+    P = _data(chain, exact)[pos]
+    c = np.add.reduceat(P * d * d, ptr[:-1]) if len(pos) else _zeros(0, exact)
+    if exact:
+        return c, None
+    e_full = np.zeros(n)
+    e_full[U] = etU
+    delta = (e_full[cols] + etU[rr] + 2 * _U * (np.abs(diff) + 1.0 + np.abs(d))) * (1 + 4 * _U)
+    first = np.add.reduceat(P * delta * (2 * np.abs(d) + delta), ptr[:-1])
+    width = np.diff(ptr).astype(np.float64)
+    gk = _certify.gamma(width + 3)
+    ec = ((1 + 3 * _U) * first + (gk + 2 * _U) / (1 - gk) * c) * (1 + 8 * _U) \
+        + 4 * (width + 2) * _certify.ETA * ((first > 0) | (c > 0))
+    return c, ec
 
 
 def hitting(chain: Chain, target: Any, exact: bool, *, initial: Any = None) -> HittingResult:
@@ -275,33 +429,52 @@ def hitting(chain: Chain, target: Any, exact: bool, *, initial: Any = None) -> H
     in_A[A] = True
     reach = can_reach(chain, A)
     group = np.where(in_A, 0, -1)
+    tol = config.limits.tolerance
     # probabilities: solve on states that can reach A (outside A)
     h = _zeros(n, exact)
     h[A] = _1 if exact else 1.0
+    eh = None if exact else np.zeros(n)
     U = np.flatnonzero(reach & ~in_A)
     if len(U):
-        b = _collapse(chain, U, group, 1, exact)[:, 0]
-        h[U] = _solver(chain, U, exact).solve(b)
+        if exact:
+            h[U] = _solver(chain, U, exact).solve(_collapse(chain, U, group, 1, exact)[:, 0])
+        else:
+            b, eb = _collapse_bounded(chain, U, group, 1)
+            h[U], eh[U] = _solver(chain, U, exact).solve_bounded(
+                b[:, 0], eb[:, 0], rtol=tol,
+                exact_rhs=_exact_rhs(chain, lambda: _collapse(chain, U, group, 1, True)[:, 0]))
     # expected times: finite exactly where reaching A is certain (a graph property)
     doomed = ~reach
     # (paths through A do not count: the target is hit before they go on; ABS-4)
     uncertain = (can_reach(chain, np.flatnonzero(doomed), avoiding=in_A) if doomed.any()
                  else np.zeros(n, bool))
     times = np.empty(n, dtype=object) if exact else np.full(n, np.inf)
+    etimes = None if exact else np.zeros(n)
     if exact:
         times[:] = float("inf")
     times[A] = _Z if exact else 0.0
     Uc = np.flatnonzero(~uncertain & ~in_A)
     if len(Uc):
-        times[Uc] = _solver(chain, Uc, exact).solve(_full(len(Uc), 1, exact))
-    mu = _initial_vector(chain, initial, exact)
-    ih = it = None
-    if mu is not None:
-        ih = sum((p * h[i] for i, p in mu.items()), _Z if exact else 0.0)
-        if any(uncertain[i] and not in_A[i] for i in mu):
-            it = float("inf")
+        if exact:
+            times[Uc] = _solver(chain, Uc, exact).solve(_full(len(Uc), 1, exact))
         else:
-            it = sum((p * times[i] for i, p in mu.items()), _Z if exact else 0.0)
+            times[Uc], etimes[Uc] = _solver(chain, Uc, exact).solve_bounded(
+                np.ones(len(Uc)), rtol=tol)
+    mu = _initial_vector(chain, initial, exact)
+    ih = it = eih = eit = None
+    certain = ~uncertain | in_A
+    if mu is not None:
+        if exact:
+            ih = sum((p * h[i] for i, p in mu.items()), _Z)
+        else:
+            ih, eih = _combine(mu, np.arange(n), h, eh)
+        if any(not certain[i] for i in mu):
+            it = float("inf")
+        elif exact:
+            it = sum((p * times[i] for i, p in mu.items()), _Z)
+        else:
+            it, eit = _combine(mu, np.arange(n), times, etimes)
+    bound = 0.0
     if exact:
         finite = np.array([not isinstance(x, float) for x in times])
         tout = np.empty(n, dtype=object)
@@ -312,6 +485,12 @@ def hitting(chain: Chain, target: Any, exact: bool, *, initial: Any = None) -> H
     else:
         tout = times
         it_out = None if it is None else float(it)
+        parts = [(h, eh), (times[certain], etimes[certain])]
+        if mu is not None:
+            parts.append((ih, eih))
+            if eit is not None:
+                parts.append((it, eit))
+        bound = _certified("hitting", chain, parts)
     return HittingResult(
         method="exact" if exact else "float",
         target=tuple(A.tolist()),
@@ -319,6 +498,7 @@ def hitting(chain: Chain, target: Any, exact: bool, *, initial: Any = None) -> H
         expected_times=tout,
         initial_probability=_out_scalar(ih, exact),
         initial_expected_time=it_out,
+        error_bound=bound,
     )
 
 
@@ -341,54 +521,109 @@ def bounded_reachability(chain: Chain, target: Any, horizon: int, exact: bool, *
     out[0] = x
     import scipy.sparse as sp
 
-    Msub = None if exact else sp.csr_array((vals, cols, ptr), shape=(len(live), n))
-    for L in range(1, horizon + 1):
-        new = x.copy()
-        if len(live):
-            new[live] = csr_matvec_object(ptr, cols, vals, x) if exact else Msub @ x
-        x = new
-        out[L] = x
+    if exact:
+        for L in range(1, horizon + 1):
+            new = x.copy()
+            if len(live):
+                new[live] = csr_matvec_object(ptr, cols, vals, x)
+            x = new
+            out[L] = x
+    else:
+        # x and its error bound e advance together: e' = M e + rounding (CERT-4)
+        errs = np.zeros((horizon + 1, n))
+        Msub = sp.csr_array((vals, cols, ptr), shape=(len(live), n))
+        pattern = sp.csr_array((np.ones(len(cols)), cols, ptr), shape=(len(live), n))
+        width = np.diff(ptr).astype(np.float64)
+        gk = _certify.gamma(width + 2)
+        grow = (1 + 3 * _U) / (1 - gk)
+        cst = (gk + 2 * _U) / (1 - gk) * (1 + 16 * _U)
+        slack = (cst + 1) * (width + 2) * 4 * _certify.ETA
+        e = np.zeros(n)
+        for L in range(1, horizon + 1):
+            new, e_new = x.copy(), e.copy()
+            if len(live):
+                both = Msub @ np.stack([x, e], axis=1)
+                nz = pattern @ ((x != 0) | (e != 0)).astype(np.float64) > 0
+                new[live] = both[:, 0]
+                e_new[live] = (both[:, 1] * grow + cst * both[:, 0] + slack * nz) * (1 + 8 * _U)
+            x, e = new, e_new
+            out[L], errs[L] = x, e
     mu = _initial_vector(chain, initial, exact)
-    init = None
+    init = e_init = None
     if mu is not None:
-        init = _zeros(horizon + 1, exact)
-        for i, p in mu.items():
-            init = init + p * out[:, i]
+        if exact:
+            init = _zeros(horizon + 1, exact)
+            for i, p in mu.items():
+                init = init + p * out[:, i]
+        else:
+            init, e_init = _combine(mu, np.arange(n), out.T, errs.T)
+    bound = 0.0
+    if not exact:
+        parts = [(out, errs)] + ([(init, e_init)] if mu is not None else [])
+        bound = _certified("bounded_reachability", chain, parts)
     return BoundedReachabilityResult(
         method="exact" if exact else "float",
         target=tuple(A.tolist()),
         horizon=horizon,
         probabilities=_out(out, exact),
         initial=None if init is None else _out(init, exact),
+        error_bound=bound,
     )
 
 
-def _stationary_raw(chain: Chain, exact: bool) -> list[np.ndarray]:
+def _normalise_bounded(y: np.ndarray, ey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(1, y) / (1 + sum y)`` for ``y >= 0`` known within ``ey``, and its error bound."""
+    m = len(y) + 2
+    g = _certify.gamma(m)
+    pi = np.concatenate([[1.0], y]) / (1.0 + y.sum())
+    ylo = np.maximum(y - ey, 0.0)
+    yhi = y + ey
+    s_lo = (1.0 + ylo.sum()) * (1 - g)
+    s_hi = (1.0 + yhi.sum()) * (1 + g)
+    lo = np.concatenate([[1.0], ylo]) / s_hi * (1 - 4 * _U)
+    hi = np.concatenate([[1.0], yhi]) / s_lo * (1 + 4 * _U)
+    e = np.maximum(hi - pi, pi - lo) * (1 + 4 * _U)
+    e[~np.isfinite(e)] = np.inf
+    return pi, e
+
+
+def _stationary_raw(chain: Chain, exact: bool) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """Per closed class the stationary law and (floats) its error bound."""
     st = classify(chain)
     dists = []
+    tol = config.limits.tolerance
     for C in st.closed_classes:
         if len(C) == 1:
-            dists.append(_full(1, 1, exact))
+            dists.append((_full(1, 1, exact), None if exact else np.zeros(1)))
             continue
         Cidx = np.asarray(C, dtype=np.int64)
         r, U = Cidx[0], Cidx[1:]
         grp = local_index(chain.num_states, U)
-        c = _collapse(chain, np.array([r]), grp, len(U), exact)[0]
-        y = _solver(chain, U, exact, True).solve(c)
-        total = (_1 if exact else 1.0) + y.sum()
-        pi = np.concatenate([_full(1, 1, exact), y]) / total if not exact else \
-            np.array([_1 / total] + [v / total for v in y], dtype=object)
-        dists.append(pi)
+        if exact:
+            c = _collapse(chain, np.array([r]), grp, len(U), exact)[0]
+            y = _solver(chain, U, exact, True).solve(c)
+            total = _1 + y.sum()
+            dists.append((np.array([_1 / total] + [v / total for v in y], dtype=object), None))
+            continue
+        c, ec = _collapse_bounded(chain, np.array([r]), grp, len(U))
+        y, ey = _solver(chain, U, exact, True).solve_bounded(
+            c[0], ec[0], rtol=tol,
+            exact_rhs=_exact_rhs(chain, lambda: _collapse(chain, np.array([r]), grp, len(U),
+                                                          True)[0]))
+        dists.append(_normalise_bounded(y, ey))
     return dists
 
 
 def stationary(chain: Chain, exact: bool) -> StationaryResult:
     st = classify(chain)
+    raw = _stationary_raw(chain, exact)
+    bound = 0.0 if exact else _certified("stationary", chain, raw)
     return StationaryResult(
         method="exact" if exact else "float",
         closed_classes=st.closed_classes,
-        distributions=tuple(_out(d, exact) for d in _stationary_raw(chain, exact)),
+        distributions=tuple(_out(d, exact) for d, _ in raw),
         periods=st.periods,
+        error_bound=bound,
     )
 
 
@@ -402,10 +637,13 @@ def limiting(chain: Chain, exact: bool, *, initial: Any = None) -> LimitingResul
     m = len(st.closed_classes)
     a = _zeros(m, exact)
     trans_mu = {i: p for i, p in mu.items() if st.closed_class_of[i] < 0}
+    count = np.zeros(m)
     for i, p in mu.items():
         c = st.closed_class_of[i]
         if c >= 0:
             a[c] = a[c] + p
+            count[c] += 1
+    ea = None if exact else _certify.sum_bound(a, count)
     if trans_mu:
         T = np.asarray(st.transient, dtype=np.int64)
         # one transposed solve: absorption from mu = (mu_T N) R
@@ -413,17 +651,42 @@ def limiting(chain: Chain, exact: bool, *, initial: Any = None) -> LimitingResul
         c = _zeros(len(T), exact)
         for i, p in trans_mu.items():
             c[loc[i]] = p
-        y = _solver(chain, T, exact, True).solve(c)
-        R = _collapse(chain, T, st.closed_class_of, m, exact)
-        a = a + (y[:, None] * R).sum(axis=0) if len(T) else a
+        if exact:
+            y = _solver(chain, T, exact, True).solve(c)
+            R = _collapse(chain, T, st.closed_class_of, m, exact)
+            a = a + (y[:, None] * R).sum(axis=0)
+        else:
+            def build():
+                mu_ex = _initial_vector(chain, initial, True)
+                out = _zeros(len(T), True)
+                for i in trans_mu:
+                    out[loc[i]] = mu_ex[i]
+                return out
+
+            ec = c * (_U / (1 - _U)) + _certify.ETA * (c > 0)
+            y, ey = _solver(chain, T, exact, True).solve_bounded(
+                c, ec, exact_rhs=_exact_rhs(chain, build), rtol=config.limits.tolerance)
+            R, eR = _collapse_bounded(chain, T, st.closed_class_of, m)
+            g = _certify.gamma(len(T) + 3)
+            gain = y @ R
+            e_gain = ((ey @ R + y @ eR + ey @ eR) * (1 + 4 * _U) + g * gain) * (1 + 8 * _U) \
+                + 4 * (len(T) + 2) * _certify.ETA * (gain > 0)
+            a = a + gain
+            ea = (ea + e_gain + _U * a) * (1 + 4 * _U)
     dist = _zeros(n, exact)
-    for k, (C, pi) in enumerate(zip(st.closed_classes, _stationary_raw(chain, exact))):
+    edist = None if exact else np.zeros(n)
+    for k, (C, (pi, epi)) in enumerate(zip(st.closed_classes, _stationary_raw(chain, exact))):
         dist[list(C)] = a[k] * pi
+        if not exact:
+            edist[list(C)] = ((ea[k] * pi + a[k] * epi + ea[k] * epi) * (1 + 4 * _U)
+                              + _U * a[k] * pi) * (1 + 4 * _U)
+    bound = 0.0 if exact else _certified("limiting", chain, [(dist, edist), (a, ea)])
     return LimitingResult(
         method="exact" if exact else "float",
         distribution=_out(dist, exact),
         class_probabilities=_out(a, exact),
         closed_classes=st.closed_classes,
+        error_bound=bound,
     )
 
 
@@ -444,10 +707,16 @@ def expected_visits(chain: Chain, sources: Any, exact: bool) -> ExpectedVisitsRe
     E = _zeros((len(T), len(src)), exact)
     for r, s in enumerate(src):
         E[loc[s], r] = _1 if exact else 1.0
-    Y = _solver(chain, T, exact, True).solve(E) if len(T) else E
+    bound = 0.0
+    if exact:
+        Y = _solver(chain, T, exact, True).solve(E) if len(T) else E
+    else:
+        Y, EY = _solver(chain, T, exact, True).solve_bounded(E, rtol=config.limits.tolerance)
+        bound = _certified("expected_visits", chain, [(Y, EY)])
     return ExpectedVisitsResult(
         method="exact" if exact else "float",
         sources=tuple(src),
         transient=st.transient,
         N_rows=_out(np.asarray(Y).T.copy(), exact),
+        error_bound=bound,
     )

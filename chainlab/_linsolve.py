@@ -60,7 +60,7 @@ import scipy.sparse as sp
 from flint import fmpq, fmpz, fmpz_mat, nmod_mat
 from scipy.sparse.linalg import splu
 
-from . import _padic
+from . import _certify, _padic
 from ._sparse import csr_matvec_object, local_index, rows_positions
 from .chain import Chain
 from .structure import strong_components
@@ -68,6 +68,7 @@ from .structure import strong_components
 __all__: list[str] = []
 
 BIG = 64  # components at least this large get their own fill-reducing factorisation
+_REFINE_STEPS = 6  # iterative refinement steps of a certified float solve (CERT-3)
 
 _ZERO = fmpq(0)
 _ONE = fmpq(1)
@@ -125,6 +126,9 @@ class SubsystemSolver:
         np.cumsum(np.bincount(rows, minlength=m), out=self._ptr[1:])
         self._cols = cols
         self._vals = data[pos]
+        # for certified float solves: the exact entries behind the floats (CERT-3 refinement)
+        self._exact_src = None if exact or not chain.is_exact else (chain.require_exact(), pos)
+        self._systems: dict = {}
         # 1 - M[i, i], exactly (then rounded once for the float backend)
         diag_pos = np.full(m, -1, dtype=np.int64)
         is_diag = rows == cols
@@ -161,20 +165,28 @@ class SubsystemSolver:
             # exact 1 - P[i, i], rounded once: no cancellation for P[i, i] close to 1
             g = self.subset
             out = np.ones(m)
+            self._diag_exact = np.empty(m, dtype=object)
+            self._diag_exact[:] = _ONE
             for i in np.flatnonzero(diag_pos >= 0):
                 gi = g[i]
                 a, b = chain._indptr[gi], chain._indptr[gi + 1]
                 k = a + int(np.searchsorted(chain._indices[a:b], gi))
                 v = _ONE - ex[k]
+                self._diag_exact[i] = v
                 out[i] = int(v.p) / int(v.q)
+            self._eps_diag = np.full(m, _certify.U)
             return out
         # float chain: 1 - P[i, i] as the sum of the other entries of row i (GTH-style: no
-        # cancellation when P[i, i] is close to 1)
+        # cancellation when P[i, i] is close to 1); the reference chain of a float chain has
+        # these off-diagonal entries and completes every row by its diagonal (CERT-2)
         P = chain._float
         g = self.subset
         rows_all = np.repeat(np.arange(chain.num_states), np.diff(chain._indptr))
         off = np.where(chain._indices != rows_all, P, 0.0)
         off_sum = np.add.reduceat(off, chain._indptr[:-1])
+        width = np.diff(chain._indptr)[g]
+        self._eps_diag = np.where(diag_pos >= 0, _certify.gamma(width + 1) + 2 * _certify.U,
+                                  _certify.U)
         return np.where(diag_pos >= 0, off_sum[g], 1.0)
 
     def _block_matrix(self, states: np.ndarray):
@@ -201,7 +213,13 @@ class SubsystemSolver:
     def solve(self, b: np.ndarray) -> np.ndarray:
         """Solve for the columns of ``b`` (shape ``(m,)`` or ``(m, k)``, local order of U)."""
         squeeze = b.ndim == 1
-        b2 = b.reshape(len(b), -1)
+        x = self._solve_blocks(b.reshape(len(b), -1))
+        if self._last < len(self._blocks) - 1 or self._partial is not None:
+            x[~self._done(wanted_only=True)] = None if self.exact else np.nan
+        return x[:, 0] if squeeze else x
+
+    def _solve_blocks(self, b2: np.ndarray) -> np.ndarray:
+        """Blocks ``0 .. last`` solved in full (the others left at zero)."""
         if self.exact:
             x = np.empty(b2.shape, dtype=object)
             x[...] = _ZERO
@@ -215,16 +233,120 @@ class SubsystemSolver:
             if self._factors[k] is None:
                 self._factors[k] = self._factor(states, big, partial)
             x[states] = self._factors[k].solve(rhs)
+        return x
+
+    def _done(self, wanted_only: bool) -> np.ndarray:
+        """States whose values a solve computes: blocks ``0 .. last`` (``wanted_only``: of the
+        last block only the wanted states, which is all that exact partial factors give)."""
+        done = np.zeros(len(self.subset), dtype=bool)
+        for k, (states, _) in enumerate(self._blocks[: self._last + 1]):
+            if k < self._last or self._partial is None or not wanted_only:
+                done[states] = True
+            else:
+                done[states[self._partial]] = True
+        return done
+
+    # ------------------------------------------------------------------ certified floats
+    def solve_bounded(self, b: np.ndarray, e_b=0.0, *, exact_rhs=None,
+                      rtol: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Float solve with a certified componentwise error bound (claims CERT-1 .. CERT-3).
+
+        Returns ``(x, e)`` with ``|x - x_exact| <= e`` (``inf`` where nothing could be
+        verified). ``e_b`` bounds the error of ``b`` itself (scalar or like ``b``);
+        ``exact_rhs()``, if given, returns the exact right-hand side as ``(hi, lo)`` doubles,
+        for refinement; without it ``b`` is taken as exact floats (besides ``e_b``). With
+        ``rtol``, iterative refinement with double-double residuals (exact chains only) runs
+        until the relative bound is at most ``rtol`` or stops improving.
+        """
+        assert not self.exact
+        squeeze = b.ndim == 1
+        b2 = np.asarray(b, dtype=np.float64).reshape(len(b), -1)
+        eb = np.asarray(e_b, dtype=np.float64)
+        eb = np.broadcast_to(eb[:, None] if eb.ndim == 1 else eb, b2.shape)
+        x = self._solve_blocks(b2)
+        S = np.flatnonzero(self._done(wanted_only=False))
+        full = len(S) == len(self.subset)
+        sysS = self._float_system(S, full)
+        xS, bS, ebS = x[S], b2[S], eb[S]
+
+        def solve_S(w):
+            if full:
+                return self._solve_blocks(w)
+            wf = np.zeros((len(self.subset), w.shape[1]))
+            wf[S] = w
+            return self._solve_blocks(wf)[S]
+
+        e = sysS.enclose(solve_S, sysS.residual_bound(bS, ebS, xS))
+        if rtol is not None and _certify.relative_bound(xS, e) > rtol and \
+                self._exact_src is not None and np.isfinite(xS).all() and \
+                np.abs(xS).max(initial=0.0) < _certify.DD_MAX:
+            xS, e = self._refine(sysS, solve_S, xS, e, bS, ebS, exact_rhs, S, rtol)
+        x[S], err = xS, np.full(x.shape, np.nan)
+        err[S] = e
         if self._last < len(self._blocks) - 1 or self._partial is not None:
-            # states whose values were not computed
-            done = np.zeros(len(x), dtype=bool)
-            for k, (states, _) in enumerate(self._blocks[: self._last + 1]):
-                if k < self._last or self._partial is None:
-                    done[states] = True
-                else:
-                    done[states[self._partial]] = True
-            x[~done] = None if self.exact else np.nan
-        return x[:, 0] if squeeze else x
+            keep = self._done(wanted_only=True)
+            x[~keep] = np.nan
+        return (x[:, 0], err[:, 0]) if squeeze else (x, err)
+
+    def _refine(self, sysS, solve_S, x, e, b, e_b, exact_rhs, S, rtol):
+        """Iterative refinement with double-double residuals (CERT-3); keeps the best bound."""
+        if not sysS.refinable:
+            sysS = self._float_system(S, len(S) == len(self.subset), lo=True)
+        if exact_rhs is not None:
+            b_hi, b_lo = exact_rhs()
+            b_hi = b_hi.reshape(len(b_hi), -1)[S]
+            b_lo = b_lo.reshape(len(b_lo), -1)[S]
+            e_dd = 0.0
+        else:
+            b_hi, b_lo, e_dd = b, np.zeros_like(b), e_b
+        best = (_certify.relative_bound(x, e), x, e)  # a bound belongs to its x
+        stale = 0
+        for _ in range(_REFINE_STEPS):
+            r, _ = sysS.residual_dd(b_hi, b_lo, x, e_dd)
+            x = x + solve_S(r)
+            if not np.isfinite(x).all() or np.abs(x).max(initial=0.0) >= _certify.DD_MAX:
+                break
+            _, rbar = sysS.residual_dd(b_hi, b_lo, x, e_dd)
+            e = sysS.enclose(solve_S, rbar)
+            rel = _certify.relative_bound(x, e)
+            if rel < best[0]:
+                best, stale = (rel, x, e), 0
+                if rel <= rtol:
+                    break
+            else:
+                stale += 1
+                if stale == 2:
+                    break
+        return best[1], best[2]
+
+    def _float_system(self, S: np.ndarray, full: bool, lo: bool = False) -> _certify.FloatSystem:
+        key = (full or S.tobytes(), lo)
+        got = self._systems.get(key)
+        if got is not None:
+            return got
+        loc = local_index(len(self.subset), S) if not full else None
+        ptr, pos = rows_positions(self._ptr, S) if not full else (self._ptr, None)
+        cols = self._cols if full else loc[self._cols[pos]]
+        vals = self._vals if full else self._vals[pos]
+        rows = np.repeat(np.arange(len(S), dtype=np.int64), np.diff(ptr))
+        keep = cols != rows
+        if not full:
+            keep &= cols >= 0
+        optr = np.zeros(len(S) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows[keep], minlength=len(S)), out=optr[1:])
+        lo_parts = None
+        if lo:
+            ex, chain_pos = self._exact_src
+            mpos = chain_pos if full else chain_pos[pos]
+            _, off_lo = _certify.split_exact(ex[mpos[keep]])
+            _, diag_lo = _certify.split_exact(self._diag_exact[S])
+            lo_parts = (off_lo, diag_lo)
+        sysS = _certify.FloatSystem(optr, cols[keep], vals[keep], self._one_minus_diag[S],
+                                    self._eps_diag[S], lo=lo_parts)
+        if len(self._systems) > 4:
+            self._systems.clear()
+        self._systems[key] = sysS
+        return sysS
 
     def _factor(self, states: np.ndarray, big: bool, partial: np.ndarray | None = None):
         rows, cols, vals, diag = self._block_matrix(states)
@@ -300,16 +422,22 @@ def _farthest_first_order(rows, cols, s, wanted) -> np.ndarray:
 
 class _FloatLU:
     def __init__(self, A: sp.csc_array, big: bool):
-        if big:
-            self._lu = splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                            options={"SymmetricMode": True})
-        else:
-            # many small components, block triangular already: no supernodes worth the
-            # bookkeeping (relax=1, panel_size=1 is 2-3x faster here)
-            self._lu = splu(A, permc_spec="NATURAL", diag_pivot_thresh=0.0, relax=1,
-                            panel_size=1, options={"SymmetricMode": True})
+        self._n = A.shape[0]
+        try:
+            if big:
+                self._lu = splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                                options={"SymmetricMode": True})
+            else:
+                # many small components, block triangular already: no supernodes worth the
+                # bookkeeping (relax=1, panel_size=1 is 2-3x faster here)
+                self._lu = splu(A, permc_spec="NATURAL", diag_pivot_thresh=0.0, relax=1,
+                                panel_size=1, options={"SymmetricMode": True})
+        except RuntimeError:  # "Factor is exactly singular": rounding cancelled a pivot
+            self._lu = None  # (A itself is nonsingular, LIN-1): the values are unknown
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
+        if self._lu is None:
+            return np.full(np.shape(rhs), np.nan)
         return self._lu.solve(np.ascontiguousarray(rhs, dtype=np.float64))
 
 

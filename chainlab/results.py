@@ -1,7 +1,10 @@
 """Result objects shared by the exact and float backends (same types, same fields).
 
 Exact results hold :class:`fractions.Fraction` values in numpy object arrays; float results hold
-float64 arrays. Every result has ``method`` (``"exact"`` or ``"float"``) and ``to_float()``.
+float64 arrays. Every result has ``method`` (``"exact"`` or ``"float"``), ``to_float()`` and
+``error_bound``: a certified bound on the relative error of every value it holds (0 for exact
+results; for float results, ``|value - exact| <= error_bound * |exact|`` for every value, absolute
+errors below ``2**-1022`` aside -- claims CERT-1 .. CERT-4, ``proofs/certified.md``).
 States are integer *indices*; ``states`` fields say which states the rows refer to.
 """
 
@@ -53,12 +56,13 @@ class _Result:
     """Mixin: readable repr and float conversion for frozen result dataclasses."""
 
     def to_float(self):
-        """The same result with every exact value converted to float64."""
+        """The same result with every exact value converted to float64 (each correctly
+        rounded, so ``error_bound`` becomes the unit roundoff ``2**-53``)."""
         if getattr(self, "method") == "float":
             return self
         changes = {f.name: _as_float(getattr(self, f.name)) for f in dataclasses.fields(self)
-                   if f.name != "method"}
-        return dataclasses.replace(self, method="float", **changes)
+                   if f.name not in ("method", "error_bound")}
+        return dataclasses.replace(self, method="float", error_bound=2.0 ** -53, **changes)
 
     def __repr__(self) -> str:
         parts = []
@@ -137,6 +141,8 @@ class CanonicalForm(_Result):
     closed_classes : tuple of tuple of int
     Q : csr_array or ExactMatrix, shape (num_transient, num_transient)
     R : csr_array or ExactMatrix, shape (num_transient, num_closed_classes)
+    error_bound : float
+        Certified relative error bound of every value (0 for exact results).
     """
 
     method: str
@@ -145,6 +151,7 @@ class CanonicalForm(_Result):
     closed_classes: tuple[tuple[int, ...], ...]
     Q: Any
     R: Any
+    error_bound: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -174,6 +181,8 @@ class AbsorptionResult(_Result):
         Absorption probabilities from the chain's initial distribution.
     initial_t : Fraction, float or None
         Expected steps from the initial distribution.
+    error_bound : float
+        Certified relative error bound of every value (0 for exact results).
     """
 
     method: str
@@ -185,6 +194,7 @@ class AbsorptionResult(_Result):
     variance: np.ndarray | None
     initial_B: np.ndarray | None
     initial_t: Any
+    error_bound: float = 0.0
 
     def row_of(self, state_index: int) -> int:
         """Row of ``B``/``t`` for a state index (raises SpecError if not covered)."""
@@ -221,6 +231,8 @@ class HittingResult(_Result):
         Expected steps to reach the target; ``inf`` where reaching it is not certain.
     initial_probability, initial_expected_time : value or None
         The same from the chain's initial distribution.
+    error_bound : float
+        Certified relative error bound of every value (0 for exact results).
     """
 
     method: str
@@ -229,6 +241,7 @@ class HittingResult(_Result):
     expected_times: np.ndarray
     initial_probability: Any
     initial_expected_time: Any
+    error_bound: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -244,6 +257,8 @@ class BoundedReachabilityResult(_Result):
         Row ``L`` holds the probability from every state.
     initial : ndarray or None, shape (horizon + 1,)
         The same from the chain's initial distribution.
+    error_bound : float
+        Certified relative error bound of every value (0 for exact results).
     """
 
     method: str
@@ -251,6 +266,7 @@ class BoundedReachabilityResult(_Result):
     horizon: int
     probabilities: np.ndarray
     initial: np.ndarray | None
+    error_bound: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -264,12 +280,15 @@ class StationaryResult(_Result):
     distributions : tuple of ndarray
         ``distributions[c][r]`` = stationary probability of state ``closed_classes[c][r]``.
     periods : tuple of int
+    error_bound : float
+        Certified relative error bound of every value (0 for exact results).
     """
 
     method: str
     closed_classes: tuple[tuple[int, ...], ...]
     distributions: tuple[np.ndarray, ...]
     periods: tuple[int, ...]
+    error_bound: float = 0.0
 
     def as_vector(self, c: int, num_states: int) -> np.ndarray:
         """Stationary distribution of class ``c`` as a full length-n vector."""
@@ -291,12 +310,15 @@ class LimitingResult(_Result):
     class_probabilities : ndarray, shape (num_closed_classes,)
         Probability of ending in each closed class.
     closed_classes : tuple of tuple of int
+    error_bound : float
+        Certified relative error bound of every value (0 for exact results).
     """
 
     method: str
     distribution: np.ndarray
     class_probabilities: np.ndarray
     closed_classes: tuple[tuple[int, ...], ...]
+    error_bound: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -312,9 +334,12 @@ class ExpectedVisitsResult(_Result):
         Columns: all transient states.
     N_rows : ndarray, shape (len(sources), len(transient))
         ``N_rows[r, c]`` = expected visits to ``transient[c]`` starting from ``sources[r]``.
+    error_bound : float
+        Certified relative error bound of every value (0 for exact results).
     """
 
     method: str
     sources: tuple[int, ...]
     transient: tuple[int, ...]
     N_rows: np.ndarray
+    error_bound: float = 0.0
