@@ -669,8 +669,9 @@ def limiting(chain: Chain, exact: bool, *, initial: Any = None) -> LimitingResul
             R, eR = _collapse_bounded(chain, T, st.closed_class_of, m)
             g = _certify.gamma(len(T) + 3)
             gain = y @ R
-            e_gain = ((ey @ R + y @ eR + ey @ eR) * (1 + 4 * _U) + g * gain) * (1 + 8 * _U) \
-                + 4 * (len(T) + 2) * _certify.ETA * (gain > 0)
+            with np.errstate(invalid="ignore"):  # (inf * 0 where nothing was certified)
+                e_gain = ((ey @ R + y @ eR + ey @ eR) * (1 + 4 * _U) + g * gain) \
+                    * (1 + 8 * _U) + 4 * (len(T) + 2) * _certify.ETA * (gain > 0)
             a = a + gain
             ea = (ea + e_gain + _U * a) * (1 + 4 * _U)
     dist = _zeros(n, exact)

@@ -150,6 +150,8 @@ def run(args: argparse.Namespace) -> int:
         "polarization_probability": fmt(res.polarization_probability),
         "consensus_probability": fmt(res.consensus_probability),
         "expected_rounds": fmt(res.expected_rounds),
+        "method": args.method,
+        "error_bound": res.error_bound,
     }
     if args.export is not None:
         chain = cc.chain.with_labels({
@@ -193,7 +195,8 @@ def _report(cc, res, out, args, compile_s: float, solve_s: float) -> None:
     w(f"  closed classes: {len(res.closed_classes)}  (consensus {counts['consensus']}, "
       f"polarized {counts['polarized']}, mixed {counts['mixed']})\n")
     w(f"  no-return states (consensus unreachable): {len(res.no_return):,}\n")
-    w(f"  arithmetic: {args.method}\n")
+    w(f"  arithmetic: {args.method}" + ("" if args.method == "exact" else
+      f" (float64; certified relative error <= {res.error_bound:.2g})") + "\n")
     w(f"  P(polarization) = {_show(res.polarization_probability)}\n")
     w(f"  P(consensus)    = {_show(res.consensus_probability)}\n")
     if counts["mixed"]:

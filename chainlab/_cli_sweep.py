@@ -110,6 +110,7 @@ def _gmm_point(parameters: dict, max_states: int | None = None) -> dict:
     if code:
         raise SpecError(f"chainlab gmm exited with status {code}")
     out = json.loads(buf.getvalue())
+    out.pop("method", None)  # (a parameter of the point already)
     if sim.get("simulate"):
         out.update(_simulated(args, parameters, int(sim["simulate"]), int(sim.get("seed", 0)),
                               max_states))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import config
-from .errors import ChainlabError
+from .errors import ChainlabError, PrecisionError
 
 __all__ = ["main", "build_parser"]
 
@@ -55,12 +55,28 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--exact-limit", type=int, default=config.limits.exact_auto_max_states,
                    help="without --exact/--float: largest chain solved exactly (default "
                    "%(default)s states)")
+    a.add_argument("--tolerance", type=_tolerance, default=None, metavar="RTOL",
+                   help="relative error every float64 value must be certified to (default "
+                   f"{config.limits.tolerance:g}); without --float a chain whose float bound "
+                   "misses it is solved exactly instead")
     a.add_argument("--json", action="store_true", help="print one JSON object")
     a.add_argument("--target", metavar="LABEL",
                    help="report the probability of ever reaching a state labelled LABEL")
     a.set_defaults(func=_run_analyze)
     _register_optional(sub)
     return parser
+
+
+def _tolerance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a positive relative error; write e.g. 1e-6 (or inf to accept any "
+            "certified bound)")
+    return value
 
 
 def _register_optional(sub) -> None:
@@ -116,8 +132,6 @@ def _json_dumps(out: dict, exact: bool) -> str:
 
 
 def _run_analyze(args) -> int:
-    from . import exact as exact_backend
-    from . import numeric as numeric_backend
     from .io import read_chain
     from .structure import classify
 
@@ -133,31 +147,52 @@ def _run_analyze(args) -> int:
     method = args.method
     if method == "auto":
         method = "exact" if chain.num_states <= args.exact_limit and chain.is_exact else "float"
-    exact = method == "exact"
-    backend = exact_backend if exact else numeric_backend
+    tolerance = config.limits.tolerance if args.tolerance is None else args.tolerance
+    if args.target is not None and args.target not in chain.labels:
+        known = ", ".join(sorted(chain.labels)) or "none"
+        raise ChainlabError(
+            f"--target {args.target!r} is not a label of {path.name}; its labels are: {known}"
+        )
     st = classify(chain)
+    note = None
+    with config.override(tolerance=tolerance):
+        try:
+            res, hit = _analyze_values(chain, method == "exact", args.target)
+        except PrecisionError as exc:
+            if args.method == "float" or not chain.is_exact:
+                bound = ("no error bound could be verified" if exc.error_bound == float("inf")
+                         else f"its certified relative error bound is {exc.error_bound:.2g}")
+                raise ChainlabError(
+                    f"float64 cannot vouch for this chain: {bound} (--tolerance "
+                    f"{tolerance:g}); rerun with --exact" + (
+                        "" if chain.is_exact else " (the chain must then have exact entries)")
+                ) from None
+            note = (f"float64 reached only a certified relative error of {exc.error_bound:.2g}"
+                    if exc.error_bound != float("inf") else "float64 could not be certified")
+            note += f" (tolerance {tolerance:g}): solved exactly instead"
+            method = "exact"
+            res, hit = _analyze_values(chain, True, args.target)
+    exact = method == "exact"
     out: dict = {
         "num_states": chain.num_states,
         "num_transitions": chain.num_transitions,
         "closed_classes": [list(c) for c in st.closed_classes],
         "transient": list(st.transient),
     }
-    if args.target is not None:
-        if args.target not in chain.labels:
-            known = ", ".join(sorted(chain.labels)) or "none"
-            raise ChainlabError(
-                f"--target {args.target!r} is not a label of {path.name}; its labels are: {known}"
-            )
-        hit = backend.hitting(chain, args.target)
+    if hit is not None:
         out["reach"] = {str(i): _fmt(v, exact) for i, v in enumerate(hit.probabilities)}
-        res = backend.absorption(chain, variance=False, probabilities=False)
     else:
-        res = backend.absorption(chain, variance=False)
         out["absorption"] = {
             str(i): [_fmt(v, exact) for v in res.B[i]] for i in st.transient
         }
     out["expected_steps"] = {str(i): _fmt(res.t[i], exact) for i in st.transient}
+    out["initial"] = _initial_values(chain, st, res, hit, exact)
     out["method"] = method
+    bound = max(res.error_bound, 0.0 if hit is None else hit.error_bound)
+    out["error_bound"] = bound if bound != float("inf") else None  # (strict JSON: no Infinity)
+    out["tolerance"] = tolerance
+    if note is not None:
+        out["fallback"] = note
     elapsed = time.perf_counter() - started
     if args.json:
         sys.stdout.write(_json_dumps(out, exact))
@@ -167,11 +202,41 @@ def _run_analyze(args) -> int:
     return 0
 
 
+def _analyze_values(chain, exact: bool, target):
+    """The absorption result (``B`` only without a target) and the hitting result, if any."""
+    from . import exact as exact_backend
+    from . import numeric as numeric_backend
+
+    backend = exact_backend if exact else numeric_backend
+    if target is not None:
+        hit = backend.hitting(chain, target)
+        return backend.absorption(chain, variance=False, probabilities=False), hit
+    return backend.absorption(chain, variance=False), None
+
+
+def _initial_values(chain, st, res, hit, exact: bool) -> dict:
+    """``{state: {"reach" | "absorption": ..., "expected_steps": ...}}`` at the initial states."""
+    out = {}
+    for i in (chain.initial or {}):
+        entry = {}
+        if hit is not None:
+            entry["reach"] = _fmt(hit.probabilities[i], exact)
+        else:
+            entry["absorption"] = [_fmt(v, exact) for v in res.B[i]]
+        entry["expected_steps"] = _fmt(res.t[i], exact)
+        out[str(i)] = entry
+    return out
+
+
 def _print_report(path, chain, st, res, out, method, elapsed, target) -> None:
     w = sys.stdout.write
     w(f"chain: {path}\n")
     w(f"  states: {chain.num_states:,}   transitions: {chain.num_transitions:,}\n")
-    w(f"  arithmetic: {method}" + ("" if method == "exact" else " (float64, sparse LU)") + "\n")
+    if method == "exact":
+        w("  arithmetic: exact" + (f"  ({out['fallback']})" if "fallback" in out else "") + "\n")
+    else:
+        w(f"  arithmetic: float (float64, sparse LU; every value certified to a relative error "
+          f"<= {_bound_text(out['error_bound'])}, tolerance {out['tolerance']:g})\n")
     w(f"  closed classes: {st.num_closed_classes} "
       f"({len(st.absorbing)} absorbing states; periods {sorted(set(st.periods))})\n")
     w(f"  transient states: {len(st.transient):,}\n")
@@ -193,6 +258,10 @@ def _print_report(path, chain, st, res, out, method, elapsed, target) -> None:
             for i in chain.initial:
                 w(f"    P(reach {target} from {i}) = {_show(reach[str(i)])}\n")
     w(f"  time: {elapsed:.3f} s\n")
+
+
+def _bound_text(bound) -> str:
+    return "inf (nothing could be verified)" if bound is None else f"{bound:.2g}"
 
 
 def _show(v) -> str:

@@ -61,6 +61,8 @@ class PolarizationResult(_Result):
         Expected number of rounds until a closed class is entered.
     no_return : ndarray of int
         States from which no consensus class is reachable.
+    error_bound : float
+        Certified relative error bound of the probabilities and expected rounds (0 exact).
     """
 
     method: str
@@ -74,6 +76,7 @@ class PolarizationResult(_Result):
     mixed_probability: Any
     expected_rounds: Any
     no_return: np.ndarray
+    error_bound: float = 0.0
 
     @property
     def num_polarized_classes(self) -> int:
@@ -177,4 +180,5 @@ def polarization(model: CompiledChain | Chain, *, num_silos: Any = None,
         mixed_probability=values["mixed"],
         expected_rounds=res.initial_t,
         no_return=np.flatnonzero(~reach),
+        error_bound=res.error_bound,
     )

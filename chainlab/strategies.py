@@ -58,6 +58,7 @@ __all__ = [
     "absorbing_chains",
     "periodic_chains",
     "reducible_chains",
+    "ill_conditioned_chains",
     "connected_graphs",
     "parametric_matrices",
     "parametric_chains",
@@ -361,6 +362,58 @@ def reducible_chains(draw, num_closed_classes: Any = st.integers(1, 3), max_clas
     _, support = _relabel(draw, support, n)
     return _chain(support, n, draw, exact=exact, max_weight=max_weight,
                   initial=draw(st.integers(0, n - 1)))
+
+
+@st.composite
+def ill_conditioned_chains(draw, max_length: int = 40, *, closed_corridor: bool = False) -> Chain:
+    """A walk that must climb a corridor against a drift: float LU loses digits exponentially.
+
+    States ``0`` (``"fail"``, absorbing), ``1`` (the initial state), the corridor ``2 .. L + 1``
+    and ``L + 2`` (``"goal"``, absorbing). From ``1`` the walk fails with probability ``a``
+    and enters the corridor otherwise; in the corridor it climbs with probability ``q`` and
+    falls back with ``1 - q`` (staying put at the bottom). So ``P(goal) = 1 - a`` exactly, but
+    the expected time is about ``((1 - q) / q)^L`` and elimination in floats cancels the escape
+    probability of the corridor away: for ``L = 50``, ``q = 1/10`` a float LU reports
+    ``P(goal) = -3e-29``. With ``closed_corridor=True`` the top of the corridor falls back
+    instead of escaping, so the corridor is one closed class whose stationary law spans
+    ``((1 - q) / q)^L`` orders of magnitude.
+
+    Parameters
+    ----------
+    max_length : int, default 40
+        Largest corridor length ``L`` (drawn from ``2 .. max_length``).
+    closed_corridor : bool, default False
+
+    Notes
+    -----
+    ``q = 1/d`` with ``d`` in ``2 .. 12`` and ``a = j/10`` with ``j`` in ``1 .. 9``. Shrinks towards
+    ``L = 2``, ``q = 1/2``, ``a = 1/10``: a well-conditioned chain.
+
+    Examples
+    --------
+    >>> from hypothesis import find
+    >>> from chainlab import exact
+    >>> c = find(ill_conditioned_chains(), lambda c: c.num_states == 6)
+    >>> exact.hitting(c, "goal").initial_probability
+    Fraction(9, 10)
+    """
+    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 2:
+        raise SpecError(f"max_length must be an integer >= 2, got {max_length!r}")
+    L = draw(st.integers(2, max_length))
+    q = Fraction(1, draw(st.integers(2, 12)))
+    a = Fraction(draw(st.integers(1, 9)), 10)
+    top, goal = L + 1, L + 2
+    rows: dict[int, dict[int, Fraction]] = {0: {0: Fraction(1)}, 1: {0: a, 2: 1 - a},
+                                            goal: {goal: Fraction(1)}}
+    for i in range(2, top + 1):
+        down = max(i - 1, 2)
+        up = i + 1 if i < top or not closed_corridor else top
+        row: dict[int, Fraction] = {}
+        for j, v in ((up, q), (down, 1 - q)):
+            row[j] = row.get(j, Fraction(0)) + v
+        rows[i] = row
+    return Chain(dict(sorted(rows.items())), initial=1,
+                 labels={"fail": [0], "goal": [goal]})
 
 
 @st.composite

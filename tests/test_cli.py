@@ -88,3 +88,55 @@ def test_console_script_runs():
     out = subprocess.run(cmd + ["analyze", "--json", "--exact"], capture_output=True, text=True,
                          check=True, timeout=120)
     assert json.loads(out.stdout)["num_states"] == 11
+
+
+# --------------------------------------------------------------------------- certified floats
+def corridor_file(tmp_path, length=50):
+    from .test_certify import corridor
+
+    return write_drn(corridor(length, F(1, 10)), tmp_path / "corridor.drn")
+
+
+def test_float_reports_its_certified_bound(capsys):
+    out = run_json(capsys, "--float")
+    assert out["method"] == "float" and 0 < out["error_bound"] < 1e-12
+    assert out["tolerance"] == config.limits.tolerance
+    assert main(["analyze", "--float"]) == 0
+    assert "certified to a relative error <=" in capsys.readouterr().out
+    assert run_json(capsys, "--exact")["error_bound"] == 0
+
+
+def test_float_that_cannot_be_certified_exits_2_naming_the_remedy(tmp_path, capsys):
+    path = corridor_file(tmp_path)
+    assert main(["analyze", str(path), "--float", "--target", "goal"]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and cap.err.count("\n") == 1
+    assert "--exact" in cap.err and "cannot vouch" in cap.err and "1e-06" in cap.err
+
+
+def test_default_mode_falls_back_to_exact_and_says_so(tmp_path, capsys):
+    path = corridor_file(tmp_path)
+    out = run_json(capsys, str(path), "--exact-limit", "10", "--target", "goal")
+    assert out["method"] == "exact" and "solved exactly instead" in out["fallback"]
+    assert out["initial"] == {"1": {"reach": "7/10", "expected_steps": out["expected_steps"]["1"]}}
+    assert main(["analyze", str(path), "--exact-limit", "10"]) == 0
+    assert "solved exactly instead" in capsys.readouterr().out
+
+
+def test_tolerance_option(tmp_path, capsys):
+    path = write_drn(ruin(30, F(2, 5)), tmp_path / "r.drn")
+    plain = run_json(capsys, str(path), "--float", "--tolerance", "inf")["error_bound"]
+    out = run_json(capsys, str(path), "--float", "--tolerance", "1e-14")
+    assert plain > 1e-14 >= out["error_bound"] and out["tolerance"] == 1e-14  # refined
+    with pytest.raises(SystemExit):
+        main(["analyze", "--tolerance", "0"])
+    assert "positive relative error" in capsys.readouterr().err
+    path = corridor_file(tmp_path)
+    code = main(["analyze", str(path), "--float", "--tolerance", "inf", "--json"])
+    assert code == 0 and json.loads(capsys.readouterr().out)["error_bound"] is None
+
+
+def test_json_initial_holds_the_values_at_the_initial_state(capsys):
+    out = run_json(capsys, "--exact")
+    assert out["initial"] == {"1": {"absorption": out["absorption"]["1"],
+                                    "expected_steps": out["expected_steps"]["1"]}}

@@ -20,7 +20,9 @@ def run_json(capsys, *args):
 def test_default_instance_exact(capsys):
     out = run_json(capsys)
     assert set(out) == {"num_states", "num_closed_classes", "num_polarized_classes",
-                        "polarization_probability", "consensus_probability", "expected_rounds"}
+                        "polarization_probability", "consensus_probability", "expected_rounds",
+                        "method", "error_bound"}
+    assert out["method"] == "exact" and out["error_bound"] == 0
     assert out["num_states"] == 497 and out["num_closed_classes"] == 10
     assert out["num_polarized_classes"] == 6
     pol, con = F(out["polarization_probability"]), F(out["consensus_probability"])
@@ -32,6 +34,7 @@ def test_float_agrees_with_exact(capsys):
     ex = run_json(capsys, "--mirror", "1/5")
     fl = run_json(capsys, "--mirror", "0.2", "--float")
     assert isinstance(fl["polarization_probability"], float)
+    assert fl["method"] == "float" and 0 < fl["error_bound"] < 1e-9
     for key in ("polarization_probability", "consensus_probability", "expected_rounds"):
         assert fl[key] == pytest.approx(float(F(ex[key])), rel=1e-9)
     assert round(float(F(ex["polarization_probability"])), 4) == 0.3305

@@ -57,11 +57,23 @@ def test_ABS_2(c):
 
 
 def test_ABS_3():
-    # Var(T) against sum_k (2k+1) P(T > k) - t^2 on a geometric-tailed chain, exactly:
     # from 0: stay w.p. 1/3, else go to absorbing 1 -> T ~ Geometric(2/3), Var = (1/3)/(4/9) = 3/4
     c = Chain([[F(1, 3), F(2, 3)], [0, 1]])
     res = exact.absorption(c)
     assert res.t[0] == F(3, 2) and res.variance[0] == F(3, 4)
+
+
+@given(chains())
+def test_ABS_3_both_forms(c):
+    # the solved form (I - Q) v = c agrees with 2 N t - t - t^2 from a dense inverse
+    cf, Q, R = _dense_Q_R(c)
+    if not cf.transient:
+        return
+    N = (sympy.eye(Q.shape[0]) - Q).inv()
+    t = N * sympy.ones(Q.shape[0], 1)
+    var = 2 * N * t - t - t.applyfunc(lambda x: x * x)
+    res = exact.absorption(c)
+    assert [_sym(res.variance[i]) for i in cf.transient] == list(var)
 
 
 @given(chains(), st.integers(0, 100))
@@ -143,6 +155,6 @@ def test_every_claim_has_a_test_and_every_cited_claim_exists():
     assert not missing, f"claims without a test: {sorted(missing)}"
     cited = set()
     for f in (ROOT / "chainlab").rglob("*.py"):
-        cited |= set(re.findall(r"\b((?:ABS|LIN|POL|LUMP|GMM|BND)-\d+)\b", f.read_text()))
+        cited |= set(re.findall(r"\b((?:ABS|LIN|POL|LUMP|GMM|BND|CERT)-\d+)\b", f.read_text()))
     unknown = cited - ids
     assert not unknown, f"docstrings cite unknown claims: {sorted(unknown)}"

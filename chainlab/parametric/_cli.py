@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from .. import config
 from ..errors import SpecError
 
 __all__: list[str] = []  # private module
@@ -98,7 +99,17 @@ def run_analyze(args: Any, path: Path, chain: Any, started: float) -> int:
         res = absorption(chain)
         out["absorption"] = {str(i): [str(v) for v in res.B[i]] for i in st.transient}
     out["expected_steps"] = {str(i): str(res.t[i]) for i in st.transient}
+    initial = {}
+    for i in (chain.initial or {}):
+        entry = {"reach": out["reach"][str(i)]} if args.target is not None else \
+            {"absorption": [str(v) for v in res.B[i]]}
+        entry["expected_steps"] = str(res.t[i])
+        initial[str(i)] = entry
+    out["initial"] = initial
     out["method"] = "parametric"
+    out["error_bound"] = 0.0  # rational functions: exact
+    out["tolerance"] = args.tolerance if args.tolerance is not None else \
+        config.limits.tolerance
     elapsed = time.perf_counter() - started
     if args.json:
         json.dump(out, sys.stdout)
@@ -168,6 +179,8 @@ def run_gmm(args: Any, lumped: bool) -> int:
         "polarization_probability": str(res.polarization_probability),
         "consensus_probability": str(res.consensus_probability),
         "expected_rounds": str(res.expected_rounds),
+        "method": "symbolic",
+        "error_bound": 0.0,
     }
     chain = cc.chain
     if args.export is not None:
