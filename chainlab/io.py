@@ -543,6 +543,12 @@ def _split_state_line(line: str) -> list[str]:
             close = "]" if ch == "[" else "}"
             end = line.find(close, k)
             end = len(line) if end < 0 else end + 1
+        elif ch == '"':  # Storm quotes labels that are expressions: "(s = 5)"
+            end = line.find('"', k + 1)
+            end = len(line) if end < 0 else end + 1
+            out.append(line[k + 1:end - 1] if line[end - 1:end] == '"' else line[k + 1:end])
+            k = end
+            continue
         else:
             end = k
             while end < len(line) and not line[end].isspace():
