@@ -1,7 +1,8 @@
-"""Build hook for the optional C kernel of the compiler (metadata lives in pyproject.toml).
+"""Build hook for the optional C extensions (metadata lives in pyproject.toml).
 
-``chainlab._ckernel`` is optional: without a C compiler the build skips it and
-``chainlab.compiler`` runs its pure-Python loop, with the same results.
+Both are optional: without a C compiler the build skips them, ``chainlab.compiler`` runs its
+pure-Python loop instead of ``chainlab._ckernel`` and ``chainlab.io`` its pure-Python reader
+instead of the tokenizers in ``chainlab._cparse``, with the same results.
 """
 
 from setuptools import Extension, setup
@@ -13,6 +14,12 @@ setup(
             ["chainlab/_ckernel.c"],
             optional=True,
             extra_compile_args=["-O2"],
-        )
+        ),
+        Extension(
+            "chainlab._cparse",
+            ["chainlab/_cparse.c"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        ),
     ]
 )

@@ -7,7 +7,8 @@ and differ only in the field they compute in (see :mod:`chainlab._linsolve`).
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
+import contextvars
 from typing import Any
 
 import numpy as np
@@ -59,9 +60,24 @@ def _full(shape, value: int, exact: bool) -> np.ndarray:
     return np.full(shape, float(value))
 
 
+#: False inside ``raw_exact()``: exact results keep python-flint ``fmpq`` values (for callers
+#: that only format them, such as the CLI: a Fraction per value costs more than the solve)
+_FRACTIONS: contextvars.ContextVar[bool] = contextvars.ContextVar("fractions", default=True)
+
+
+@contextlib.contextmanager
+def raw_exact():
+    """Exact results computed inside hold ``fmpq`` values instead of Fractions."""
+    token = _FRACTIONS.set(False)
+    try:
+        yield
+    finally:
+        _FRACTIONS.reset(token)
+
+
 def _out(a: np.ndarray, exact: bool) -> np.ndarray:
     """Final conversion at the API edge: fmpq -> Fraction arrays for exact results."""
-    if exact:
+    if exact and _FRACTIONS.get():
         return to_fraction_array(a).astype(object) if a.size else a.astype(object)
     return a
 
@@ -69,6 +85,8 @@ def _out(a: np.ndarray, exact: bool) -> np.ndarray:
 def _out_scalar(x: Any, exact: bool):
     if x is None:
         return None
+    if exact and not _FRACTIONS.get():
+        return x
     if exact:
         from ._values import fmpq_to_fraction
 

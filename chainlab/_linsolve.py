@@ -60,15 +60,16 @@ import scipy.sparse as sp
 from flint import fmpq, fmpz, fmpz_mat, nmod_mat
 from scipy.sparse.linalg import splu
 
-from . import _certify, _padic
+from . import _certify, _padic, _topo
 from ._sparse import csr_matvec_object, local_index, rows_positions
 from .chain import Chain
-from .structure import strong_components
+from .structure import _search, strong_components
 
 __all__: list[str] = []
 
 BIG = 64  # components at least this large get their own fill-reducing factorisation
 _REFINE_STEPS = 6  # iterative refinement steps of a certified float solve (CERT-3)
+_WIDE = 8  # right-hand-side columns from which _ExactLU substitutes row-vectorised
 
 _ZERO = fmpq(0)
 _ONE = fmpq(1)
@@ -137,6 +138,9 @@ class SubsystemSolver:
         # topological blocks
         pattern = sp.csr_array((np.ones(len(cols), np.int8), cols, self._ptr), shape=(m, m))
         num, labels = strong_components(pattern)  # sinks have small labels
+        if exact:
+            self._init_exact(pattern, num, labels, wanted)
+            return
         self._blocks = _make_blocks(num, labels)
         self._factors: list = [None] * len(self._blocks)
         # partial solves: the last block holding a wanted state is solved only at those states
@@ -151,6 +155,57 @@ class SubsystemSolver:
             if hits and self._blocks[self._last][1]:
                 states = self._blocks[self._last][0]
                 self._partial = np.flatnonzero(is_wanted[states])  # positions inside the block
+
+    def _init_exact(self, pattern, num: int, labels: np.ndarray, wanted) -> None:
+        """Exact solves go level by level over the condensation (:mod:`chainlab._topo`)."""
+        m = len(self.subset)
+        self._wanted = None
+        needed = None
+        if wanted is not None:
+            self._wanted = np.unique(np.asarray(wanted, dtype=np.int64))
+            needed = np.flatnonzero(_search(pattern, self._wanted))  # downstream closure
+        self._plan = _topo.plan(num, labels, self._ptr, self._cols, BIG, needed, self._vals,
+                                self._one_minus_diag)
+        self._factors = [None] * len(self._plan)
+        self._needed = np.ones(m, dtype=bool) if needed is None else \
+            np.zeros(m, dtype=bool)
+        if needed is not None:
+            self._needed[needed] = True
+
+    def _solve_exact(self, b2: np.ndarray) -> np.ndarray:
+        x = np.empty(b2.shape, dtype=object)
+        x[...] = _ZERO
+        args = (self._ptr, self._cols, self._vals, self._one_minus_diag)
+        for k, (kind, states) in enumerate(self._plan):
+            if kind == "vector":
+                _topo.vector_step(states, b2, x, *args)
+            elif kind == "scalar":
+                _topo.scalar_step(states, b2, x, *args)
+            elif kind == "copies":  # k identical components: one factorisation, k * c columns
+                k_, s_ = states.shape
+                flat = states.ravel()
+                rhs = (b2[flat] + self._coupling(flat, x)).reshape(k_, s_, -1)
+                wide = rhs.transpose(1, 0, 2).reshape(s_, -1)
+                if self._factors[k] is None:
+                    self._factors[k] = self._factor(states[0], False)
+                sol = self._factors[k].solve(wide).reshape(s_, k_, -1).transpose(1, 0, 2)
+                x[flat] = sol.reshape(k_ * s_, -1)
+            else:
+                rhs = b2[states] + self._coupling(states, x)
+                if self._factors[k] is None:
+                    partial = None
+                    if kind == "big" and self._wanted is not None:
+                        loc = np.flatnonzero(np.isin(states, self._wanted))
+                        # wanted states only, when nothing upstream in the plan needs the rest
+                        if len(loc) and k == len(self._plan) - 1:
+                            partial = loc
+                    self._factors[k] = self._factor(states, kind == "big", partial)
+                x[states] = self._factors[k].solve(rhs)
+        if self._wanted is not None:
+            keep = np.zeros(len(x), dtype=bool)
+            keep[self._wanted] = True
+            x[~keep] = None
+        return x
 
     # ------------------------------------------------------------------ helpers
     def _diagonal(self, chain: Chain, diag_pos: np.ndarray):
@@ -213,6 +268,9 @@ class SubsystemSolver:
     def solve(self, b: np.ndarray) -> np.ndarray:
         """Solve for the columns of ``b`` (shape ``(m,)`` or ``(m, k)``, local order of U)."""
         squeeze = b.ndim == 1
+        if self.exact:
+            x = self._solve_exact(b.reshape(len(b), -1))
+            return x[:, 0] if squeeze else x
         x = self._solve_blocks(b.reshape(len(b), -1))
         if self._last < len(self._blocks) - 1 or self._partial is not None:
             x[~self._done(wanted_only=True)] = None if self.exact else np.nan
@@ -487,6 +545,22 @@ class _ExactLU:
         s, ncol = rhs.shape
         out = np.empty((s, ncol), dtype=object)
         order, L, U = self._order, self._L, self._U
+        if ncol >= _WIDE:  # many columns (identical components solved together): by rows
+            y = [rhs[i].copy() for i in range(s)]
+            for k in order:
+                yk = y[k]
+                for i, f in L[k]:
+                    y[i] = y[i] - f * yk
+            for k in reversed(order):
+                acc = y[k]
+                rk = U[k]
+                for j, v in rk.items():
+                    if j != k:
+                        acc = acc - v * y[j]
+                y[k] = acc / rk[k]
+            for i in range(s):
+                out[i] = y[i]
+            return out
         for c in range(ncol):
             y = rhs[:, c].tolist()
             for k in order:

@@ -187,8 +187,8 @@ def fraction_str(x: Fraction | fmpq | int) -> str:
     9545
     """
     if isinstance(x, fmpq):
-        num, den = int(x.p), int(x.q)
-    elif isinstance(x, Fraction):
+        return x.str()  # flint's own conversion: subquadratic, no digit limit
+    if isinstance(x, Fraction):
         num, den = x.numerator, x.denominator
     else:
         num, den = int(x), 1

@@ -248,6 +248,101 @@ class Chain:
         self._initial = None if initial is None else MappingProxyType(dict(initial))
         return self
 
+    @classmethod
+    def _from_table(
+        cls,
+        num_states: int,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        value_ids: np.ndarray,
+        table: Sequence[Any],
+        *,
+        exact: bool,
+        states: Sequence[Hashable] | None = None,
+        labels: Mapping[str, Iterable[int]] | None = None,
+        initial: Any = None,
+        atol: float = 1e-10,
+    ) -> Chain:
+        """Vectorised constructor for file readers: entry ``k`` is ``table[value_ids[k]]``.
+
+        ``table`` holds the distinct values, already validated to lie in [0, 1]: ``fmpq`` for
+        ``exact=True``, floats otherwise. Validates everything else the general constructor
+        does (index range, duplicates, empty rows, row sums) without a Python object per
+        entry; errors carry the row (``err.row``) as in :meth:`_build`.
+        """
+        n = int(num_states)
+        _check_size(n, "num_states")
+        space = _as_state_space(states, n)
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        vids = np.asarray(value_ids, dtype=np.int64)
+        if len(rows) and (rows.min() < 0 or rows.max() >= n or cols.min() < 0 or
+                          cols.max() >= n):
+            raise SpecError(f"transition indices must lie in 0..{n - 1}")
+        key = rows * n + cols
+        if len(key) > 1 and not (key[1:] > key[:-1]).all():
+            order = np.argsort(key, kind="stable")
+            rows, cols, vids, key = rows[order], cols[order], vids[order], key[order]
+        if len(key) > 1:
+            dup = np.flatnonzero(key[1:] == key[:-1])
+            if len(dup):
+                k = int(dup[0])
+                raise SpecError(
+                    f"P has two entries for ({space.label_of(int(rows[k]))!r}, "
+                    f"{space.label_of(int(cols[k]))!r}); give each transition once"
+                )
+        if exact:
+            tab = np.empty(len(table), dtype=object)
+            tab[:] = list(table)
+            ftab = np.fromiter((fmpq_to_float(v) for v in table), np.float64, len(table))
+        else:
+            ftab = np.asarray(table, dtype=np.float64)
+        nonzero = (tab != 0).astype(bool) if exact else ftab != 0
+        keep = nonzero[vids]
+        if not keep.all():
+            rows, cols, vids = rows[keep], cols[keep], vids[keep]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        empty = np.flatnonzero(indptr[1:] == indptr[:-1])
+        if len(empty):
+            i = int(empty[0])
+            raise _row_error(i, 
+                f"P row {space.label_of(i)!r} is empty (sums to 0); every state needs outgoing "
+                "probabilities summing to 1 (use P[s, s] = 1 for an absorbing state)")
+        floats = ftab[vids]
+        if exact:
+            values = tab[vids]
+            sums = np.add.reduceat(values, indptr[:-1]) if len(values) else values
+            bad = np.flatnonzero(sums != _ONE)
+            if len(bad):
+                i = int(bad[0])
+                raise _row_error(i, f"P row {space.label_of(i)!r} sums to "
+                                    f"{fmpq_to_fraction(sums[i])}, expected 1")
+            self = cls._from_csr_exact(space, indptr, cols, values, floats=floats)
+            self._labels = _resolve_labels(labels, StateSpace.range(n))
+            self._initial = _resolve_initial(initial, StateSpace.range(n), exact=True,
+                                             atol=atol)
+            return self
+        sums = np.add.reduceat(floats, indptr[:-1]) if len(floats) else np.zeros(n)
+        bad = np.flatnonzero(np.abs(sums - 1.0) > atol)
+        if len(bad):
+            i = int(bad[0])
+            raise _row_error(
+                i, f"P row {space.label_of(i)!r} sums to {float(sums[i])!r}, expected 1 within "
+                f"atol={atol}; normalise the row or pass exact values")
+        self = cls.__new__(cls)
+        self._states = space
+        self._indptr = indptr
+        self._indices = cols
+        self._exact = None
+        self._float = floats
+        self._float_at = "P (a float chain read from a file)"
+        self._P_cache = None
+        self._cache = {}
+        self._labels = _resolve_labels(labels, StateSpace.range(n))
+        self._initial = _resolve_initial(initial, StateSpace.range(n), exact=False, atol=atol)
+        return self
+
     # ------------------------------------------------------------------ validation core
     def _build(self, space, triples, *, exact, limit_denominator, atol) -> None:
         n = len(space)

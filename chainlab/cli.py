@@ -100,6 +100,15 @@ def _fmt(value, exact: bool):
     return float(value)
 
 
+def _formatter(exact: bool):
+    """The one-value formatter of the JSON tables (exact: ``'p/q'`` strings)."""
+    if not exact:
+        return float
+    from ._values import fraction_str
+
+    return fraction_str
+
+
 def _fraction_str(x) -> str:
     """``_values.fraction_str`` (imported on first use: ``chainlab --help`` stays light)."""
     from ._values import fraction_str
@@ -132,6 +141,8 @@ def _json_dumps(out: dict, exact: bool) -> str:
 
 
 def _run_analyze(args) -> int:
+    import numpy as np
+
     from .io import read_chain
     from .structure import classify
 
@@ -179,13 +190,14 @@ def _run_analyze(args) -> int:
         "closed_classes": [list(c) for c in st.closed_classes],
         "transient": list(st.transient),
     }
+    fmt = _formatter(exact)
+    transient = np.asarray(st.transient, dtype=np.int64)
+    keys = [str(i) for i in transient.tolist()]
     if hit is not None:
-        out["reach"] = {str(i): _fmt(v, exact) for i, v in enumerate(hit.probabilities)}
+        out["reach"] = dict(zip(map(str, range(chain.num_states)), map(fmt, hit.probabilities)))
     else:
-        out["absorption"] = {
-            str(i): [_fmt(v, exact) for v in res.B[i]] for i in st.transient
-        }
-    out["expected_steps"] = {str(i): _fmt(res.t[i], exact) for i in st.transient}
+        out["absorption"] = dict(zip(keys, ([fmt(v) for v in row] for row in res.B[transient])))
+    out["expected_steps"] = dict(zip(keys, map(fmt, res.t[transient])))
     out["initial"] = _initial_values(chain, st, res, hit, exact)
     out["method"] = method
     bound = max(res.error_bound, 0.0 if hit is None else hit.error_bound)
@@ -207,11 +219,14 @@ def _analyze_values(chain, exact: bool, target):
     from . import exact as exact_backend
     from . import numeric as numeric_backend
 
+    from ._analysis import raw_exact
+
     backend = exact_backend if exact else numeric_backend
-    if target is not None:
-        hit = backend.hitting(chain, target)
-        return backend.absorption(chain, variance=False, probabilities=False), hit
-    return backend.absorption(chain, variance=False), None
+    with raw_exact():  # exact values stay fmpq: they are only formatted here
+        if target is not None:
+            hit = backend.hitting(chain, target)
+            return backend.absorption(chain, variance=False, probabilities=False), hit
+        return backend.absorption(chain, variance=False), None
 
 
 def _initial_values(chain, st, res, hit, exact: bool) -> dict:

@@ -64,6 +64,7 @@ from typing import Any
 
 from flint import fmpq
 
+from . import _fastread
 from .chain import Chain
 from .errors import FileFormatError, NotStochasticError, SpecError
 
@@ -128,29 +129,46 @@ def _build(path: Path, num_states: int, transitions: list[tuple[int, int, fmpq]]
     init = labels.get("init")
     initial = {i: Fraction(1, len(init)) for i in init} if init else None
     kept = {k: v for k, v in labels.items() if v and k != "init"}  # init -> initial
+
+    def make(as_exact: bool) -> Chain:
+        triples = transitions if as_exact else \
+            [(i, j, int(v.p) / int(v.q)) for i, j, v in transitions]
+        return Chain.from_transitions(num_states, triples, states=states, initial=initial,
+                                      labels=kept, exact=as_exact, atol=atol)
+
+    return _finish(path, row_line.get, make, exact)
+
+
+def _finish(path: Path, line_of_row, make, exact: bool | None) -> Chain:
+    """``make(exact)``; with ``exact=None`` a float chain when only rounding breaks the row
+    sums; errors as FileFormatError at the line of the offending row (``line_of_row(row)``)."""
     try:
         try:
-            return Chain.from_transitions(num_states, transitions, states=states,
-                                          initial=initial, labels=kept,
-                                          exact=exact is not False, atol=atol)
+            return make(exact is not False)
         except NotStochasticError as exc:
             row = getattr(exc, "row", None)
             if exact is None and row is not None and "sums to" in str(exc):
-                floats = [(i, j, int(v.p) / int(v.q)) for i, j, v in transitions]
                 try:
-                    return Chain.from_transitions(num_states, floats, states=states,
-                                                  initial=initial, labels=kept, exact=False,
-                                                  atol=atol)
+                    return make(False)
                 except NotStochasticError:
                     pass  # not a rounding problem: report the exact row sum
             raise
     except (NotStochasticError, SpecError) as exc:
         row = getattr(exc, "row", None)
-        where = f"{path}:{row_line[row]}" if row is not None and row in row_line else str(path)
+        line = line_of_row(row) if row is not None else None
+        where = f"{path}:{line}" if line is not None else str(path)
         hint = ("" if exact is not True or "sums to" not in str(exc) else
                 "; the file's rounded decimals do not sum to exactly 1: write fractions p/q, "
                 "or read it with exact=False (--float)")
         raise FileFormatError(f"{where}: {exc}{hint}") from None
+
+
+def _initial_and_labels(labels: dict[str, Any]) -> tuple[dict | None, dict]:
+    init = labels.get("init")
+    initial = {int(i): Fraction(1, len(init)) for i in init} if init is not None and len(init) \
+        else None
+    kept = {k: v for k, v in labels.items() if len(v) and k != "init"}
+    return initial, kept
 
 
 # ---------------------------------------------------------------------- readers
@@ -227,6 +245,12 @@ def read_prism(tra: str | os.PathLike, *, lab: str | os.PathLike | None = None,
     (Fraction(1, 2), {0: Fraction(1, 1)}, [1])
     """
     tra = Path(tra)
+    fast = _fastread.read_tra(tra, labels_path=None if lab is None else Path(lab),
+                              states_of=None if sta is None else
+                              (lambda n: _read_sta(Path(sta), n)),
+                              exact=exact, atol=atol, finish=_finish, split=_initial_and_labels)
+    if fast is not None:
+        return fast
     value = _Values(tra)
     it = _lines(tra)
     header = None
@@ -357,6 +381,10 @@ def read_drn(path: str | os.PathLike, *, exact: bool | None = None,
     11
     """
     path = Path(path)
+    fast = _fastread.read_drn(path, exact=exact, atol=atol, finish=_finish,
+                              split=_initial_and_labels)
+    if fast is not None:
+        return fast
     value: Any = _Values(path)
     parameters: list[str] = []
     parameters_line = 0

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 from .errors import SpecError
 
 __all__ = ["StateSpace"]
@@ -34,7 +36,7 @@ class StateSpace(Sequence):
     chainlab.errors.SpecError: unknown state 'lose'; known states are 'ruin', 1, 2, 'win'
     """
 
-    __slots__ = ("_labels", "_index", "_is_range")
+    __slots__ = ("_labels", "_index", "_is_range", "_tuple")
 
     def __init__(self, labels: Iterable[Hashable]) -> None:
         labels = tuple(labels)
@@ -52,6 +54,7 @@ class StateSpace(Sequence):
                 ) from None
             index[lab] = i
         self._labels = labels
+        self._tuple = labels
         self._index = index
         self._is_range = all(type(lab) is int and lab == i for i, lab in enumerate(labels))
 
@@ -64,12 +67,26 @@ class StateSpace(Sequence):
         >>> StateSpace.range(3).labels
         (0, 1, 2)
         """
-        return cls(range(num_states))
+        # no per-state objects: a million-state chain read from a file needs none
+        self = cls.__new__(cls)
+        self._labels = range(int(num_states))
+        self._tuple = None
+        self._index = None
+        self._is_range = True
+        return self
 
     @property
     def labels(self) -> tuple:
         """The state labels in index order."""
-        return self._labels
+        if self._tuple is None:
+            self._tuple = tuple(self._labels)
+        return self._tuple
+
+    def _range_index(self, label: Any) -> int | None:
+        if isinstance(label, (int, np.integer)) and not isinstance(label, (bool, np.bool_)) \
+                and 0 <= label < len(self._labels):
+            return int(label)
+        return None
 
     @property
     def is_range(self) -> bool:
@@ -79,6 +96,11 @@ class StateSpace(Sequence):
     def index_of(self, label: Hashable) -> int:
         """Index of the state with this label; raises :class:`SpecError` for unknown labels."""
         try:
+            if self._index is None:
+                i = self._range_index(label)
+                if i is None:
+                    raise KeyError(label)
+                return i
             return self._index[label]
         except (KeyError, TypeError):
             shown = ", ".join(repr(x) for x in self._labels[:8])
@@ -88,6 +110,11 @@ class StateSpace(Sequence):
 
     def indices_of(self, labels: Iterable[Hashable]) -> list[int]:
         """Indices of several states (in the order given)."""
+        if self._is_range and isinstance(labels, np.ndarray) and labels.dtype.kind in "iu":
+            if labels.size and (labels.min() < 0 or labels.max() >= len(self)):
+                bad = labels[(labels < 0) | (labels >= len(self))][0]
+                self.index_of(int(bad))  # raises the usual error
+            return labels.astype(np.int64).tolist()
         return [self.index_of(lab) for lab in labels]
 
     def label_of(self, index: int) -> Hashable:
@@ -99,6 +126,8 @@ class StateSpace(Sequence):
         return self._labels[index]
 
     def __contains__(self, label: object) -> bool:
+        if self._index is None:
+            return self._range_index(label) is not None
         try:
             return label in self._index
         except TypeError:
@@ -114,10 +143,14 @@ class StateSpace(Sequence):
         return iter(self._labels)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, StateSpace) and self._labels == other._labels
+        if not isinstance(other, StateSpace):
+            return False
+        if self._is_range or other._is_range:
+            return self._is_range == other._is_range and len(self) == len(other)
+        return self._labels == other._labels
 
     def __hash__(self) -> int:
-        return hash(self._labels)
+        return hash(("range", len(self))) if self._is_range else hash(self._labels)
 
     def __repr__(self) -> str:
         if self._is_range:

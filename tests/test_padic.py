@@ -118,7 +118,9 @@ def gmm_blocks():
     R = _collapse(chain, T, group, 1, True)
     solver = SubsystemSolver(chain, T, exact=True)
     blocks = []
-    for states, _ in solver._blocks:
+    for kind, states in solver._plan:
+        if kind not in ("small", "big"):
+            continue  # (singletons are solved by substitution)
         rows, cols, vals, diag = solver._block_matrix(states)
         rhs = np.empty((len(states), 2), dtype=object)
         rhs[:, 0] = R[states, 0]

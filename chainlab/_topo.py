@@ -1,0 +1,195 @@
+"""Exact solves of ``(I - M) x = b`` level by level over the condensation (claim LIN-2).
+
+Real protocol models (the QVBS DTMCs: nand, egl, crowds, brp) are mostly acyclic: nand with
+N = 20, K = 2 has 154,942 states and 154,942 strong components, 402 levels deep. Gaussian
+elimination is then pure substitution, and what costs is the interpreter, not the arithmetic.
+So the components are grouped by *level* (the longest path to a sink of the condensation), all
+components of one level being independent of each other:
+
+* the singleton components of a level are solved at once with vectorised object-array
+  arithmetic over python-flint rationals, ``x_S = (b_S + M[S, :] x) / (1 - M_SS)`` (a C loop
+  per operation instead of Python bytecode); levels with few singletons are collected into
+  one scalar Python loop instead, which costs less than the numpy calls of a tiny level;
+* the small strong components of a level (fewer than ``BIG`` states) form one block-diagonal
+  system, factored by sparse rational LU (fill stays inside each component);
+* every big component is factored on its own by the routes of :mod:`chainlab._linsolve`.
+
+Only the components that the wanted states depend on (their downstream closure) are solved.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._sparse import csr_matvec_object, rows_positions
+
+__all__: list[str] = []
+
+#: levels with at least this many singleton components are solved vectorised
+VECTOR_MIN = 24
+
+
+def component_levels(num: int, labels: np.ndarray, ptr: np.ndarray,
+                     cols: np.ndarray) -> np.ndarray:
+    """Longest path from every component to a sink of the condensation (Kahn, vectorised)."""
+    m = len(labels)
+    rows = np.repeat(np.arange(m, dtype=np.int64), np.diff(ptr))
+    cr, cc = labels[rows], labels[cols]
+    keep = cr != cc
+    key = np.unique(cr[keep].astype(np.int64) * num + cc[keep])
+    src, dst = key // num, key % num
+    remaining = np.bincount(src, minlength=num)
+    order = np.argsort(dst, kind="stable")  # edges grouped by their head
+    pred_of = src[order]
+    pred_ptr = np.zeros(num + 1, dtype=np.int64)
+    np.cumsum(np.bincount(dst, minlength=num), out=pred_ptr[1:])
+    level = np.zeros(num, dtype=np.int64)
+    frontier = np.flatnonzero(remaining == 0)
+    depth = 0
+    while len(frontier):
+        level[frontier] = depth
+        _, pos = rows_positions(pred_ptr, frontier)
+        preds = pred_of[pos]
+        if not len(preds):
+            break
+        np.subtract.at(remaining, preds, 1)
+        cand = np.unique(preds)
+        frontier = cand[remaining[cand] == 0]
+        depth += 1
+    return level
+
+
+def _copies(comps: np.ndarray, states_of: np.ndarray, starts: np.ndarray, ptr: np.ndarray,
+            cols: np.ndarray, vals: np.ndarray, diag: np.ndarray):
+    """Split small components into groups of *identical* ones -- the same matrix, entry for
+    entry, with states in index order (symmetric protocols repeat a component hundreds of
+    times: crowds has 952 copies of one 45-state component) -- and the rest.
+
+    Returns ``(groups, rest)``: ``groups`` a list of ``(k, s)`` state arrays (one row per copy,
+    ``k >= 2``), ``rest`` the other components. Copies share one factorisation.
+    """
+    m = len(diag)
+    members = [states_of[starts[c]:starts[c + 1]] for c in comps]
+    S = np.concatenate(members)
+    comp_of = np.full(m, -1, dtype=np.int64)
+    rank = np.zeros(m, dtype=np.int64)
+    sizes = np.array([len(x) for x in members])
+    comp_of[S] = np.repeat(np.arange(len(comps)), sizes)
+    rank[S] = np.concatenate([np.arange(k) for k in sizes])
+    sptr, pos = rows_positions(ptr, S)
+    rows = np.repeat(S, np.diff(sptr))
+    j = cols[pos]
+    inside = (comp_of[j] == comp_of[rows]) & (j != rows)
+    pos, rows, j = pos[inside], rows[inside], j[inside]
+    # rounded floats as cheap keys (equal values, equal floats; collisions are ruled out
+    # below by comparing the exact values); hash(fmpq) would build a Fraction per entry
+    hashes = np.fromiter(map(float, vals[pos]), np.float64, len(pos)).view(np.int64)
+    dhash = np.fromiter(map(float, diag[S]), np.float64, len(S)).view(np.int64)
+    order = np.lexsort((rank[j], rank[rows], comp_of[rows]))
+    pos, rows, j, hashes = pos[order], rows[order], j[order], hashes[order]
+    bounds = np.searchsorted(comp_of[rows], np.arange(len(comps) + 1))
+    dstart = np.concatenate([[0], np.cumsum(sizes)])
+    keyed: dict[bytes, list[int]] = {}
+    for c in range(len(comps)):
+        a, b = bounds[c], bounds[c + 1]
+        key = (np.stack([rank[rows[a:b]], rank[j[a:b]], hashes[a:b]]).tobytes()
+               + b"|" + dhash[dstart[c]:dstart[c + 1]].tobytes())
+        keyed.setdefault(key, []).append(c)
+    groups, rest = [], []
+    for cs in keyed.values():
+        if len(cs) < 2:
+            rest.extend(comps[cs])
+            continue
+        rep = cs[0]
+        ra, rb = bounds[rep], bounds[rep + 1]
+        same = [rep]
+        for c in cs[1:]:  # hashes agree: check the values themselves
+            a, b = bounds[c], bounds[c + 1]
+            if (vals[pos[a:b]] == vals[pos[ra:rb]]).all() and \
+                    (diag[members[c]] == diag[members[rep]]).all():
+                same.append(c)
+            else:
+                rest.append(comps[c])
+        if len(same) >= 2:
+            groups.append(np.stack([members[c] for c in same]))
+        else:
+            rest.append(comps[rep])
+    return groups, np.asarray(rest, dtype=np.int64)
+
+
+def plan(num: int, labels: np.ndarray, ptr: np.ndarray, cols: np.ndarray, big: int,
+         needed: np.ndarray | None = None, vals: np.ndarray | None = None,
+         diag: np.ndarray | None = None) -> list[tuple[str, np.ndarray]]:
+    """Steps ``(kind, states)`` in solve order; ``kind`` is ``"vector"``, ``"scalar"``,
+    ``"small"`` (block-diagonal union of small components), ``"copies"`` (a ``(k, s)`` array:
+    ``k`` identical small components, see :func:`_copies`; needs ``vals`` and ``diag``) or
+    ``"big"`` (one component)."""
+    level = component_levels(num, labels, ptr, cols)
+    sizes = np.bincount(labels, minlength=num)
+    comps = np.arange(num)
+    if needed is not None:
+        present = np.zeros(num, dtype=bool)
+        present[labels[needed]] = True
+        comps = comps[present]
+    by_level = comps[np.argsort(level[comps], kind="stable")]
+    states_of = np.argsort(labels, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    steps: list[tuple[str, np.ndarray]] = []
+    scalar: list[np.ndarray] = []
+
+    def flush():
+        if scalar:
+            steps.append(("scalar", np.concatenate(scalar)))
+            scalar.clear()
+
+    bounds = np.flatnonzero(np.diff(level[by_level])) + 1
+    for group in np.split(by_level, bounds):
+        if not len(group):
+            continue
+        sz = sizes[group]
+        single = group[(sz == 1) & (sz < big)]
+        if len(single):
+            st = states_of[starts[single]]
+            if len(single) >= VECTOR_MIN:
+                flush()
+                steps.append(("vector", np.sort(st)))
+            else:
+                scalar.append(st)
+        small = group[(sz > 1) & (sz < big)]
+        bigs = group[sz >= big]
+        if len(small) or len(bigs):
+            flush()
+        if len(small) >= 2 and vals is not None:
+            groups, small = _copies(small, states_of, starts, ptr, cols, vals, diag)
+            steps.extend(("copies", g) for g in groups)
+        if len(small):
+            steps.append(("small", np.concatenate([states_of[starts[c]:starts[c + 1]]
+                                                   for c in small])))
+        for c in bigs:
+            steps.append(("big", states_of[starts[c]:starts[c + 1]]))
+    flush()
+    return steps
+
+
+def vector_step(states, b2, x, ptr, cols, vals, diag) -> None:
+    """``x[S] = (b[S] + M[S, :] x) / (1 - M_SS)`` for singleton components ``S`` (in place)."""
+    sptr, pos = rows_positions(ptr, states)
+    rhs = b2[states] + csr_matvec_object(sptr, cols[pos], vals[pos], x)
+    x[states] = rhs / diag[states][:, None]
+
+
+def scalar_step(states, b2, x, ptr, cols, vals, diag) -> None:
+    """The same, one state at a time in the given (topological) order."""
+    sptr, pos = rows_positions(ptr, states)
+    cl, vl, bounds = cols[pos].tolist(), vals[pos].tolist(), sptr.tolist()
+    st, dl = states.tolist(), diag[states].tolist()
+    for col in range(b2.shape[1]):
+        xc = x[:, col]
+        bc = b2[:, col]
+        for r, i in enumerate(st):
+            acc = bc[i]
+            for k in range(bounds[r], bounds[r + 1]):
+                j = cl[k]
+                if j != i:
+                    acc = acc + vl[k] * xc[j]
+            xc[i] = acc / dl[r]
