@@ -2,7 +2,8 @@
 
 Both are optional: without a C compiler the build skips them, ``chainlab.compiler`` runs its
 pure-Python loop instead of ``chainlab._ckernel`` and ``chainlab.io`` its pure-Python reader
-instead of the tokenizers in ``chainlab._cparse``, with the same results.
+instead of the tokenizers in ``chainlab._cparse``, and ``chainlab.structure`` SciPy's csgraph
+instead of the searches in ``chainlab._cgraph``, with the same results.
 """
 
 from setuptools import Extension, setup
@@ -18,6 +19,12 @@ setup(
         Extension(
             "chainlab._cparse",
             ["chainlab/_cparse.c"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        ),
+        Extension(
+            "chainlab._cgraph",
+            ["chainlab/_cgraph.c"],
             optional=True,
             extra_compile_args=["-O2"],
         ),

@@ -31,7 +31,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import scipy.sparse as sp
 
 __all__: list[str] = []
 
@@ -155,6 +154,8 @@ class FloatSystem:
         self.m = m
         self.diag = np.asarray(diag, dtype=np.float64)
         off = np.asarray(vals, dtype=np.float64)
+
+        import scipy.sparse as sp
 
         def csr(d, o):
             data = np.empty(nnz + m)

@@ -56,20 +56,23 @@ stable for M-matrices: every principal minor of a nonsingular M-matrix is positi
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 from flint import fmpq, fmpz, fmpz_mat, nmod_mat
-from scipy.sparse.linalg import splu
 
-from . import _certify, _padic, _topo
+from . import _certify, _topo
 from ._sparse import csr_matvec_object, local_index, rows_positions
 from .chain import Chain
-from .structure import _search, strong_components
+from .structure import _Graph, _search, strong_components
+
+# SciPy (SuperLU, sparse products) and chainlab._padic (which needs SciPy) are imported where a
+# float solve or a big exact block needs them: the exact path of a protocol model never does,
+# and importing scipy.sparse costs 0.2 s of every process.
 
 __all__: list[str] = []
 
 BIG = 64  # components at least this large get their own fill-reducing factorisation
 _REFINE_STEPS = 6  # iterative refinement steps of a certified float solve (CERT-3)
 _WIDE = 8  # right-hand-side columns from which _ExactLU substitutes row-vectorised
+_PADIC_MIN_STATES = 200  # = chainlab._padic.MIN_STATES (tested), kept here to import it lazily
 
 _ZERO = fmpq(0)
 _ONE = fmpq(1)
@@ -136,7 +139,7 @@ class SubsystemSolver:
         diag_pos[rows[is_diag]] = np.flatnonzero(is_diag)
         self._one_minus_diag = self._diagonal(chain, diag_pos)
         # topological blocks
-        pattern = sp.csr_array((np.ones(len(cols), np.int8), cols, self._ptr), shape=(m, m))
+        pattern = _Graph(self._ptr, cols)
         num, labels = strong_components(pattern)  # sinks have small labels
         if exact:
             self._init_exact(pattern, num, labels, wanted)
@@ -261,6 +264,8 @@ class SubsystemSolver:
         cols = self._cols[pos]
         if self.exact:
             return csr_matvec_object(ptr, cols, self._vals[pos], x)
+        import scipy.sparse as sp
+
         sub = sp.csr_array((self._vals[pos], cols, ptr), shape=(len(states), len(self.subset)))
         return sub @ x
 
@@ -411,7 +416,9 @@ class SubsystemSolver:
         s = len(states)
         if self.exact:
             order = fill = None
-            if s >= _padic.MIN_STATES:
+            if s >= _PADIC_MIN_STATES:
+                from . import _padic
+
                 if len(rows) < _padic.DEGREE * s:  # row width does not decide: the fill does
                     order, fill = _padic.order_and_fill(rows, cols, s)
                 if _padic.prefer_padic(rows, cols, s, fill):
@@ -433,6 +440,8 @@ class SubsystemSolver:
             orders = [np.concatenate([order[~last[order]], partial]),
                       _farthest_first_order(rows, cols, s, partial)]
             return _FractionFreeLU(rows, cols, vals, diag, orders, num_wanted=len(partial))
+        import scipy.sparse as sp
+
         A = sp.csc_array(
             (np.concatenate([vals.astype(np.float64), diag]),
              (np.concatenate([rows, np.arange(s)]), np.concatenate([cols, np.arange(s)]))),
@@ -464,11 +473,14 @@ def _make_blocks(num: int, labels: np.ndarray) -> list[tuple[np.ndarray, bool]]:
 
 def _min_degree_order(rows, cols, s) -> np.ndarray:
     """Elimination order from SuperLU's minimum degree on ``A + A^T`` (pattern only)."""
+    from . import _padic
+
     return _padic.order_and_fill(rows, cols, s)[0]
 
 
 def _farthest_first_order(rows, cols, s, wanted) -> np.ndarray:
     """States by decreasing graph distance (on ``A + A^T``) from ``wanted``, which come last."""
+    import scipy.sparse as sp
     from scipy.sparse.csgraph import shortest_path
 
     G = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=(s, s))
@@ -479,7 +491,9 @@ def _farthest_first_order(rows, cols, s, wanted) -> np.ndarray:
 
 
 class _FloatLU:
-    def __init__(self, A: sp.csc_array, big: bool):
+    def __init__(self, A, big: bool):
+        from scipy.sparse.linalg import splu
+
         self._n = A.shape[0]
         try:
             if big:

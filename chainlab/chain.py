@@ -36,7 +36,6 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from flint import fmpq
 
 from . import config
@@ -502,10 +501,12 @@ class Chain:
         return self._initial
 
     @property
-    def P(self) -> sp.csr_array:
+    def P(self):
         """Float64 transition matrix (``csr_array``), correctly rounded from the exact entries."""
         if self._P_cache is None:
             n = self.num_states
+            import scipy.sparse as sp  # (not at import time: the exact path never needs it)
+
             m = sp.csr_array((self._float, self._indices, self._indptr), shape=(n, n))
             self._P_cache = m
         return self._P_cache
@@ -742,7 +743,9 @@ def _triples_from_any(P: Any, states):
                     )
                 triples.append((i, space.index_of(t), v))
         return len(keys), triples, space
-    if sp.issparse(P):
+    if type(P).__module__.startswith("scipy.sparse"):
+        import scipy.sparse as sp
+
         if P.ndim != 2 or P.shape[0] != P.shape[1]:
             raise SpecError(f"P must be square, got shape {P.shape}")
         coo = sp.coo_array(P)

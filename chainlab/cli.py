@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -116,28 +117,43 @@ def _fraction_str(x) -> str:
     return fraction_str(x)
 
 
-def _json_dumps(out: dict, exact: bool) -> str:
-    """``json.dumps(out)``, faster for the exact value tables.
+def _write_json(out: dict, stream) -> None:
+    """Write ``out`` as one JSON object, streamed table by table.
 
-    Exact values are ``_fraction_str`` strings (digits, ``/`` and ``-`` only), which JSON
-    writes between quotes unchanged, so the tables are joined directly instead of being
-    scanned character by character (megabytes for long fractions). Everything else, and the
-    float tables, go through ``json.dumps``.
+    The value tables (``reach``, ``expected_steps``, ``absorption``) hold exact ``'p/q'``
+    strings (digits, ``/`` and ``-`` only, which JSON writes between quotes unchanged) or
+    floats (``repr``: the shortest text that reads back to the same float), so they are joined
+    directly instead of going through ``json.dumps`` (a hundred megabytes for long fractions);
+    infinite floats become ``null``. Everything else goes through ``json.dumps``.
     """
-    if not exact:
-        return json.dumps(out)
-    parts = []
-    for key, value in out.items():
-        if key in ("reach", "expected_steps"):
-            body = ", ".join(f'"{k}": "{v}"' for k, v in value.items())
-        elif key == "absorption":
-            body = ", ".join(f'"{k}": ["' + '", "'.join(v) + '"]' if v else f'"{k}": []'
-                             for k, v in value.items())
+    w = stream.write
+    w("{")
+    for n, (key, value) in enumerate(out.items()):
+        w(", " if n else "")
+        if key in ("reach", "expected_steps", "absorption"):
+            keys = list(value)
+            if key == "absorption":
+                texts = ["[" + ", ".join(_json_values(row)) + "]" for row in value.values()]
+            else:
+                texts = _json_values(list(value.values()))
+            w(f'"{key}": {{')
+            for start in range(0, len(keys), 65536):
+                w(", " if start else "")
+                w(", ".join([f'"{k}": {t}' for k, t in zip(keys[start:start + 65536],
+                                                             texts[start:start + 65536])]))
+            w("}")
         else:
-            parts.append(f"{json.dumps(key)}: {json.dumps(value)}")
-            continue
-        parts.append(f'"{key}": {{{body}}}')
-    return "{" + ", ".join(parts) + "}"
+            w(f"{json.dumps(key)}: {json.dumps(value)}")
+    w("}\n")
+
+
+def _json_values(values: list) -> list[str]:
+    """JSON texts of one table's values: quoted exact strings, or floats (inf as null)."""
+    if not values or isinstance(values[0], str):
+        return [f'"{v}"' for v in values]
+    finite = all(map(math.isfinite, values))
+    return list(map(repr, values)) if finite else \
+        [repr(v) if math.isfinite(v) else "null" for v in values]
 
 
 def _run_analyze(args) -> int:
@@ -207,8 +223,7 @@ def _run_analyze(args) -> int:
         out["fallback"] = note
     elapsed = time.perf_counter() - started
     if args.json:
-        sys.stdout.write(_json_dumps(out, exact))
-        sys.stdout.write("\n")
+        _write_json(out, sys.stdout)
         return 0
     _print_report(path, chain, st, res, out, method, elapsed, args.target)
     return 0

@@ -10,9 +10,12 @@ Definitions
   ``level(u) + 1 - level(v)`` over its edges ``u -> v``, with ``level`` the BFS depth from any
   state of the class.
 
-Strong components come from :func:`scipy.sparse.csgraph.connected_components` (Pearce's
-algorithm, in C), whose component labels are in reverse topological order of the condensation;
-that order is checked on every call and recomputed with networkx if a SciPy version ever changes it.
+Strong components come from Tarjan's algorithm and searches from a breadth-first search, both in
+C (:mod:`chainlab._cgraph`, so the exact path does not import SciPy), or, where that extension
+is not built, from :func:`scipy.sparse.csgraph.connected_components` (Pearce's algorithm) and
+``breadth_first_order``. Component labels are in reverse topological order of the condensation;
+that order is checked on every call and recomputed with networkx if an implementation ever
+changes it.
 
 Examples
 --------
@@ -29,10 +32,13 @@ import math
 from functools import reduce
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components, shortest_path
 
 from .chain import Chain
+
+try:
+    from . import _cgraph
+except ImportError:  # pragma: no cover - the C extension is optional
+    _cgraph = None
 
 __all__ = ["Structure", "classify", "reachable_from", "can_reach", "strong_components"]
 
@@ -102,18 +108,55 @@ class Structure:
         )
 
 
-def _pattern(chain: Chain) -> sp.csr_array:
-    n = chain.num_states
-    data = np.ones(chain.num_transitions, dtype=np.int8)
-    return sp.csr_array((data, chain.indices, chain.indptr), shape=(n, n))
+class _Graph:
+    """A directed graph in CSR form (int64 ``indptr``, ``indices``): the sparsity pattern."""
+
+    __slots__ = ("indptr", "indices", "shape")
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray) -> None:
+        self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+        self.indices = np.ascontiguousarray(indices, dtype=np.int64)
+        n = len(self.indptr) - 1
+        self.shape = (n, n)
+
+    @classmethod
+    def of(cls, graph) -> _Graph:
+        """Any CSR-like object (``_Graph``, scipy ``csr_array``) with explicit zeros dropped."""
+        if isinstance(graph, cls):
+            return graph
+        data = getattr(graph, "data", None)
+        if data is not None and len(data) and not np.all(data != 0):
+            graph = graph.copy()
+            graph.eliminate_zeros()
+        return cls(graph.indptr, graph.indices)
+
+    @property
+    def rows(self) -> np.ndarray:
+        return np.repeat(np.arange(self.shape[0], dtype=np.int64), np.diff(self.indptr))
+
+    def transpose(self) -> _Graph:
+        order = np.argsort(self.indices, kind="stable")
+        ptr = np.zeros(self.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.indices, minlength=self.shape[0]), out=ptr[1:])
+        return _Graph(ptr, self.rows[order])
+
+    def to_scipy(self):
+        import scipy.sparse as sp
+
+        return sp.csr_array((np.ones(len(self.indices), dtype=np.int8), self.indices,
+                             self.indptr), shape=self.shape)
 
 
-def strong_components(pattern: sp.csr_array) -> tuple[int, np.ndarray]:
+def _pattern(chain: Chain) -> _Graph:
+    return _Graph(chain.indptr, chain.indices)
+
+
+def strong_components(pattern) -> tuple[int, np.ndarray]:
     """Strong components with labels in *reverse topological* order (sinks get small labels).
 
     Parameters
     ----------
-    pattern : (n, n) csr_array
+    pattern : (n, n) csr_array, or any object with CSR ``indptr`` and ``indices``
         Adjacency pattern (nonzero = edge).
 
     Returns
@@ -130,21 +173,53 @@ def strong_components(pattern: sp.csr_array) -> tuple[int, np.ndarray]:
     >>> strong_components(sp.csr_array(np.array([[0, 1, 0], [1, 0, 1], [0, 0, 1]])))
     (2, array([1, 1, 0]))
     """
-    num, labels = connected_components(pattern, directed=True, connection="strong")
-    coo = pattern.tocoo()
-    lu, lv = labels[coo.row], labels[coo.col]
-    if np.any(lu < lv):  # SciPy's labelling changed: recompute a topological order ourselves
+    g = _Graph.of(pattern)
+    if _cgraph is not None:
+        num, raw = _cgraph.scc(g.indptr, g.indices)
+        labels = np.frombuffer(raw, dtype=np.int64).copy()
+    else:  # pragma: no cover - exercised by tests that hide the extension
+        from scipy.sparse.csgraph import connected_components
+
+        num, labels = connected_components(g.to_scipy(), directed=True, connection="strong")
+    lu, lv = labels[g.rows], labels[g.indices]
+    if np.any(lu < lv):  # the labelling is not topological: recompute an order ourselves
         import networkx as nx
 
         cross = lu != lv
-        g = nx.DiGraph()
-        g.add_nodes_from(range(num))
-        g.add_edges_from(zip(lu[cross].tolist(), lv[cross].tolist()))
-        topo = list(nx.topological_sort(g))
+        gx = nx.DiGraph()
+        gx.add_nodes_from(range(num))
+        gx.add_edges_from(zip(lu[cross].tolist(), lv[cross].tolist()))
+        topo = list(nx.topological_sort(gx))
         rank = np.empty(num, dtype=np.int64)
         rank[np.asarray(topo[::-1], dtype=np.int64)] = np.arange(num)
         labels = rank[labels]
-    return num, labels.astype(np.int64)
+    return int(num), labels.astype(np.int64)
+
+
+def _levels(graph: _Graph, sources: np.ndarray, skip: np.ndarray | None = None) -> np.ndarray:
+    """BFS depth of every node from ``sources`` (-1: unreached); ``skip`` nodes are never
+    entered unless they are sources."""
+    sources = np.ascontiguousarray(sources, dtype=np.int64)
+    n = graph.shape[0]
+    if _cgraph is not None:
+        mask = None if skip is None else np.ascontiguousarray(skip, dtype=np.uint8)
+        return np.frombuffer(_cgraph.bfs(graph.indptr, graph.indices, sources, mask),
+                             dtype=np.int64)
+    # pragma: no cover - the fallback: a virtual root pointing to all sources (one C call)
+    from scipy.sparse.csgraph import shortest_path
+
+    keep = np.ones(len(graph.indices), dtype=bool) if skip is None else \
+        ~np.asarray(skip, dtype=bool)[graph.indices]
+    rows = np.concatenate([graph.rows[keep], np.full(len(sources), n)])
+    cols = np.concatenate([graph.indices[keep], sources])
+    import scipy.sparse as sp
+
+    g = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1))
+    if not len(sources):
+        return np.full(n, -1, dtype=np.int64)
+    dist = shortest_path(g, method="D", unweighted=True, indices=n)[:n]
+    out = np.where(np.isfinite(dist), dist - 1, -1).astype(np.int64)
+    return out
 
 
 def classify(chain: Chain) -> Structure:
@@ -179,10 +254,10 @@ def classify(chain: Chain) -> Structure:
     pat = _pattern(chain)
     n = chain.num_states
     num, labels = strong_components(pat)
-    coo = pat.tocoo()
-    leaving = labels[coo.row] != labels[coo.col]
+    rows = pat.rows
+    leaving = labels[rows] != labels[pat.indices]
     has_exit = np.zeros(num, dtype=bool)
-    has_exit[labels[coo.row[leaving]]] = True
+    has_exit[labels[rows[leaving]]] = True
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(num + 1))
     members = [tuple(order[bounds[c]:bounds[c + 1]].tolist()) for c in range(num)]
@@ -210,14 +285,17 @@ def classify(chain: Chain) -> Structure:
     return result
 
 
-def _period(pat: sp.csr_array, members: tuple[int, ...]) -> int:
+def _period(pat: _Graph, members: tuple[int, ...]) -> int:
     if len(members) == 1:
         return 1  # a closed single state has P[i, i] = 1
+    # a closed class: the search from one member stays inside it
+    level = _levels(pat, np.array([members[0]]))
     idx = np.asarray(members, dtype=np.int64)
-    sub = pat[idx][:, idx].tocsr()
-    level = shortest_path(sub, method="D", unweighted=True, indices=0)
-    coo = sub.tocoo()
-    diffs = np.abs(level[coo.row] + 1 - level[coo.col]).astype(np.int64)
+    rows, cols = pat.rows, pat.indices
+    inside = np.zeros(pat.shape[0], dtype=bool)
+    inside[idx] = True
+    edge = inside[rows]
+    diffs = np.abs(level[rows[edge]] + 1 - level[cols[edge]])
     return int(reduce(math.gcd, np.unique(diffs).tolist(), 0))
 
 
@@ -250,30 +328,14 @@ def can_reach(chain: Chain, targets: np.ndarray, *, avoiding: np.ndarray | None 
     >>> can_reach(c, np.array([2]), avoiding=np.array([False, True, False])).tolist()
     [False, False, True]
     """
-    pat = _pattern(chain)
-    if avoiding is not None:
-        keep = np.repeat(~avoiding, np.diff(pat.indptr)).astype(np.int8)
-        pat = sp.csr_array((pat.data * keep, pat.indices.copy(), pat.indptr.copy()), shape=pat.shape)
-        pat.eliminate_zeros()
-    return _search(pat.T.tocsr(), targets)
+    back = _pattern(chain).transpose()
+    skip = None if avoiding is None else np.asarray(avoiding, dtype=bool)
+    return _search(back, targets, skip)
 
 
-def _search(graph: sp.csr_array, sources: np.ndarray) -> np.ndarray:
-    # multi-source BFS: add a virtual root pointing to all sources (one C call)
-    n = graph.shape[0]
-    sources = np.asarray(sources, dtype=np.int64)
-    mask = np.zeros(n, dtype=bool)
-    if len(sources) == 0:
-        return mask
-    coo = graph.tocoo()
-    rows = np.concatenate([coo.row.astype(np.int64), np.full(len(sources), n)])
-    cols = np.concatenate([coo.col.astype(np.int64), sources])
-    g = sp.csr_array((np.ones(len(rows), np.int8), (rows, cols)), shape=(n + 1, n + 1))
-    from scipy.sparse.csgraph import breadth_first_order
-
-    order = breadth_first_order(g, n, directed=True, return_predecessors=False)
-    mask[order[order < n]] = True
-    return mask
+def _search(graph, sources: np.ndarray, skip: np.ndarray | None = None) -> np.ndarray:
+    """Nodes reachable from ``sources`` (``skip`` nodes are not entered unless sources)."""
+    return _levels(_Graph.of(graph), np.asarray(sources, dtype=np.int64), skip) >= 0
 
 
 def _cache_get(chain: Chain):

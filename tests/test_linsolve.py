@@ -381,13 +381,19 @@ def test_cli_fraction_str_matches_str(num, den):
 _exact_values = st.builds(lambda n, d: str(F(n, d)), st.integers(-10**30, 10**30), st.integers(1, 10**30))
 
 
-@given(st.dictionaries(st.integers(0, 50).map(str), _exact_values),
-       st.dictionaries(st.integers(0, 50).map(str), st.lists(_exact_values, max_size=3)),
+_float_values = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@given(st.dictionaries(st.integers(0, 50).map(str), _exact_values)
+       | st.dictionaries(st.integers(0, 50).map(str), _float_values),
+       st.dictionaries(st.integers(0, 50).map(str), st.lists(_exact_values, max_size=3))
+       | st.dictionaries(st.integers(0, 50).map(str), st.lists(_float_values, max_size=3)),
        st.booleans())
 def test_cli_json_fast_path_matches_json_dumps(reach, absorption, with_target):
+    import io
     import json
 
-    from chainlab.cli import _json_dumps
+    from chainlab.cli import _write_json
 
     out = {"num_states": 51, "num_transitions": 7, "closed_classes": [[0], [3, 4]],
            "transient": [1, 2]}
@@ -397,4 +403,13 @@ def test_cli_json_fast_path_matches_json_dumps(reach, absorption, with_target):
         out["absorption"] = absorption
     out["expected_steps"] = reach
     out["method"] = "exact"
-    assert _json_dumps(out, True) == json.dumps(out)
+    buf = io.StringIO()
+    _write_json(out, buf)
+    assert json.loads(buf.getvalue()) == out
+    assert buf.getvalue() == json.dumps(out) + "\n"
+
+
+def test_lazy_padic_threshold_matches_padic():
+    from chainlab import _padic
+
+    assert _linsolve._PADIC_MIN_STATES == _padic.MIN_STATES

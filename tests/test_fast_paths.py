@@ -1,0 +1,159 @@
+"""The C fast paths (tokenizers of chainlab._cparse, graph searches of chainlab._cgraph) agree
+with their pure-Python / SciPy references, and Storm's own files read correctly."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chainlab import _fastread, exact, structure
+from chainlab.errors import FileFormatError
+from chainlab.io import read_chain, write_drn, write_prism
+from chainlab.strategies import reducible_chains
+
+from .strategies import chains
+
+pytestmark = pytest.mark.skipif(not _fastread.available() or structure._cgraph is None,
+                                reason="the C extensions are not built")
+
+
+def _slow(monkeypatch):
+    monkeypatch.setattr(_fastread, "_cparse", None)
+
+
+def _same(a, b):
+    assert a == b
+    assert a.is_exact == b.is_exact
+    if not a.is_exact:
+        assert np.array_equal(a._float, b._float)
+
+
+# --------------------------------------------------------------------------- readers
+@pytest.mark.parametrize("fmt", ["drn", "prism"])
+@settings(deadline=None)
+@given(c=chains(), exact_flag=st.sampled_from([None, True, False]))
+def test_fast_reader_equals_line_reader(tmp_path_factory, fmt, c, exact_flag):
+    d = tmp_path_factory.mktemp("fast")
+    path = write_drn(c, d / "c.drn") if fmt == "drn" else write_prism(c, d / "c")["tra"]
+    fast = read_chain(path, exact=exact_flag)
+    with pytest.MonkeyPatch.context() as mp:
+        _slow(mp)
+        slow = read_chain(path, exact=exact_flag)
+    _same(fast, slow)
+
+
+STORM_DRN = """// Exported by storm
+// Original model type: DTMC
+@type: DTMC
+@value_type: rational
+@parameters
+
+@placeholders
+$half : 1/2
+@reward_models
+steps
+@nr_states
+4
+@nr_choices
+4
+@model
+state 0 [1] init "(s = 0)"
+	action 0 [0]
+		1 : $half
+		2 : 1/2
+state 1 [1] "(s = 5)" deadlock
+	action 0
+		1 : 1
+state 2 [0] "(s = 5)" {x=2 & y=1}
+	action 0 [0]
+		3 : 0.25
+		2 : 3/4
+state 3 [1]
+	action 0
+		3 : 1
+"""
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["C", "lines"])
+def test_storm_drn_with_quoted_labels_placeholders_rewards(tmp_path, monkeypatch, fast):
+    if not fast:
+        _slow(monkeypatch)
+    path = tmp_path / "storm.drn"
+    path.write_text(STORM_DRN)
+    c = read_chain(path)
+    assert c.num_states == 4 and c.is_exact
+    assert dict(c.initial) == {0: F(1)}
+    assert sorted(c.labels) == ["(s = 0)", "(s = 5)", "deadlock"]
+    assert sorted(c.labels["(s = 5)"]) == [1, 2]
+    assert c.probability(0, 1) == F(1, 2) and c.probability(2, 3) == F(1, 4)
+    h = exact.hitting(c, "(s = 5)")
+    assert h.initial_probability == 1
+
+
+@pytest.mark.parametrize("body,message", [
+    ("state 0 init\n\taction 0\n\t\t1 : 1/2\n\t\t0 : 1/3\nstate 1\n\taction 0\n\t\t1 : 1\n",
+     "sums to 5/6"),
+    ("state 0 init\n\taction 0\n\t\t7 : 1\nstate 1\n\taction 0\n\t\t1 : 1\n", "out of range"),
+    ("state 0 init\n\taction 0\n\t\t1 : x\nstate 1\n\taction 0\n\t\t1 : 1\n", "not a number"),
+    ("state 1 init\n\taction 0\n\t\t1 : 1\nstate 0\n\taction 0\n\t\t1 : 1\n", "out of order"),
+])
+def test_errors_are_the_line_readers(tmp_path, body, message):
+    head = "@type: DTMC\n@parameters\n\n@reward_models\n\n@nr_states\n2\n@nr_choices\n2\n@model\n"
+    path = tmp_path / "bad.drn"
+    path.write_text(head + body)
+    with pytest.raises(FileFormatError, match=message) as info:
+        read_chain(path, exact=True)
+    assert str(path) in str(info.value) and ":1" in str(info.value)
+
+
+def test_files_written_by_stormpy_read_and_agree(tmp_path):
+    stormpy = pytest.importorskip("stormpy")
+    import stormpy.io
+
+    prism = tmp_path / "walk.prism"
+    prism.write_text("dtmc\nmodule m\n s : [0..5] init 1;\n"
+                     " [] s>0 & s<5 -> 0.3 : (s'=s+1) + 0.7 : (s'=s-1);\n"
+                     " [] s=0 | s=5 -> (s'=s);\nendmodule\n")
+    program = stormpy.parse_prism_program(str(prism))
+    prop = stormpy.parse_properties("P=? [F s=5]", program)
+    model = stormpy.build_model[stormpy.Rational](program, prop)
+    stormpy.io.export_to_drn(model, str(tmp_path / "walk.drn"))
+    c = read_chain(tmp_path / "walk.drn")
+    assert "(s = 5)" in c.labels
+    storm = stormpy.model_checking(model, prop[0], environment=stormpy.environments.exact())
+    init = model.initial_states[0]
+    v = storm.get_value_vector()[init]
+    assert exact.hitting(c, "(s = 5)").initial_probability == \
+        F(int(str(v.numerator)), int(str(v.denominator)))
+
+
+# --------------------------------------------------------------------------- graph searches
+@settings(deadline=None)
+@given(reducible_chains(), st.data())
+def test_c_graph_searches_equal_scipy(c, data):
+    fast_struct = structure.classify(c)
+    fast_sc = structure.strong_components(structure._pattern(c))
+    k = data.draw(st.integers(0, c.num_states - 1))
+    avoid = np.array(data.draw(st.lists(st.booleans(), min_size=c.num_states,
+                                        max_size=c.num_states)))
+    fast_reach = structure.can_reach(c, np.array([k]), avoiding=avoid)
+    fast_from = structure.reachable_from(c, np.array([k]))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(structure, "_cgraph", None)
+        c._cache.clear()
+        slow_struct = structure.classify(c)
+        slow_sc = structure.strong_components(structure._pattern(c))
+        slow_reach = structure.can_reach(c, np.array([k]), avoiding=avoid)
+        slow_from = structure.reachable_from(c, np.array([k]))
+    # the same partition (labels may differ; both are topological)
+    assert fast_sc[0] == slow_sc[0]
+    pairs = set(zip(fast_sc[1].tolist(), slow_sc[1].tolist()))
+    assert len(pairs) == fast_sc[0]
+    for f in ("communicating_classes", "closed_classes", "transient", "absorbing", "periods"):
+        assert sorted(getattr(fast_struct, f)) == sorted(getattr(slow_struct, f))
+    assert fast_reach.tolist() == slow_reach.tolist()
+    assert fast_from.tolist() == slow_from.tolist()
