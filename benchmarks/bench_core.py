@@ -242,7 +242,8 @@ def breakdown(cli_args: list[str]) -> None:
     import io
     import json as json_mod
 
-    from chainlab import _analysis, _linsolve, _padic, cli, structure
+    from chainlab import _analysis, cli, structure
+    from chainlab._linalg import linsolve as _linsolve, padic as _padic
     from chainlab import io as chainlab_io
 
     spent: dict[str, float] = {}

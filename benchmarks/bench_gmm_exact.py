@@ -5,7 +5,7 @@ k = 1``: 8,762 states; both ``p = 0``, ties random) this script
 
 * compiles the chain (``compile_model``), timed;
 * **p-adic**: ``polarization(cc)`` as the library does it (``_linsolve`` routes the exact blocks
-  that :func:`chainlab._padic.prefer_padic` picks to ``PadicLU``), with a per-block log;
+  that :func:`chainlab._linalg.padic.prefer_padic` picks to ``PadicLU``), with a per-block log;
   ``--all-padic`` routes every exact block of at least ``MIN_STATES`` states;
 * **rational** (the baseline, chainlab before p-adic lifting): the same call with p-adic routing
   off (``_padic.MIN_STATES`` out of reach: rational / fraction-free LU only), in a fresh process
@@ -70,7 +70,7 @@ def _compile(params):
 def _current_child(params):
     """In a fresh process: compile, then the exact polarization with p-adic routing off."""
     cc = _compile(params)
-    from chainlab import _padic
+    from chainlab._linalg import padic as _padic
     from chainlab.polarization import polarization
 
     _padic.MIN_STATES = 10**12  # prefer_padic never picks a block: the rational LU only
@@ -108,7 +108,7 @@ class PadicRouting:
         self.log: list[dict] = []
 
     def __enter__(self):
-        from chainlab import _linsolve, _padic
+        from chainlab._linalg import linsolve as _linsolve, padic as _padic
 
         self._owner = _linsolve.SubsystemSolver
         original = self._original = self._owner._factor
@@ -133,7 +133,7 @@ class PadicRouting:
         return self
 
     def __exit__(self, *exc):
-        from chainlab import _padic
+        from chainlab._linalg import padic as _padic
 
         self._owner._factor = self._original
         _padic.prefer_padic = self._prefer

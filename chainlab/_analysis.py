@@ -2,7 +2,7 @@
 
 The public modules :mod:`chainlab.exact` and :mod:`chainlab.numeric` are thin, documented
 wrappers around these functions, so both backends share one implementation of every formula
-and differ only in the field they compute in (see :mod:`chainlab._linsolve`).
+and differ only in the field they compute in (see :mod:`chainlab._linalg.linsolve`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 from flint import fmpq
 
-from . import _certify, config
-from ._certify import U as _U
-from ._linsolve import SubsystemSolver
-from ._sparse import csr_matvec_object, local_index, rows_positions
+from ._linalg import certify as _certify
+from . import config
+from ._linalg.certify import U as _U
+from ._linalg.linsolve import SubsystemSolver
+from ._linalg.sparse import csr_matvec_object, local_index, rows_positions
 from ._values import to_fraction_array, to_fmpq
 from .chain import Chain
 from .errors import PrecisionError, SpecError

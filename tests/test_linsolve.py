@@ -1,5 +1,5 @@
-"""The exact block solvers of ``chainlab._linsolve``: fraction-free sparse LU, Dixon tail, partial
-solves -- each checked against the rational LU, closed forms and the float backend."""
+"""The exact block solvers of ``chainlab._linalg.linsolve``: fraction-free sparse LU, Dixon tail,
+partial solves -- each checked against the rational LU, closed forms and the float backend."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from chainlab import Chain, exact, numeric
-from chainlab import _linsolve, _padic
+from chainlab._linalg import linsolve as _linsolve, padic as _padic
 from chainlab.errors import SpecError
 
 from .strategies import chains
@@ -410,6 +410,6 @@ def test_cli_json_fast_path_matches_json_dumps(reach, absorption, with_target):
 
 
 def test_lazy_padic_threshold_matches_padic():
-    from chainlab import _padic
+    from chainlab._linalg import padic as _padic
 
     assert _linsolve._PADIC_MIN_STATES == _padic.MIN_STATES

@@ -14,9 +14,9 @@ from flint import fmpq, fmpz
 from hypothesis import given
 from hypothesis import strategies as st
 
-import chainlab._padic as padic
-from chainlab._linsolve import _ExactLU
-from chainlab._padic import PadicLU, order_and_fill, prefer_padic
+import chainlab._linalg.padic as padic
+from chainlab._linalg.linsolve import _ExactLU
+from chainlab._linalg.padic import PadicLU, order_and_fill, prefer_padic
 
 PRIME_BITS = [pytest.param(12, id="p12"), pytest.param(20, id="p20"), pytest.param(30, id="p30")]
 
@@ -103,7 +103,7 @@ def gmm_blocks():
     """The blocks of the transient states of GMM n = K = 4, r = 2, k = 1 (497 states), with
     right-hand sides ``[P(polarized in one step), 1]``."""
     from chainlab._analysis import _collapse
-    from chainlab._linsolve import SubsystemSolver
+    from chainlab._linalg.linsolve import SubsystemSolver
     from chainlab.compiler import compile_model
     from chainlab.models import GMMAgents
     from chainlab.polarization import class_kinds
@@ -148,7 +148,7 @@ def test_matches_rational_lu_on_gmm_blocks(gmm_blocks, bits):
 
 def test_polarization_of_gmm_through_padic(monkeypatch):
     """End to end: every exact block of the chain solved by PadicLU (doctest value 0.3406)."""
-    from chainlab import _linsolve
+    from chainlab._linalg import linsolve as _linsolve
     from chainlab.compiler import compile_model
     from chainlab.models import GMMAgents
     from chainlab.polarization import polarization

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chainlab import Chain, exact
-from chainlab._linsolve import SubsystemSolver, _ExactLU
+from chainlab._linalg.linsolve import SubsystemSolver, _ExactLU
 from chainlab.structure import classify
 
 from .strategies import chains

@@ -12,7 +12,7 @@ components of one level being independent of each other:
   one scalar Python loop instead, which costs less than the numpy calls of a tiny level;
 * the small strong components of a level (fewer than ``BIG`` states) form one block-diagonal
   system, factored by sparse rational LU (fill stays inside each component);
-* every big component is factored on its own by the routes of :mod:`chainlab._linsolve`.
+* every big component is factored on its own by the routes of :mod:`chainlab._linalg.linsolve`.
 
 Only the components that the wanted states depend on (their downstream closure) are solved.
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sparse import csr_matvec_object, rows_positions
+from .sparse import csr_matvec_object, rows_positions
 
 __all__: list[str] = []
 

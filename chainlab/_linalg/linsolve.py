@@ -24,9 +24,9 @@ stable for M-matrices: every principal minor of a nonsingular M-matrix is positi
 
 * exact, any block of at least ``_padic.MIN_STATES`` states whose rational elimination would
   fill in (``_padic.prefer_padic``: wide rows, or a minimum-degree fill of at least twice the
-  pattern -- the GMM chains, grids): :class:`chainlab._padic.PadicLU`, elimination modulo one
-  word-size prime and Dixon's p-adic lifting with rational reconstruction and an exact check
-  (8,762-state GMM chain: ~50 s instead of hours). If it refuses a block (integer rows too wide
+  pattern -- the GMM chains, grids): :class:`chainlab._linalg.padic.PadicLU`, elimination
+  modulo one word-size prime and Dixon's p-adic lifting with rational reconstruction and an
+  exact check (8,762-state GMM chain: ~50 s instead of hours). If it refuses a block (integer rows too wide
   for int64 lifting, a dense remainder above its limit), the solvers below take it.
 
 * float64: SuperLU (``scipy.sparse.linalg.splu``), a minimum-degree ordering on ``A + A^T`` for
@@ -58,21 +58,21 @@ from __future__ import annotations
 import numpy as np
 from flint import fmpq, fmpz, fmpz_mat, nmod_mat
 
-from . import _certify, _topo
-from ._sparse import csr_matvec_object, local_index, rows_positions
-from .chain import Chain
-from .structure import _Graph, _search, strong_components
+from . import certify as _certify, topo as _topo
+from .sparse import csr_matvec_object, local_index, rows_positions
+from ..chain import Chain
+from ..structure import _Graph, _search, strong_components
 
-# SciPy (SuperLU, sparse products) and chainlab._padic (which needs SciPy) are imported where a
-# float solve or a big exact block needs them: the exact path of a protocol model never does,
-# and importing scipy.sparse costs 0.2 s of every process.
+# SciPy (SuperLU, sparse products) and chainlab._linalg.padic (which needs SciPy) are imported
+# where a float solve or a big exact block needs them: the exact path of a protocol model never
+# does, and importing scipy.sparse costs 0.2 s of every process.
 
 __all__: list[str] = []
 
 BIG = 64  # components at least this large get their own fill-reducing factorisation
 _REFINE_STEPS = 6  # iterative refinement steps of a certified float solve (CERT-3)
 _WIDE = 8  # right-hand-side columns from which _ExactLU substitutes row-vectorised
-_PADIC_MIN_STATES = 200  # = chainlab._padic.MIN_STATES (tested), kept here to import it lazily
+_PADIC_MIN_STATES = 200  # = padic.MIN_STATES (tested), kept here to import padic lazily
 
 _ZERO = fmpq(0)
 _ONE = fmpq(1)
@@ -160,7 +160,7 @@ class SubsystemSolver:
                 self._partial = np.flatnonzero(is_wanted[states])  # positions inside the block
 
     def _init_exact(self, pattern, num: int, labels: np.ndarray, wanted) -> None:
-        """Exact solves go level by level over the condensation (:mod:`chainlab._topo`)."""
+        """Exact solves go level by level over the condensation (:mod:`chainlab._linalg.topo`)."""
         m = len(self.subset)
         self._wanted = None
         needed = None
@@ -417,7 +417,7 @@ class SubsystemSolver:
         if self.exact:
             order = fill = None
             if s >= _PADIC_MIN_STATES:
-                from . import _padic
+                from . import padic as _padic
 
                 if len(rows) < _padic.DEGREE * s:  # row width does not decide: the fill does
                     order, fill = _padic.order_and_fill(rows, cols, s)
@@ -473,7 +473,7 @@ def _make_blocks(num: int, labels: np.ndarray) -> list[tuple[np.ndarray, bool]]:
 
 def _min_degree_order(rows, cols, s) -> np.ndarray:
     """Elimination order from SuperLU's minimum degree on ``A + A^T`` (pattern only)."""
-    from . import _padic
+    from . import padic as _padic
 
     return _padic.order_and_fill(rows, cols, s)[0]
 
