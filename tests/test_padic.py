@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import chainlab._linalg.padic as padic
+from chainlab._linalg import modular
 from chainlab._linalg.linsolve import _ExactLU
 from chainlab._linalg.padic import PadicLU, order_and_fill, prefer_padic
 
@@ -304,10 +305,10 @@ def test_mqrr_unbalanced_fraction():
     m = fmpz(1048573) ** 12  # ~240 bits
     n, d = fmpz(3) ** 100, fmpz(97)  # 159-bit numerator over a 7-bit denominator
     u = n * pow(int(d), -1, int(m)) % m
-    assert padic._mqrr(u, m, 32) == (n, d)
+    assert modular.mqrr(u, m, 32) == (n, d)
     # Wang with balanced bounds (numerator and denominator below sqrt(m / 2)) cannot see it
     assert padic._wang(u, m, m.bit_length() // 2) != (n, d)
-    assert padic._mqrr(fmpz(0), m, 32) == (0, 1)
+    assert modular.mqrr(fmpz(0), m, 32) == (0, 1)
 
 
 def test_prefer_padic():

@@ -58,7 +58,9 @@ from __future__ import annotations
 import numpy as np
 from flint import fmpq, fmpz, fmpz_mat, nmod_mat
 
-from . import certify as _certify, topo as _topo
+from . import certify as _certify
+from . import topo as _topo
+from .modular import prime_below, wang
 from .sparse import csr_matvec_object, local_index, rows_positions
 from ..chain import Chain
 from ..structure import _Graph, _search, strong_components
@@ -808,14 +810,7 @@ class _FractionFreeLU:
         return out
 
 
-def _prime_below(n: int) -> int:
-    n -= 1
-    while not fmpz(n).is_prime():
-        n -= 1
-    return n
-
-
-_P60 = _prime_below(1 << 60)
+_P60 = prime_below(1 << 60)
 
 
 class _DenseTail:
@@ -861,7 +856,7 @@ class _DenseTail:
                 self._p = p
                 return
             except ZeroDivisionError:  # p divides det N: try another prime
-                p = _prime_below(p)
+                p = prime_below(p)
         raise RuntimeError("no prime found for Dixon lifting")  # pragma: no cover
 
     def solve(self, cols: list[list[fmpz]]) -> list[tuple[list[fmpz], fmpz]]:
@@ -925,7 +920,7 @@ class _DenseTail:
             found = self._complete(xs, mod, b, hint, half, bound)
             if found is not None:
                 return found
-        rr = _ratrecon(xs[0], mod, bound)
+        rr = wang(xs[0], mod, bound)
         if rr is None:
             return None
         return self._complete(xs, mod, b, rr[1], half, bound)
@@ -936,7 +931,7 @@ class _DenseTail:
         for x in xs:
             t = _sym(x * den % mod, mod, half)
             if abs(t) > bound:
-                rr = _ratrecon(t % mod, mod, bound)
+                rr = wang(t % mod, mod, bound)
                 if rr is None:
                     return None
                 t, e = rr
@@ -955,44 +950,3 @@ class _DenseTail:
 
 def _sym(t: fmpz, mod: fmpz, half: fmpz) -> fmpz:
     return t - mod if t > half else t
-
-
-def _ratrecon(a, m, bound):
-    """``(num, den)`` with ``num = den * a (mod m)``, ``|num| <= bound``, ``0 < den <= bound``.
-
-    Half-extended Euclid on Python ints with Lehmer's acceleration (Knuth, TAOCP 4.5.2,
-    Algorithm L): the quotient sequence is computed on the leading 62 bits while it provably
-    agrees with the full one, then applied to the full numbers at once. Returns None when no
-    such fraction exists. (flint has ``fmpq_reconstruct_fmpz``, but python-flint does not
-    expose it.)
-    """
-    m, a, bound = int(m), int(a) % int(m), int(bound)
-    r0, r1, t0, t1 = m, a, 0, 1
-    stop = bound.bit_length() + 128  # Lehmer steps drop < 64 bits: never past the bound
-    while r1.bit_length() > stop:
-        sh = r0.bit_length() - 62
-        x, y = r0 >> sh, r1 >> sh
-        A, B, C, D = 1, 0, 0, 1
-        while y + C and y + D:
-            q = (x + A) // (y + C)
-            if q != (x + B) // (y + D):
-                break
-            A, C = C, A - q * C
-            B, D = D, B - q * D
-            x, y = y, x - q * y
-        if B == 0:
-            q = r0 // r1
-            r0, r1 = r1, r0 - q * r1
-            t0, t1 = t1, t0 - q * t1
-        else:
-            r0, r1 = A * r0 + B * r1, C * r0 + D * r1
-            t0, t1 = A * t0 + B * t1, C * t0 + D * t1
-    while r1 > bound:
-        q = r0 // r1
-        r0, r1 = r1, r0 - q * r1
-        t0, t1 = t1, t0 - q * t1
-    if t1 == 0 or abs(t1) > bound:
-        return None
-    if t1 < 0:
-        r1, t1 = -r1, -t1
-    return fmpz(r1), fmpz(t1)

@@ -47,6 +47,8 @@ import numpy as np
 import scipy.sparse as sp
 from flint import fmpq, fmpz
 
+from .modular import mqrr, prime_below, wang
+
 __all__: list[str] = []
 
 _EXACT = 1 << 52  # float64 sums below this are exact integers (one bit of headroom)
@@ -76,13 +78,6 @@ class _ZeroPivot(ArithmeticError):
 
 
 # ---------------------------------------------------------------------- arithmetic modulo p
-def _prime_below(n: int) -> int:
-    n -= 1
-    while n > 2 and not fmpz(n).is_prime():
-        n -= 1
-    return n
-
-
 def _limb_bits(inner: int, p: int) -> int:
     """Largest ``h`` with ``inner * (p - 1) * (2^h - 1) < 2^52``: a float64 product of a
     ``[0, p)`` matrix with ``h``-bit limbs over ``inner`` terms is exact."""
@@ -445,48 +440,10 @@ def _digits_to_ints(D: np.ndarray, p: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- rational reconstruction
-def _mqrr(u: fmpz, m: fmpz, gap_bits: int):
-    """Maximal-quotient rational reconstruction (Monagan 2004) of ``u mod m``.
-
-    Returns ``(n, d)`` with ``n = d u (mod m)``, ``d > 0``, taken just before the largest
-    quotient of the Euclidean remainder sequence of ``(m, u)``, or None when that quotient has
-    fewer than ``gap_bits`` bits (``m`` is then not yet ``2^gap`` times larger than ``|n| d``).
-    Unlike Wang's reconstruction it does not assume ``|n|`` and ``d`` of similar size: here the
-    numerators are much bigger than the common denominator.
-    """
-    u = u % m
-    if u == 0:
-        return fmpz(0), fmpz(1)
-    r0, r1, t0, t1 = m, u, fmpz(0), fmpz(1)
-    best, best_q = None, fmpz(0)
-    while r1 != 0:
-        q = r0 // r1
-        if q > best_q:
-            best_q, best = q, (r1, t1)
-        r0, r1 = r1, r0 - q * r1
-        t0, t1 = t1, t0 - q * t1
-    if best is None or best_q.bit_length() <= gap_bits:
-        return None
-    n, d = best
-    if d < 0:
-        n, d = -n, -d
-    return n, d
-
-
 def _wang(u: fmpz, m: fmpz, den_bits: int):
-    """Wang's rational reconstruction with denominator below ``2^den_bits`` (None if none)."""
+    """Wang's reconstruction with denominator below ``2^den_bits`` (None if none)."""
     D = fmpz(1) << den_bits
-    N = (m >> 1) // D
-    r0, r1, t0, t1 = m, u % m, fmpz(0), fmpz(1)
-    while r1 > N:
-        q = r0 // r1
-        r0, r1 = r1, r0 - q * r1
-        t0, t1 = t1, t0 - q * t1
-    if t1 == 0 or abs(t1) > D:
-        return None
-    if t1 < 0:
-        r1, t1 = -r1, -t1
-    return r1, t1
+    return wang(u, m, (m >> 1) // D, D)
 
 
 # ---------------------------------------------------------------------- the solver
@@ -590,7 +547,7 @@ class PadicLU:
         self.iterations = 0  # lifting steps of the last solve
         p = 1 << bits
         for _ in range(20):
-            p = _prime_below(p)
+            p = prime_below(p)
             try:
                 self._mod = _ModularInverse(self._A, p, dense_max=dense_max)
                 break
@@ -636,7 +593,7 @@ class PadicLU:
     def _attempt(self, lift: _Lift, B, dens):
         """Reconstruct from the digits so far and verify exactly; None to keep lifting."""
         m = lift.modulus
-        cand = _mqrr(lift.z1, m, self.gap_bits)
+        cand = mqrr(lift.z1, m, self.gap_bits)
         if cand is None:
             return None
         d = cand[1]
@@ -649,7 +606,7 @@ class PadicLU:
         z2 = lift.z2
         r = _wang(d * z2 % m, m, _EXTRA_BITS)
         if r is None:
-            c2 = _mqrr(z2, m, self.gap_bits)
+            c2 = mqrr(z2, m, self.gap_bits)
             if c2 is None:
                 return None
             d = d * (c2[1] // d.gcd(c2[1]))
@@ -676,7 +633,7 @@ class PadicLU:
             # some entries need a factor the common denominator lacks (the random combinations
             # cancelled it): reconstruct those entries on their own and take the lcm
             for e in flagged:
-                r = _mqrr(xs[e], m, self.gap_bits)
+                r = mqrr(xs[e], m, self.gap_bits)
                 if r is None:
                     self.rejected += 1
                     return None
