@@ -3,7 +3,7 @@
 Both are optional: without a C compiler the build skips them, ``chainlab.compiler`` runs its
 pure-Python loop instead of ``chainlab._ckernel`` and ``chainlab.io`` its pure-Python reader
 instead of the tokenizers in ``chainlab._cparse``, and ``chainlab.structure`` SciPy's csgraph
-instead of the searches in ``chainlab._cgraph``, with the same results.
+instead of the searches in ``chainlab._analysis._cgraph``, with the same results.
 """
 
 from setuptools import Extension, setup
@@ -23,8 +23,8 @@ setup(
             extra_compile_args=["-O2"],
         ),
         Extension(
-            "chainlab._cgraph",
-            ["chainlab/_cgraph.c"],
+            "chainlab._analysis._cgraph",
+            ["chainlab/_analysis/_cgraph.c"],
             optional=True,
             extra_compile_args=["-O2"],
         ),

@@ -242,7 +242,8 @@ def breakdown(cli_args: list[str]) -> None:
     import io
     import json as json_mod
 
-    from chainlab import _analysis, cli, structure
+    from chainlab._analysis.formulas import formulas as _analysis
+    from chainlab import cli, structure
     from chainlab._linalg import linsolve as _linsolve, padic as _padic
     from chainlab import io as chainlab_io
 

@@ -234,7 +234,7 @@ def _analyze_values(chain, exact: bool, target):
     from . import exact as exact_backend
     from . import numeric as numeric_backend
 
-    from ._analysis import raw_exact
+    from ._analysis.formulas import raw_exact
 
     backend = exact_backend if exact else numeric_backend
     with raw_exact():  # exact values stay fmpq: they are only formatted here

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _analysis
+from ._analysis import formulas as _analysis
 from .chain import Chain
 from .results import (
     AbsorptionResult,

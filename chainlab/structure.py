@@ -11,8 +11,8 @@ Definitions
   state of the class.
 
 Strong components come from Tarjan's algorithm and searches from a breadth-first search, both in
-C (:mod:`chainlab._cgraph`, so the exact path does not import SciPy), or, where that extension
-is not built, from :func:`scipy.sparse.csgraph.connected_components` (Pearce's algorithm) and
+C (:mod:`chainlab._analysis._cgraph`, so the exact path does not import SciPy), or, where that
+extension is not built, from :func:`scipy.sparse.csgraph.connected_components` (Pearce's algorithm) and
 ``breadth_first_order``. Component labels are in reverse topological order of the condensation;
 that order is checked on every call and recomputed with networkx if an implementation ever
 changes it.
@@ -36,7 +36,7 @@ import numpy as np
 from .chain import Chain
 
 try:
-    from . import _cgraph
+    from ._analysis import _cgraph
 except ImportError:  # pragma: no cover - the C extension is optional
     _cgraph = None
 

@@ -1,4 +1,4 @@
-"""The C fast paths (tokenizers of chainlab._cparse, graph searches of chainlab._cgraph) agree
+"""The C fast paths (tokenizers of chainlab._cparse, graph searches of chainlab._analysis._cgraph) agree
 with their pure-Python / SciPy references, and Storm's own files read correctly."""
 
 from __future__ import annotations

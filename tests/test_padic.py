@@ -103,7 +103,7 @@ def grid_block(m: int):
 def gmm_blocks():
     """The blocks of the transient states of GMM n = K = 4, r = 2, k = 1 (497 states), with
     right-hand sides ``[P(polarized in one step), 1]``."""
-    from chainlab._analysis import _collapse
+    from chainlab._analysis.formulas import _collapse
     from chainlab._linalg.linsolve import SubsystemSolver
     from chainlab.compiler import compile_model
     from chainlab.models import GMMAgents

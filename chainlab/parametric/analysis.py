@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .._analysis import _target_groups
+from .._analysis.formulas import _target_groups
 from ..errors import SpecError
 from ..structure import can_reach, classify, reachable_from
 from . import _eliminate

@@ -14,15 +14,15 @@ from typing import Any
 import numpy as np
 from flint import fmpq
 
-from ._linalg import certify as _certify
-from . import config
-from ._linalg.certify import U as _U
-from ._linalg.linsolve import SubsystemSolver
-from ._linalg.sparse import csr_matvec_object, local_index, rows_positions
-from ._values import to_fraction_array, to_fmpq
-from .chain import Chain
-from .errors import PrecisionError, SpecError
-from .results import (
+from .._linalg import certify as _certify
+from .. import config
+from .._linalg.certify import U as _U
+from .._linalg.linsolve import SubsystemSolver
+from .._linalg.sparse import csr_matvec_object, local_index, rows_positions
+from .._values import to_fraction_array, to_fmpq
+from ..chain import Chain
+from ..errors import PrecisionError, SpecError
+from ..results import (
     AbsorptionResult,
     BoundedReachabilityResult,
     CanonicalForm,
@@ -32,7 +32,7 @@ from .results import (
     LimitingResult,
     StationaryResult,
 )
-from .structure import can_reach, classify, reachable_from
+from ..structure import can_reach, classify, reachable_from
 
 __all__: list[str] = []
 
@@ -89,7 +89,7 @@ def _out_scalar(x: Any, exact: bool):
     if exact and not _FRACTIONS.get():
         return x
     if exact:
-        from ._values import fmpq_to_fraction
+        from .._values import fmpq_to_fraction
 
         return fmpq_to_fraction(x)
     return float(x)

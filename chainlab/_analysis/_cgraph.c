@@ -1,5 +1,5 @@
 /*
- * chainlab._cgraph -- the graph searches of chainlab.structure, in C.
+ * chainlab._analysis._cgraph -- the graph searches of chainlab.structure, in C.
  *
  * Why hand-written C: SciPy's csgraph has both searches (connected_components with
  * connection="strong", breadth_first_order), but importing scipy.sparse and csgraph costs 0.2 s
