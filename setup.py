@@ -2,7 +2,7 @@
 
 Both are optional: without a C compiler the build skips them, ``chainlab.compiler`` runs its
 pure-Python loop instead of ``chainlab._ckernel`` and ``chainlab.io`` its pure-Python reader
-instead of the tokenizers in ``chainlab._cparse``, and ``chainlab.structure`` SciPy's csgraph
+instead of the tokenizers in ``chainlab._io._cparse``, and ``chainlab.structure`` SciPy's csgraph
 instead of the searches in ``chainlab._analysis._cgraph``, with the same results.
 """
 
@@ -17,8 +17,8 @@ setup(
             extra_compile_args=["-O2"],
         ),
         Extension(
-            "chainlab._cparse",
-            ["chainlab/_cparse.c"],
+            "chainlab._io._cparse",
+            ["chainlab/_io/_cparse.c"],
             optional=True,
             extra_compile_args=["-O2"],
         ),

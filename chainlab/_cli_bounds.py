@@ -14,11 +14,11 @@ import io
 import json
 import os
 import sys
-import tempfile
 import time
 from fractions import Fraction
 from pathlib import Path
 
+from ._io.atomic import atomic_open
 from .errors import SpecError, StateSpaceLimitError
 
 __all__ = ["register"]
@@ -262,20 +262,6 @@ def _report(model, compiled, checks, skipped, sim, args, elapsed: float) -> None
 
 
 # --------------------------------------------------------------------------- paper scale
-@contextlib.contextmanager
-def _atomic_text(path: Path):
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            yield f
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _run_paper(args: argparse.Namespace) -> int:
     from . import bounds as B
 
@@ -329,7 +315,7 @@ def _run_sharpness(args: argparse.Namespace) -> int:
             "horizon": args.horizon, "decided_by_start": study.num_decided,
             "skipped_too_large": study.num_skipped, "seconds": round(study.seconds, 1)}
     records = list(study.rows)
-    with _atomic_text(args.out / "sharpness.json") as f:
+    with atomic_open(args.out / "sharpness.json") as f:
         json.dump({"parameters": meta, "summary": study.summary(), "rows": records}, f,
                   indent=1)
         f.write("\n")
@@ -338,9 +324,9 @@ def _run_sharpness(args: argparse.Namespace) -> int:
         writer = csv.DictWriter(buf, fieldnames=list(records[0]))
         writer.writeheader()
         writer.writerows(records)
-        with _atomic_text(args.out / "sharpness.csv") as f:
+        with atomic_open(args.out / "sharpness.csv", newline="") as f:
             f.write(buf.getvalue())
-    with _atomic_text(args.out / "sharpness.md") as f:
+    with atomic_open(args.out / "sharpness.md") as f:
         f.write(f"<!-- {json.dumps(meta)} -->\n")
         f.write(study.to_markdown())
     if args.json:
@@ -361,16 +347,16 @@ def _write_paper(study, records, meta, out: Path) -> list[Path]:
     writer = csv.DictWriter(buf, fieldnames=list(records[0]))
     writer.writeheader()
     writer.writerows(records)
-    with _atomic_text(csv_path) as f:
+    with atomic_open(csv_path, newline="") as f:
         f.write(buf.getvalue())
     paths.append(csv_path)
     json_path = out / "paper_scale.json"
-    with _atomic_text(json_path) as f:
+    with atomic_open(json_path) as f:
         json.dump({"parameters": meta, "rows": records}, f, indent=1)
         f.write("\n")
     paths.append(json_path)
     md_path = out / "paper_scale.md"
-    with _atomic_text(md_path) as f:
+    with atomic_open(md_path) as f:
         f.write(f"<!-- {json.dumps(meta)} -->\n")
         f.write(study.to_markdown())
     paths.append(md_path)

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from ._io.atomic import atomic_path
 from .errors import SpecError
 
 __all__ = ["register"]
@@ -189,18 +188,5 @@ def _write_plot(res, target: Path, seed: int) -> None:
     ax.set_title(f"GMM agents: n={p['agents']}, K={p['components']}, r={p['memory']}, "
                  f"k={p['neighbours']}, p={p['mirror']:g}, ties={p['ties']}, seed={seed}",
                  fontsize=9)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                               suffix=target.suffix or ".png")
-    os.close(fd)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual mode
+    with atomic_path(target) as tmp:
         fig.savefig(tmp, format=(target.suffix.lstrip(".") or "png"))
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

@@ -17,15 +17,14 @@ import argparse
 import contextlib
 import io
 import json
-import os
 import signal
 import sys
-import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ._io.atomic import write_text
 from .errors import SpecError
 
 __all__ = ["register"]
@@ -314,7 +313,7 @@ def run(args: argparse.Namespace) -> int:
         with ResultStore(args.db, create=args.model is not None) as store:
             text = store.export(args.export)
         if args.output is not None:
-            _write_atomic(args.output, text)
+            write_text(args.output, text)
         else:
             sys.stdout.write(text)
     return status
@@ -361,17 +360,3 @@ def _run_model(args: argparse.Namespace) -> int:
 
 def _terminate(signum, frame):  # pragma: no cover - exercised by the kill test in a subprocess
     raise KeyboardInterrupt
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".",
-                               prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -25,9 +25,7 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -35,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ._io.atomic import atomic_path
 from .chain import Chain
 from .errors import SpecError
 
@@ -444,14 +443,6 @@ def save_figure(fig: Any, path: str | os.PathLike, *, dpi: int = 120, **kwargs: 
     """
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower() or "png"
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=f".{fmt}")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt, dpi=dpi, **kwargs)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
     return path

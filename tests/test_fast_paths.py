@@ -1,4 +1,4 @@
-"""The C fast paths (tokenizers of chainlab._cparse, graph searches of chainlab._analysis._cgraph) agree
+"""The C fast paths (tokenizers of chainlab._io._cparse, graph searches of chainlab._analysis._cgraph) agree
 with their pure-Python / SciPy references, and Storm's own files read correctly."""
 
 from __future__ import annotations
@@ -10,15 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainlab import _fastread, exact, structure
+from chainlab._io import fast as _fastread
+from chainlab import exact, structure
 from chainlab.errors import FileFormatError
 from chainlab.io import read_chain, write_drn, write_prism
 from chainlab.strategies import reducible_chains
 
 from .strategies import chains
 
-pytestmark = pytest.mark.skipif(not _fastread.available() or structure._cgraph is None,
-                                reason="the C extensions are not built")
+needs_c = pytest.mark.skipif(not _fastread.available() or structure._cgraph is None,
+                             reason="the C extensions are not built")
 
 
 def _slow(monkeypatch):
@@ -32,6 +33,7 @@ def _same(a, b):
         assert np.array_equal(a._float, b._float)
 
 
+@needs_c
 # --------------------------------------------------------------------------- readers
 @pytest.mark.parametrize("fmt", ["drn", "prism"])
 @settings(deadline=None)
@@ -78,6 +80,7 @@ state 3 [1]
 """
 
 
+@needs_c
 @pytest.mark.parametrize("fast", [True, False], ids=["C", "lines"])
 def test_storm_drn_with_quoted_labels_placeholders_rewards(tmp_path, monkeypatch, fast):
     if not fast:
@@ -94,6 +97,7 @@ def test_storm_drn_with_quoted_labels_placeholders_rewards(tmp_path, monkeypatch
     assert h.initial_probability == 1
 
 
+@needs_c
 @pytest.mark.parametrize("body,message", [
     ("state 0 init\n\taction 0\n\t\t1 : 1/2\n\t\t0 : 1/3\nstate 1\n\taction 0\n\t\t1 : 1\n",
      "sums to 5/6"),
@@ -131,6 +135,7 @@ def test_files_written_by_stormpy_read_and_agree(tmp_path):
         F(int(str(v.numerator)), int(str(v.denominator)))
 
 
+@needs_c
 # --------------------------------------------------------------------------- graph searches
 @settings(deadline=None)
 @given(reducible_chains(), st.data())
@@ -157,3 +162,32 @@ def test_c_graph_searches_equal_scipy(c, data):
         assert sorted(getattr(fast_struct, f)) == sorted(getattr(slow_struct, f))
     assert fast_reach.tolist() == slow_reach.tolist()
     assert fast_from.tolist() == slow_from.tolist()
+
+
+def test_extensions_are_built_where_a_compiler_exists():
+    # pip builds them whenever a C compiler is found; a silent fallback would hide a broken
+    # build (and every test above would be skipped)
+    import shutil
+    import sysconfig
+
+    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(cc) is None:
+        pytest.skip("no C compiler here: the pure-Python fallbacks are the ones in use")
+    from chainlab import compiler
+
+    assert compiler._ckernel is not None
+    assert _fastread.available() and structure._cgraph is not None
+
+
+def test_atomic_writes_leave_nothing_half_written(tmp_path):
+    from chainlab._io.atomic import atomic_open, write_text
+
+    target = tmp_path / "out.txt"
+    write_text(target, "old")
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_open(target) as f:
+            f.write("new, half")
+            raise KeyboardInterrupt
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+    write_text(target, "new")
+    assert target.read_text() == "new" and (target.stat().st_mode & 0o777) != 0o600

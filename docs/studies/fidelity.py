@@ -62,6 +62,7 @@ from typing import Any
 import numpy as np
 
 import chainlab.continuous as continuous
+from chainlab._io.atomic import write_text
 from chainlab.compiler import compile_model
 from chainlab.errors import StateSpaceLimitError
 from chainlab.models import GMMAgents
@@ -955,16 +956,7 @@ def write_report(path: str | os.PathLike, generated: str) -> None:
         text = head + generated.rstrip("\n") + tail
     else:
         text = old.rstrip("\n") + "\n\n" + generated
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_text(path, text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """Vectorised readers of explicit chain files, behind :mod:`chainlab.io`.
 
-The C tokenizer (:mod:`chainlab._cparse`) turns the body of a ``.drn`` / ``.tra`` / ``.lab``
+The C tokenizer (:mod:`chainlab._io._cparse`) turns the body of a ``.drn`` / ``.tra`` / ``.lab``
 file into integer arrays and the list of *distinct* value strings; each distinct value is then
 parsed once -- exactly (``0.4`` is 2/5) or as the correctly rounded float -- and the chain is
 built by :meth:`chainlab.Chain._from_table` without a Python object per entry.
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from flint import fmpq
 
-from .chain import Chain
+from ..chain import Chain
 
 try:
     from . import _cparse
