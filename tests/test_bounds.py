@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainlab import exact
-from chainlab._bounds_gmm import _contact_weights, _seq_factors
+from chainlab.bounds._gmm import _contact_weights, _seq_factors
 from chainlab.bounds import (
     BoundResult,
     check_bound,
@@ -690,7 +690,7 @@ def test_simulate_split_matches_exact_slow(case):
 def test_simulate_split_one_round_law(ties):
     # every agent's next counts after one round, against the model's exact law, through
     # exact binomial intervals (Bonferroni over the outcomes)
-    from chainlab._bounds_sim import _one_round
+    from chainlab.bounds._sim import _one_round
 
     state = ((2, 1, 0, 0), (0, 3, 0, 0), (0, 1, 1, 1), (3, 0, 0, 0), (0, 0, 0, 3))
     m = GMMAgents(agents=5, components=4, memory=3, neighbours=2, ties=ties, mirror=F(1, 5),

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainlab._bounds_coupling import _birth_death, _stage_roles
+from chainlab.bounds._coupling import _birth_death, _stage_roles
 from chainlab.bounds import coupling_bound, fate_of_initial_state, is_split, sequence_bound
 from chainlab.compiler import compile_model
 from chainlab.errors import SpecError, StateSpaceLimitError
@@ -146,7 +146,7 @@ def test_BND_6_key_inequality_on_every_reachable_state(c):
 @pytest.mark.parametrize("ties", ["random", "index"])
 def test_BND_6_self_loop_and_first_steps_are_exact_chain_entries(ties):
     """At the start (all pure) the factors S and U_o are exact entries of the unlumped chain."""
-    from chainlab._bounds_coupling import _prod, _Stages
+    from chainlab.bounds._coupling import _prod, _Stages
 
     m = GMMAgents(agents=4, components=4, memory=2, neighbours=1, ties=ties, mirror=F(1, 5))
     cc = compile_model(m, lumped=False)
@@ -262,8 +262,8 @@ def test_BND_6_local_sub_chains_grow_with_max_deviating():
 
 
 def test_BND_6_local_sub_chain_skipped_beyond_its_limit():
-    from chainlab._bounds_coupling import _Stages
-    from chainlab._bounds_coupling_local import local_stage
+    from chainlab.bounds._coupling import _Stages
+    from chainlab.bounds._coupling_local import local_stage
 
     m = GMMAgents(agents=4, components=4, memory=2, neighbours=1, ties="index")
     st_ = _Stages(m, 4, 4, 2, 1, 100, 3, 2, max_local_states=5)

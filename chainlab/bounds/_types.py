@@ -7,7 +7,7 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
-from .stats import ProportionEstimate
+from ..stats import ProportionEstimate
 
 VERDICTS = ("consistent", "violated", "inconclusive")
 

@@ -20,7 +20,7 @@ Definitions (``proofs/bounds.md``, BND-6)
   its new label; down: back), and the outcomes are counted when their configuration is ``x`` or
   has a larger sum of squared group sizes (induction goes over that sum).
 * The *local sub-chain* of ``x`` (``max_deviating = D``, module
-  :mod:`chainlab._bounds_coupling_local`): ``x`` and every state that is not all-pure, not
+  :mod:`chainlab.bounds._coupling_local`): ``x`` and every state that is not all-pure, not
   split, and has at most ``D`` agents that are not pure on their label in ``x``, with the
   model's exact transition law, killed on leaving it; an exit pays ``1`` at a split state,
   ``W(x')`` at a configuration with a larger sum of squared group sizes, ``0`` elsewhere. Its
@@ -47,13 +47,19 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ._bounds_coupling_local import local_stage
-from ._bounds_gmm import (_check_model, _initial_labels, _params, closed_silos, is_split,
-                          sequence_bound)
-from ._bounds_types import BoundResult
-from ._values import fmpq_to_fraction
-from .errors import SpecError, StateSpaceLimitError
-from .models.gmm import GMMAgents
+from .._values import fmpq_to_fraction
+from ..errors import SpecError, StateSpaceLimitError
+from ..models.gmm import GMMAgents
+from ._coupling_local import local_stage
+from ._gmm import (
+    _check_model,
+    _initial_labels,
+    _params,
+    closed_silos,
+    is_split,
+    sequence_bound,
+)
+from ._types import BoundResult
 
 _ASSUME = ("GMM chain (DESIGN.md section 4), memory r >= 2, mirror p < 1, every agent pure at "
            "the start; both k-set tie rules (configurations are multisets for ties='random', "

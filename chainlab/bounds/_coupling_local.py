@@ -1,5 +1,5 @@
 r"""The local sub-chain of a configuration for BND-6 (private; used by
-:mod:`chainlab._bounds_coupling`).
+:mod:`chainlab.bounds._coupling`).
 
 Definitions (``proofs/bounds.md``, BND-6, "local sub-chains")
 -------------------------------------------------------------
@@ -22,14 +22,14 @@ from fractions import Fraction
 
 from flint import fmpq, fmpq_mat
 
-from .errors import StateSpaceLimitError
+from ..errors import StateSpaceLimitError
 
 
 def local_stage(stage, labels: tuple[int, ...], g: dict[int, int], max_deviating: int,
                 max_states: int) -> tuple[Fraction, dict[tuple, Fraction]]:
     """``h_x(x)`` and ``h_x`` on every state of ``L_x`` (see the module docstring).
 
-    ``stage`` is the :class:`chainlab._bounds_coupling._Stages` recursion (for the model, the
+    ``stage`` is the :class:`chainlab.bounds._coupling._Stages` recursion (for the model, the
     canonical form of states and ``W`` of the configurations with a larger sum of squared
     group sizes)."""
     model, n, r, k, lumped = stage.model, stage.n, stage.r, stage.k, stage.lumped

@@ -47,15 +47,16 @@ from typing import Any
 
 import numpy as np
 
-from . import config
-from ._bounds_chain import (
+from .. import config
+from ..errors import SpecError, StateSpaceLimitError
+from ._chain import (
     most_likely_path_bound,
     path_family_bound,
     reachability_bound,
     trap_bound,
 )
-from ._bounds_coupling import coupling_bound
-from ._bounds_gmm import (
+from ._coupling import coupling_bound
+from ._gmm import (
     _check_model,
     closed_silos,
     fate_of_initial_state,
@@ -65,11 +66,10 @@ from ._bounds_gmm import (
     split_from_labels,
     split_from_weights,
 )
-from ._bounds_paper import PaperScaleRow, PaperScaleStudy, paper_scale_study
-from ._bounds_sim import SplitRunResult, simulate_split
-from ._bounds_study import SharpnessStudy, sharpness_study
-from ._bounds_types import BoundResult, CheckResult
-from .errors import SpecError, StateSpaceLimitError
+from ._paper import PaperScaleRow, PaperScaleStudy, paper_scale_study
+from ._sim import SplitRunResult, simulate_split
+from ._study import SharpnessStudy, sharpness_study
+from ._types import BoundResult, CheckResult
 
 __all__ = [
     "BoundResult",
@@ -116,7 +116,7 @@ def split_states(compiled: Any) -> list:
     >>> len(split_states(cc)), cc.chain.num_states
     (2, 19)
     """
-    from .compiler import CompiledChain
+    from ..compiler import CompiledChain
 
     if not isinstance(compiled, CompiledChain) or "neighbours" not in compiled.parameters:
         raise SpecError("compiled must be a CompiledChain of a GMMAgents model "
@@ -158,8 +158,8 @@ def split_reachability_bound(compiled: Any, horizon: int) -> BoundResult:
 
 def _reference(model, compiled, max_states: int, exact_limit: int):
     """(exact Fraction or None, float or None, note)."""
-    from .compiler import compile_model
-    from .polarization import polarization
+    from ..compiler import compile_model
+    from ..polarization import polarization
 
     if compiled is None:
         try:

@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from ._bounds_gmm import _check_model, _params, _silo_sizes
-from .errors import SpecError
-from .models.gmm import GMMAgents
-from .stats import ProportionEstimate, proportion
+from ..errors import SpecError
+from ..models.gmm import GMMAgents
+from ..stats import ProportionEstimate, proportion
+from ._gmm import _check_model, _params, _silo_sizes
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

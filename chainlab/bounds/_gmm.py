@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from ._bounds_types import BoundResult
-from ._values import fmpq_to_fraction
-from .errors import SpecError, StateSpaceLimitError
-from .models.gmm import GMMAgents
+from .._values import fmpq_to_fraction
+from ..errors import SpecError, StateSpaceLimitError
+from ..models.gmm import GMMAgents
+from ._types import BoundResult
 
 _ASSUME_SEQ = ("GMM chain (DESIGN.md section 4), memory r >= 2, mirror p < 1, every agent pure "
                "at the start; both k-set tie rules (the plan is searched under the given rule)")
@@ -506,8 +506,8 @@ def restricted_bound(model: GMMAgents, *, max_mixed: int = 2, max_states: int = 
     >>> round(float(b1.value), 4), round(float(b2.value), 4)
     (0.2273, 0.3154)
     """
-    from .chain import Chain
-    from .exact import hitting
+    from ..chain import Chain
+    from ..exact import hitting
 
     model = _check_model(model)
     n, _, r, k, p = _params(model)

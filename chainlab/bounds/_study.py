@@ -14,11 +14,11 @@ import time
 from fractions import Fraction
 from typing import Any
 
-from ._bounds_chain import most_likely_path_bound, reachability_bound
-from ._bounds_coupling import coupling_bound
-from ._bounds_gmm import fate_of_initial_state, is_split, restricted_bound, sequence_bound
-from .errors import SpecError, StateSpaceLimitError
-from .models.gmm import GMMAgents
+from ..errors import SpecError, StateSpaceLimitError
+from ..models.gmm import GMMAgents
+from ._chain import most_likely_path_bound, reachability_bound
+from ._coupling import coupling_bound
+from ._gmm import fate_of_initial_state, is_split, restricted_bound, sequence_bound
 
 BOUND_NAMES = ("sequence", "coupling", "restricted(1)", "restricted(2)", "split within L",
                "most likely path")
@@ -128,8 +128,8 @@ def sharpness_study(*, agents: Any = (2, 3, 4, 5), components: Any = (1, 2, 3),
     >>> len(st.rows), st.summary()["restricted(2)"]["worst"]
     (1, 1.0)
     """
-    from .compiler import compile_model
-    from .polarization import polarization
+    from ..compiler import compile_model
+    from ..polarization import polarization
 
     started = time.perf_counter()
     ps = [p if isinstance(p, Fraction) else Fraction(str(p)) for p in mirrors]

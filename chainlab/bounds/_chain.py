@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ._bounds_types import BoundResult
-from .chain import Chain
-from .errors import SpecError
+from ..chain import Chain
+from ..errors import SpecError
+from ._types import BoundResult
 
 _ASSUME_REACH = "any exact chain with an initial distribution; any target set"
 
@@ -74,7 +74,7 @@ def reachability_bound(chain: Chain, target: Any, horizon: int, *, initial: Any 
     >>> b.value, [str(v) for v in b.details["by_horizon"]]
     (Fraction(5, 16), ['0', '0', '1/4', '1/4', '5/16'])
     """
-    from .exact import bounded_reachability
+    from ..exact import bounded_reachability
 
     chain = _check_chain(chain)
     if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 0:
@@ -251,10 +251,10 @@ def trap_bound(model: Any, trap: Any, *, horizon: int | None = None, num_silos: 
     ...
     chainlab.errors.SpecError: trap is not closed: state 2 moves to 3 outside it
     """
-    from .compiler import CompiledChain
-    from .exact import bounded_reachability, hitting
-    from .polarization import class_kinds
-    from .structure import classify
+    from ..compiler import CompiledChain
+    from ..exact import bounded_reachability, hitting
+    from ..polarization import class_kinds
+    from ..structure import classify
 
     if isinstance(model, CompiledChain):
         chain = model.chain

@@ -25,12 +25,12 @@ from typing import Any
 
 import numpy as np
 
-from ._bounds_gmm import sequence_bound, split_from_labels, split_from_weights
-from ._bounds_sim import simulate_split
-from ._bounds_types import BoundResult
-from .errors import SpecError
-from .models.gmm import GMMAgents
-from .stats import ProportionEstimate, proportion
+from ..errors import SpecError
+from ..models.gmm import GMMAgents
+from ..stats import ProportionEstimate, proportion
+from ._gmm import sequence_bound, split_from_labels, split_from_weights
+from ._sim import simulate_split
+from ._types import BoundResult
 
 #: the attribute of ``simulate_gmm``'s result this module reads when it exists:
 #: ``(runs, agents, memory)`` int array, the component that generated each final memory point
@@ -245,7 +245,7 @@ def paper_scale_study(*, neighbours: Any = (1, 2, 5, 10, 14), mirrors: Any = ("0
         est = sim.estimate()
         c_est, readout = None, None
         if continuous:
-            from .continuous import simulate_gmm
+            from ..continuous import simulate_gmm
 
             res = simulate_gmm(agents=agents, components=components, memory=memory,
                                neighbours=k, mirror=p, rounds=rounds, runs=crun, ties=t,
