@@ -55,12 +55,11 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _chains  # noqa: E402
+import _storm  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 from flint import fmpq, fmpz  # noqa: E402
-
-import _chains  # noqa: E402
-import _storm  # noqa: E402
 
 CASES = ("ruin5000", "grid40", "grid100", "ruin30000", "grid1000", "scc", "ruin1000f")
 QUICK = {"ruin5000": 1000, "grid40": 20, "grid100": 40, "ruin30000": 5000, "grid1000": 300,
@@ -242,10 +241,11 @@ def breakdown(cli_args: list[str]) -> None:
     import io
     import json as json_mod
 
-    from chainlab._analysis.formulas import formulas as _analysis
     from chainlab import cli, structure
-    from chainlab._linalg import linsolve as _linsolve, padic as _padic
     from chainlab import io as chainlab_io
+    from chainlab._analysis.formulas import formulas as _analysis
+    from chainlab._linalg import linsolve as _linsolve
+    from chainlab._linalg import padic as _padic
 
     spent: dict[str, float] = {}
 

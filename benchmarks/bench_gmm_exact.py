@@ -108,7 +108,8 @@ class PadicRouting:
         self.log: list[dict] = []
 
     def __enter__(self):
-        from chainlab._linalg import linsolve as _linsolve, padic as _padic
+        from chainlab._linalg import linsolve as _linsolve
+        from chainlab._linalg import padic as _padic
 
         self._owner = _linsolve.SubsystemSolver
         original = self._original = self._owner._factor

@@ -21,7 +21,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainlab import exact
-from chainlab.bounds._gmm import _contact_weights, _seq_factors
 from chainlab.bounds import (
     BoundResult,
     check_bound,
@@ -41,6 +40,7 @@ from chainlab.bounds import (
     split_states,
     trap_bound,
 )
+from chainlab.bounds._gmm import _contact_weights, _seq_factors
 from chainlab.compiler import compile_model
 from chainlab.errors import SpecError, StateSpaceLimitError
 from chainlab.models import GMMAgents

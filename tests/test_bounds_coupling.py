@@ -22,8 +22,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chainlab.bounds import (
+    coupling_bound,
+    fate_of_initial_state,
+    is_split,
+    sequence_bound,
+)
 from chainlab.bounds._coupling import _birth_death, _stage_roles
-from chainlab.bounds import coupling_bound, fate_of_initial_state, is_split, sequence_bound
 from chainlab.compiler import compile_model
 from chainlab.errors import SpecError, StateSpaceLimitError
 from chainlab.models import GMMAgents

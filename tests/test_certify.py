@@ -11,9 +11,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from chainlab import Chain, config, exact, numeric
-from chainlab._linalg.certify import TINY, U, FloatSystem, relative_bound, split_exact
+from chainlab._linalg.certify import TINY, FloatSystem, U, relative_bound, split_exact
 from chainlab.errors import PrecisionError
-from chainlab.strategies import absorbing_chains, ill_conditioned_chains, reducible_chains
+from chainlab.strategies import (
+    absorbing_chains,
+    ill_conditioned_chains,
+    reducible_chains,
+)
 from chainlab.structure import classify
 
 INF = float("inf")

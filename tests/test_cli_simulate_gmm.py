@@ -1,4 +1,4 @@
-"""Tests of ``chainlab simulate-gmm`` (chainlab/_cli_simulate_gmm.py)."""
+"""Tests of ``chainlab simulate-gmm`` (chainlab/cli/_simulate_gmm.py)."""
 
 from __future__ import annotations
 

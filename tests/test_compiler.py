@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 
 from chainlab import compiler
 from chainlab.compiler import compile_model
-from chainlab.errors import ExactnessError, NotStochasticError, SpecError, StateSpaceLimitError
+from chainlab.errors import (
+    ExactnessError,
+    NotStochasticError,
+    SpecError,
+    StateSpaceLimitError,
+)
 from chainlab.models import AgentModel, GMMAgents
 from chainlab.polarization import polarization
 
@@ -332,8 +337,9 @@ class _HugeDenominators(AgentModel):
 
 
 def _kernel_cases():
-    from chainlab.models.classic import BoundedConfidence, MajorityRule, VoterModel
     import networkx as nx
+
+    from chainlab.models.classic import BoundedConfidence, MajorityRule, VoterModel
 
     cases = [(f"gmm-{_ids(p)}-{ties}-{'lumped' if lumped else 'agents'}",
               lambda p=p, ties=ties: GMMAgents(**dict(p, ties=ties)), lumped)

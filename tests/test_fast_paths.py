@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainlab._io import fast as _fastread
 from chainlab import exact, structure
+from chainlab._io import fast as _fastread
 from chainlab.errors import FileFormatError
 from chainlab.io import read_chain, write_drn, write_prism
 from chainlab.strategies import reducible_chains

@@ -21,7 +21,6 @@ from chainlab.structure import classify
 
 from ._references import reference_law
 
-
 # --------------------------------------------------------------------------- reference
 # reference_law: benchmarks/_reference_compiler.py (Fractions, no code shared with chainlab)
 

@@ -9,7 +9,14 @@ from hypothesis import given
 
 from chainlab import Chain, exact
 from chainlab.errors import FileFormatError, SpecError
-from chainlab.io import bundled_example, read_chain, read_drn, read_prism, write_drn, write_prism
+from chainlab.io import (
+    bundled_example,
+    read_chain,
+    read_drn,
+    read_prism,
+    write_drn,
+    write_prism,
+)
 
 from .strategies import chains
 

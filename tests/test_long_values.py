@@ -56,9 +56,9 @@ def test_repr_of_results_is_brief(long_result):
 
 def test_gmm_cli_long(capsys):
     """``chainlab gmm --json`` formats through fraction_str (checked on a forced small limit)."""
-    from chainlab.cli import main
-
     import json
+
+    from chainlab.cli import main
 
     old = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(640)  # the smallest allowed limit

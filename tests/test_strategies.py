@@ -31,7 +31,11 @@ from chainlab.strategies import (
     stochastic_matrices,
 )
 from chainlab.structure import classify
-from chainlab.testing import assert_bound_holds, assert_chains_equivalent, assert_stochastic
+from chainlab.testing import (
+    assert_bound_holds,
+    assert_chains_equivalent,
+    assert_stochastic,
+)
 
 
 # ---------------------------------------------------------------------- structure promised

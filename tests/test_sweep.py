@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from chainlab.cli import main
-from chainlab.stats import proportion
 from chainlab.errors import SpecError
+from chainlab.stats import proportion
 from chainlab.sweep import ResultStore, SweepError, expand_grid, point_key, run_sweep
 
 GMM_EXAMPLE = ["sweep", "gmm", "--agents", "4", "--components", "4", "--memory", "2",

@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 from flint import fmpq
 
-from .._linalg import certify as _certify
 from .. import config
+from .._linalg import certify as _certify
 from .._linalg.certify import U as _U
 from .._linalg.linsolve import SubsystemSolver
 from .._linalg.sparse import csr_matvec_object, local_index, rows_positions
-from .._values import to_fraction_array, to_fmpq
+from .._values import to_fmpq, to_fraction_array
 from ..chain import Chain
 from ..errors import PrecisionError, SpecError
 from ..results import (

@@ -58,12 +58,12 @@ from __future__ import annotations
 import numpy as np
 from flint import fmpq, fmpz, fmpz_mat, nmod_mat
 
+from ..chain import Chain
+from ..structure import _Graph, _search, strong_components
 from . import certify as _certify
 from . import topo as _topo
 from .modular import prime_below, wang
 from .sparse import csr_matvec_object, local_index, rows_positions
-from ..chain import Chain
-from ..structure import _Graph, _search, strong_components
 
 # SciPy (SuperLU, sparse products) and chainlab._linalg.padic (which needs SciPy) are imported
 # where a float solve or a big exact block needs them: the exact path of a protocol model never

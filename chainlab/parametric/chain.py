@@ -46,7 +46,13 @@ import numpy as np
 from flint import fmpq
 
 from .._values import fmpq_to_fraction
-from ..chain import Chain, _check_size, _resolve_initial, _resolve_labels, _triples_from_any
+from ..chain import (
+    Chain,
+    _check_size,
+    _resolve_initial,
+    _resolve_labels,
+    _triples_from_any,
+)
 from ..errors import NotStochasticError, SpecError
 from ..statespace import StateSpace, _as_state_space
 from . import _roots

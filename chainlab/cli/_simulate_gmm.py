@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io.atomic import atomic_path
-from .errors import SpecError
+from .._io.atomic import atomic_path
+from ..errors import SpecError
 
 __all__ = ["register"]
 
@@ -93,7 +93,7 @@ def _plot_target(text: str) -> Path:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .continuous import SimulationInterrupted, simulate_gmm
+    from ..continuous import SimulationInterrupted, simulate_gmm
 
     mirror = _probability(args.mirror)
     plot = _plot_target(args.plot) if args.plot is not None else None

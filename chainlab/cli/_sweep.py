@@ -24,8 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ._io.atomic import write_text
-from .errors import SpecError
+from .._io.atomic import write_text
+from ..errors import SpecError
 
 __all__ = ["register"]
 
@@ -38,7 +38,7 @@ _STDOUT_LOCK = threading.Lock()
 @lru_cache(maxsize=1)
 def _gmm_parser() -> argparse.ArgumentParser:
     """The parser of ``chainlab gmm`` itself (whatever options it has today)."""
-    from . import _cli_gmm
+    from . import _gmm as _cli_gmm
 
     root = argparse.ArgumentParser(prog="chainlab")
     sub = root.add_subparsers(dest="command")
@@ -123,11 +123,11 @@ def _simulated(args: argparse.Namespace, parameters: dict, num_samples: int, see
 
     import numpy as np
 
-    from . import _cli_gmm
-    from .compiler import compile_model
-    from .polarization import class_kinds
-    from .simulate import simulate
-    from .sweep import point_key
+    from ..compiler import compile_model
+    from ..polarization import class_kinds
+    from ..simulate import simulate
+    from ..sweep import point_key
+    from . import _gmm as _cli_gmm
 
     if getattr(args, "symbolic", False):
         raise SpecError("--simulate needs a numeric --mirror; it cannot be combined with "
@@ -162,8 +162,8 @@ class _GMMTask:
 
 def _gmm_points(args: argparse.Namespace) -> list[dict]:
     """Expand the comma lists of the given gmm options into grid points (validated here)."""
-    from .models.gmm import GMMAgents
-    from .sweep import expand_grid
+    from ..models.gmm import GMMAgents
+    from ..sweep import expand_grid
 
     actions = _gmm_actions()
     fixed = _gmm_defaults()
@@ -299,7 +299,7 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``chainlab sweep`` (see :func:`register`)."""
-    from .sweep import ResultStore
+    from ..sweep import ResultStore
 
     if args.db is None:
         raise SpecError("--db FILE is required: the SQLite database that holds the results")
@@ -320,7 +320,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_model(args: argparse.Namespace) -> int:
-    from .sweep import INLINE, ResultStore, _progress_bar, run_sweep
+    from ..sweep import INLINE, ResultStore, _progress_bar, run_sweep
 
     points = _gmm_points(args)
     if args.workers is not None and args.workers < 1:

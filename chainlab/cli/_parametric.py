@@ -1,5 +1,5 @@
 """Command-line front ends of the parametric analyses (internal; called by ``chainlab.cli`` and
-``chainlab._cli_gmm``, the only modules that own argv and stdout)."""
+``chainlab.cli._gmm``, the only modules that own argv and stdout)."""
 
 from __future__ import annotations
 
@@ -73,8 +73,8 @@ def _fraction_text(v: Fraction) -> str:
 # ---------------------------------------------------------------------- chainlab analyze
 def run_analyze(args: Any, path: Path, chain: Any, started: float) -> int:
     """``chainlab analyze`` on a parametric file: same JSON keys, values as SymPy strings."""
+    from ..parametric.analysis import absorption, hitting
     from ..structure import classify
-    from .analysis import absorption, hitting
 
     if args.method == "float":
         raise SpecError(f"{path.name} is parametric (parameters "
@@ -153,8 +153,8 @@ def run_gmm(args: Any, lumped: bool) -> int:
     """``chainlab gmm --symbolic``: polarization as rational functions of the mirror symbol."""
     from .. import polarization as numeric_polarization
     from ..io import write_drn
-    from .analysis import polarization
-    from .gmm import compile_gmm
+    from ..parametric.analysis import polarization
+    from ..parametric.gmm import compile_gmm
 
     symbol = args.mirror
     if not isinstance(symbol, str):

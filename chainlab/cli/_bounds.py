@@ -18,8 +18,8 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-from ._io.atomic import atomic_open
-from .errors import SpecError, StateSpaceLimitError
+from .._io.atomic import atomic_open
+from ..errors import SpecError, StateSpaceLimitError
 
 __all__ = ["register"]
 
@@ -69,7 +69,7 @@ def _instance_list(text: str) -> list[tuple[int, int, int, int]]:
 
 def register(sub) -> None:
     """Add the ``bounds`` subcommand to the ``chainlab`` parser."""
-    from ._cli_gmm import instance_options
+    from ._gmm import instance_options
 
     p = sub.add_parser(
         "bounds",
@@ -150,7 +150,7 @@ _COUPLING_MAX_CONFIGS = 500
 
 
 def _instance_bounds(model, compiled, args) -> tuple[list, list[tuple[str, str]]]:
-    from . import bounds as B
+    from .. import bounds as B
 
     found, skipped = [], []
     try:
@@ -183,9 +183,9 @@ def _instance_bounds(model, compiled, args) -> tuple[list, list[tuple[str, str]]
 
 
 def _run_instance(args: argparse.Namespace) -> int:
-    from . import bounds as B
-    from ._cli_gmm import model_from_args
-    from .compiler import compile_model
+    from .. import bounds as B
+    from ..compiler import compile_model
+    from ._gmm import model_from_args
 
     for name in ("samples", "max_states", "horizon", "max_rounds"):
         if getattr(args, name) < 0:
@@ -263,7 +263,7 @@ def _report(model, compiled, checks, skipped, sim, args, elapsed: float) -> None
 
 # --------------------------------------------------------------------------- paper scale
 def _run_paper(args: argparse.Namespace) -> int:
-    from . import bounds as B
+    from .. import bounds as B
 
     if args.out is None:
         raise SpecError("--paper-scale writes its table and plot to a directory: give --out DIR")
@@ -300,7 +300,7 @@ def _run_paper(args: argparse.Namespace) -> int:
 
 
 def _run_sharpness(args: argparse.Namespace) -> int:
-    from . import bounds as B
+    from .. import bounds as B
 
     if args.out is None:
         raise SpecError("--sharpness writes its table to a directory: give --out DIR")
@@ -371,7 +371,7 @@ def _plot_paper(study, path: Path) -> None:
     rule, written atomically."""
     from matplotlib.figure import Figure
 
-    from .plot import save_figure
+    from ..plot import save_figure
 
     ties = sorted({r.ties for r in study.rows})
     fig = Figure(figsize=(5.2 * len(ties), 6.4), layout="constrained")

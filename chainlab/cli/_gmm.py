@@ -13,8 +13,8 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-from ._values import fraction_str
-from .errors import SpecError
+from .._values import fraction_str
+from ..errors import SpecError
 
 __all__ = ["register", "instance_options", "model_from_args"]
 
@@ -64,7 +64,7 @@ def instance_options(parser: argparse.ArgumentParser) -> None:
 
 def model_from_args(args: argparse.Namespace):
     """The :class:`~chainlab.models.gmm.GMMAgents` described by parsed instance options."""
-    from .models.gmm import GMMAgents
+    from ..models.gmm import GMMAgents
 
     return GMMAgents(agents=args.agents, components=args.components, memory=args.memory,
                      neighbours=args.neighbours, mirror=args.mirror, spacing=args.spacing,
@@ -109,12 +109,12 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``chainlab gmm`` (see :func:`register`)."""
-    from .compiler import compile_model
-    from .io import write_drn, write_prism
-    from .polarization import polarization
+    from ..compiler import compile_model
+    from ..io import write_drn, write_prism
+    from ..polarization import polarization
 
     if getattr(args, "symbolic", False):
-        from .parametric._cli import run_gmm
+        from ._parametric import run_gmm
 
         return run_gmm(args, args.ties == "random" if args.lumped is None else args.lumped)
     started = time.perf_counter()

@@ -14,14 +14,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import config
-from .errors import ChainlabError, PrecisionError
+from .. import config
+from ..errors import ChainlabError, PrecisionError
 
 __all__ = ["main", "build_parser"]
 
 
 def _bundled_example() -> Path:
-    from .io import bundled_example
+    from ..io import bundled_example
 
     return bundled_example()
 
@@ -84,8 +84,8 @@ def _register_optional(sub) -> None:
     """Subcommands contributed by other modules (registered here so `main` stays the one entry)."""
     import importlib
 
-    for modname in ("chainlab._cli_gmm", "chainlab._cli_simulate_gmm", "chainlab._cli_bounds",
-                    "chainlab._cli_sweep"):
+    for modname in ("chainlab.cli._gmm", "chainlab.cli._simulate_gmm", "chainlab.cli._bounds",
+                    "chainlab.cli._sweep"):
         try:
             mod = importlib.import_module(modname)
         except ModuleNotFoundError as exc:
@@ -105,14 +105,14 @@ def _formatter(exact: bool):
     """The one-value formatter of the JSON tables (exact: ``'p/q'`` strings)."""
     if not exact:
         return float
-    from ._values import fraction_str
+    from .._values import fraction_str
 
     return fraction_str
 
 
 def _fraction_str(x) -> str:
     """``_values.fraction_str`` (imported on first use: ``chainlab --help`` stays light)."""
-    from ._values import fraction_str
+    from .._values import fraction_str
 
     return fraction_str(x)
 
@@ -159,16 +159,16 @@ def _json_values(values: list) -> list[str]:
 def _run_analyze(args) -> int:
     import numpy as np
 
-    from .io import read_chain
-    from .structure import classify
+    from ..io import read_chain
+    from ..structure import classify
 
     path = Path(args.path) if args.path else _bundled_example()
     started = time.perf_counter()
     chain = read_chain(path)
-    from .chain import Chain
+    from ..chain import Chain
 
     if not isinstance(chain, Chain):  # a parametric .drn file: rational functions
-        from .parametric._cli import run_analyze
+        from ._parametric import run_analyze
 
         return run_analyze(args, path, chain, started)
     method = args.method
@@ -231,10 +231,9 @@ def _run_analyze(args) -> int:
 
 def _analyze_values(chain, exact: bool, target):
     """The absorption result (``B`` only without a target) and the hitting result, if any."""
-    from . import exact as exact_backend
-    from . import numeric as numeric_backend
-
-    from ._analysis.formulas import raw_exact
+    from .. import exact as exact_backend
+    from .. import numeric as numeric_backend
+    from .._analysis.formulas import raw_exact
 
     backend = exact_backend if exact else numeric_backend
     with raw_exact():  # exact values stay fmpq: they are only formatted here
