@@ -8,7 +8,7 @@
   components=5, memory=2, neighbours=1)`` (6,670 lumped states) and ``agents=4, components=4,
   memory=3`` (8,762), lumped, ``ties="random"``, ``mirror=0``; best of 3 fresh models (cold
   caches), CPU and wall time. The target is 20,000 states/s. Baseline in the same run: the
-  compiler's own pure-Python loop (``chainlab._ckernel`` switched off), which must compile the
+  compiler's own pure-Python loop (``chainlab._compile._ckernel`` switched off), which must compile the
   same chain; ``ratio`` is kernel CPU / Python-loop CPU.
 * **Grid**: every ``2 <= n <= 8``, ``2 <= K <= 4``, ``1 <= r <= 4`` and ``1 <= k <= n - 1``
   (mirror 0, random ties), in order of the bound ``C(S + n - 1, n)`` on the number of lumped
@@ -44,7 +44,7 @@ sys.path.insert(0, str(HERE))
 
 from _reference_compiler import ReferenceTimeout, reference_compile  # noqa: E402
 
-from chainlab import compiler  # noqa: E402
+from chainlab import config  # noqa: E402
 from chainlab.compiler import compile_model  # noqa: E402
 from chainlab.errors import StateSpaceLimitError  # noqa: E402
 from chainlab.models import GMMAgents  # noqa: E402
@@ -63,24 +63,27 @@ def _timed(fn):
 def _compile(params: dict, lumped: bool, cap: int, python_loop: bool = False):
     """Compile a fresh model; compilations under 0.1 s are repeated (best of 3), since a single
     scheduler hiccup on shared cores can multiply their time. ``python_loop``: without the C
-    kernel (``chainlab._ckernel``), the compiler's pure-Python loop."""
+    kernel (``chainlab._compile._ckernel``), the compiler's pure-Python loop."""
     best = None
-    saved = compiler._ckernel
     for _ in range(3):
         try:
-            if python_loop:
-                compiler._ckernel = None
-            cc, cpu, wall = _timed(lambda: compile_model(GMMAgents(**params), lumped=lumped,
-                                                         max_states=cap))
+            with config.override(compile_kernel=not python_loop):
+                cc, cpu, wall = _timed(lambda: compile_model(GMMAgents(**params), lumped=lumped,
+                                                             max_states=cap))
         except StateSpaceLimitError:
             return None
-        finally:
-            compiler._ckernel = saved
         if best is None or cpu < best[1]:
             best = (cc, cpu, wall)
         if cpu >= 0.1:
             break
     return best
+
+
+def kernel_built() -> bool:
+    """Whether ``pip install`` built the optional C exploration kernel."""
+    import importlib.util
+
+    return importlib.util.find_spec("chainlab._compile._ckernel") is not None
 
 
 def _rows(cc) -> dict:
@@ -96,7 +99,7 @@ def _fmt_rate(states: int, seconds: float) -> str:
 
 
 def headline(repeats: int) -> None:
-    kernel = "built" if compiler._ckernel is not None else "NOT BUILT (pure-Python loop only)"
+    kernel = "built" if kernel_built() else "NOT BUILT (pure-Python loop only)"
     print(f"headline (lumped, best of {repeats} fresh models); C kernel {kernel}; target "
           f"{TARGET:,} states/s")
     print(f"  {'instance':<22}{'states':>8}{'transitions':>13}{'cpu s':>8}{'wall s':>8}"

@@ -238,54 +238,51 @@ def bench_ruin_initial(N: int, tmp: Path, args) -> None:
 
 def breakdown(cli_args: list[str]) -> None:
     """Run ``chainlab <cli_args>`` in this process and print where the CPU time goes."""
+    import cProfile
     import io
     import json as json_mod
+    import pstats
 
     from chainlab import cli, structure
     from chainlab import io as chainlab_io
-    from chainlab._analysis.formulas import formulas as _analysis
+    from chainlab._analysis import formulas as _analysis
     from chainlab._linalg import linsolve as _linsolve
     from chainlab._linalg import padic as _padic
 
-    spent: dict[str, float] = {}
-
-    def timed(owner, attr, label):
-        fn = getattr(owner, attr)
-
-        def wrapper(*a, **k):
-            c0 = time.process_time()
-            try:
-                return fn(*a, **k)
-            finally:
-                spent[label] = spent.get(label, 0.0) + time.process_time() - c0
-
-        setattr(owner, attr, wrapper)
-        return owner, attr, fn
-
-    patches = [
-        timed(chainlab_io, "read_chain", "read the file"),
-        timed(structure, "classify", "classify"),
-        timed(_linsolve, "_min_degree_order", "minimum-degree order (SuperLU)"),
-        timed(_padic, "order_and_fill", "minimum-degree order + fill count (SuperLU)"),
-        timed(_padic.PadicLU, "__init__", "p-adic: elimination modulo p"),
-        timed(_padic.PadicLU, "solve", "p-adic: lifting, reconstruction, exact check"),
-        timed(_linsolve._FractionFreeLU, "__init__", "symbolic + sparse fraction-free elimination"),
-        timed(_linsolve._DenseTail, "solve", "dense tail (Dixon)"),
-        timed(_linsolve._FractionFreeLU, "solve", "substitutions + reduction to lowest terms"),
-        timed(_analysis, "_out", "fmpq -> Fraction"),
-        timed(cli, "_fraction_str", "Fraction -> decimal string"),
-        timed(json_mod, "dumps", "json.dumps"),
+    # cProfile, not wrappers around chainlab's names: the profiler sees every call without
+    # touching the library (cumulative CPU time per function, as pstats reports it)
+    stages = [
+        (chainlab_io.read_chain, "read the file"),
+        (structure.classify, "classify"),
+        (_linsolve._min_degree_order, "minimum-degree order (SuperLU)"),
+        (_padic.order_and_fill, "minimum-degree order + fill count (SuperLU)"),
+        (_padic.PadicLU.__init__, "p-adic: elimination modulo p"),
+        (_padic.PadicLU.solve, "p-adic: lifting, reconstruction, exact check"),
+        (_linsolve._FractionFreeLU.__init__, "symbolic + sparse fraction-free elimination"),
+        (_linsolve._DenseTail.solve, "dense tail (Dixon)"),
+        (_linsolve._FractionFreeLU.solve, "substitutions + reduction to lowest terms"),
+        (_analysis._out, "fmpq -> Fraction"),
+        (cli._fraction_str, "Fraction -> decimal string"),
+        (json_mod.dumps, "json.dumps"),
     ]
+    profiler = cProfile.Profile(time.process_time)
     c0 = time.process_time()
     old, sys.stdout = sys.stdout, io.StringIO()
     try:
-        cli.main(cli_args)
+        profiler.runcall(cli.main, cli_args)
     finally:
         sys.stdout = old
-        for owner, attr, fn in patches:
-            setattr(owner, attr, fn)
     total = time.process_time() - c0
-    if "dense tail (Dixon)" in spent:
+    table = pstats.Stats(profiler).stats  # (file, line, name) -> (cc, nc, tt, ct, callers)
+    spent: dict[str, float] = {}
+    for fn, label in stages:
+        code = getattr(fn, "__code__", None)
+        if code is None:  # a builtin: not attributed
+            continue
+        key = (code.co_filename, code.co_firstlineno, code.co_name)
+        if key in table:
+            spent[label] = table[key][3]
+    if "dense tail (Dixon)" in spent and "substitutions + reduction to lowest terms" in spent:
         spent["substitutions + reduction to lowest terms"] -= spent["dense tail (Dixon)"]
     _say(f"    CPU breakdown (in-process, imports excluded), total {total:.2f} s:")
     for label, sec in sorted(spent.items(), key=lambda kv: -kv[1]):

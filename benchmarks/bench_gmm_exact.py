@@ -96,74 +96,19 @@ def run_current(params, timeout):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-class PadicRouting:
-    """Log of ``SubsystemSolver._factor``: per block its size, the route the library took
-    (``PadicLU`` or the rational LU), the row width, the time of the factorisation object's
-    construction and of its solves. With ``all_padic``, every exact block of at least
-    ``MIN_STATES`` states is sent to ``PadicLU``.
-    """
-
-    def __init__(self, all_padic: bool = False):
-        self.all_padic = all_padic
-        self.log: list[dict] = []
-
-    def __enter__(self):
-        from chainlab._linalg import linsolve as _linsolve
-        from chainlab._linalg import padic as _padic
-
-        self._owner = _linsolve.SubsystemSolver
-        original = self._original = self._owner._factor
-        self._prefer = _padic.prefer_padic
-        if self.all_padic:
-            _padic.prefer_padic = lambda *a, **k: True
-        log = self.log
-
-        def _factor(solver, states, big, partial=None):
-            t = _clock()
-            rec = {"states": len(states), "big": big}
-            if solver.exact:
-                rows = solver._block_matrix(states)[0]
-                rec["degree"] = len(rows) / len(states)
-            factor = original(solver, states, big, partial)
-            rec["route"] = "padic" if isinstance(factor, _padic.PadicLU) else "rational"
-            rec["factor"] = _since(t)
-            log.append(rec)
-            return _TimedFactor(factor, rec)
-
-        self._owner._factor = _factor
-        return self
-
-    def __exit__(self, *exc):
-        from chainlab._linalg import padic as _padic
-
-        self._owner._factor = self._original
-        _padic.prefer_padic = self._prefer
-
-
-class _TimedFactor:
-    def __init__(self, factor, rec):
-        self._factor, self._rec = factor, rec
-
-    def solve(self, rhs):
-        t = _clock()
-        out = self._factor.solve(rhs)
-        w, c = _since(t)
-        pw, pc = self._rec.get("solve", (0.0, 0.0))
-        self._rec["solve"] = (pw + w, pc + c)
-        it = getattr(self._factor, "iterations", None)
-        if it:
-            self._rec["iterations"] = it
-        return out
+_ROUTE = {"PadicLU": "padic", "_ExactLU": "rational", "_FractionFreeLU": "rational"}
 
 
 def run_padic(cc, all_padic):
+    from chainlab import config
     from chainlab.polarization import polarization
 
-    with PadicRouting(all_padic) as routing:
+    log: list[dict] = []
+    with config.override(block_log=log, exact_blocks="padic" if all_padic else "auto"):
         t = _clock()
         res = polarization(cc)
         wall, cpu = _since(t)
-    return wall, cpu, res, routing.log
+    return wall, cpu, res, log
 
 
 def run_cli(params):
@@ -226,7 +171,7 @@ def bench(name, params, args, tmp: Path) -> None:
         extra = f" degree {rec['degree']:.1f}" if "degree" in rec else ""
         it = f", {rec['iterations']} lifting steps" if "iterations" in rec else ""
         _say(f"   block {rec['states']:5d} {'big' if rec['big'] else 'merged':6s} "
-             f"{rec['route']:7s}{extra}: factor {_fmt(rec['factor'])}  solve "
+             f"{_ROUTE.get(rec['route'], rec['route']):7s}{extra}: factor {_fmt(rec['factor'])}  solve "
              f"{_fmt(rec.get('solve'))}{it}"
              )
 

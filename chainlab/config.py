@@ -1,4 +1,5 @@
-"""Process-wide limits (one place): how large a chain may get and when ``auto`` switches to floats.
+"""Process-wide settings (one place): limits -- how large a chain may get, when ``auto`` switches
+to floats, the float tolerance -- and solver choices, for benchmarks and experiments.
 
 Examples
 --------
@@ -16,7 +17,7 @@ import contextlib
 import dataclasses
 from collections.abc import Iterator
 
-__all__ = ["Limits", "limits", "override"]
+__all__ = ["Limits", "Solvers", "limits", "solvers", "override"]
 
 
 @dataclasses.dataclass
@@ -46,11 +47,62 @@ class Limits:
 limits = Limits()
 
 
+@dataclasses.dataclass
+class Solvers:
+    """Solver choices. The defaults are what chainlab measured to be fastest; every choice gives
+    the same exact results, so these are for benchmarks and experiments (steer them with
+    :func:`override`, never by patching chainlab's private names).
+
+    Attributes
+    ----------
+    compile_kernel : bool
+        Explore states with the C kernel where it was built (default); ``False`` forces the
+        compiler's pure-Python loop.
+    exact_blocks : str
+        How exact solves factor a block of at least 200 states (smaller ones always use
+        rational elimination): ``"auto"``
+        (a cost model picks p-adic lifting or rational elimination), ``"padic"`` (p-adic
+        lifting whenever it applies) or ``"rational"`` (always rational elimination).
+    block_log : list or None
+        When a list, every factored block of an exact or float solve appends a record
+        ``{"states", "big", "route", "degree", "factor", "solve", "iterations"}`` (times as
+        ``(wall, cpu)`` seconds) -- a diagnostic for benchmarks.
+
+    Examples
+    --------
+    >>> from chainlab import config, exact
+    >>> from chainlab.models import gamblers_ruin
+    >>> log = []
+    >>> with config.override(exact_blocks="rational", block_log=log):
+    ...     t = exact.absorption(gamblers_ruin(300)).initial_t
+    >>> t, sorted({rec["route"] for rec in log})
+    (Fraction(299, 1), ['_FractionFreeLU'])
+    """
+
+    compile_kernel: bool = True
+    exact_blocks: str = "auto"
+    block_log: list | None = None
+
+
+solvers = Solvers()
+_EXACT_BLOCKS = ("auto", "padic", "rational")
+
+
 def _check(key: str, value: object) -> None:
-    """Validate one limit (the one gate for ``override``)."""
+    """Validate one setting (the one gate for ``override``)."""
     from .errors import SpecError
 
-    if key == "tolerance":
+    if key == "compile_kernel":
+        if not isinstance(value, bool):
+            raise SpecError(f"compile_kernel must be True or False, got {value!r}")
+    elif key == "exact_blocks":
+        if value not in _EXACT_BLOCKS:
+            raise SpecError(f"exact_blocks must be one of {list(_EXACT_BLOCKS)}, got {value!r}")
+    elif key == "block_log":
+        if value is not None and not isinstance(value, list):
+            raise SpecError(f"block_log must be a list (records are appended) or None, "
+                            f"got {type(value).__name__}")
+    elif key == "tolerance":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
                 not value > 0:  # (also refuses NaN)
             raise SpecError(f"tolerance must be a positive number (a relative error such as "
@@ -60,8 +112,11 @@ def _check(key: str, value: object) -> None:
 
 
 @contextlib.contextmanager
-def override(**changes: float) -> Iterator[Limits]:
-    """Temporarily change limits (restored on exit, also after an exception).
+def override(**changes: object) -> Iterator[Limits]:
+    """Temporarily change limits and solver choices (restored on exit, also after an exception).
+
+    Keys are the attributes of :class:`Limits` and :class:`Solvers`; the context value is
+    :data:`limits`.
 
     Examples
     --------
@@ -71,16 +126,19 @@ def override(**changes: float) -> Iterator[Limits]:
     >>> limits.exact_auto_max_states
     5000
     """
-    old = dataclasses.replace(limits)
-    for key, value in changes.items():
-        if not hasattr(limits, key):
+    saved = [(obj, dataclasses.replace(obj)) for obj in (limits, solvers)]
+    known = [key for _, old in saved for key in vars(old)]
+    for key in changes:
+        if key not in known:
             from .errors import SpecError
 
-            raise SpecError(f"unknown limit {key!r}; known limits are {list(vars(old))}")
-        _check(key, value)
-        setattr(limits, key, value)
+            raise SpecError(f"unknown setting {key!r}; known settings are {known}")
+        _check(key, changes[key])
+    for key, value in changes.items():
+        setattr(limits if hasattr(limits, key) else solvers, key, value)
     try:
         yield limits
     finally:
-        for key in vars(old):
-            setattr(limits, key, getattr(old, key))
+        for obj, old in saved:
+            for key in vars(old):
+                setattr(obj, key, getattr(old, key))

@@ -118,7 +118,7 @@ def test_unparsable_options_exit_2(capsys, extra):
 
 
 def test_interrupt_prints_the_finished_runs(capsys, monkeypatch):
-    import chainlab.continuous as continuous
+    import chainlab._continuous.simulate as continuous
 
     real = continuous._simulate_chunk
     calls = []

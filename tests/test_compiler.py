@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainlab import compiler
+from chainlab._compile import explore as compiler
 from chainlab.compiler import compile_model
 from chainlab.errors import (
     ExactnessError,
@@ -365,7 +365,7 @@ def _kernel_cases():
 _KERNEL_CASES = _kernel_cases()
 
 
-@pytest.mark.skipif(compiler._ckernel is None, reason="chainlab._ckernel is not built")
+@pytest.mark.skipif(compiler._ckernel is None, reason="chainlab._compile._ckernel is not built")
 @pytest.mark.parametrize("make, lumped", [c[1:] for c in _KERNEL_CASES],
                          ids=[c[0] for c in _KERNEL_CASES])
 def test_kernel_and_python_loop_compile_the_same_chain(make, lumped, monkeypatch):
@@ -379,7 +379,7 @@ def test_kernel_and_python_loop_compile_the_same_chain(make, lumped, monkeypatch
     assert fast.chain.num_states > 1
 
 
-@pytest.mark.skipif(compiler._ckernel is None, reason="chainlab._ckernel is not built")
+@pytest.mark.skipif(compiler._ckernel is None, reason="chainlab._compile._ckernel is not built")
 @pytest.mark.parametrize("make, lumped, widen, python", [
     (lambda: GMMAgents(agents=4, components=4, memory=2, neighbours=1), True, 0, False),
     (lambda: _Walkers(3, 40), True, 2, False),   # 1 word -> 2 -> 4 (40 digits of 4 bits)
@@ -411,7 +411,7 @@ def test_kernel_widens_its_codes_and_falls_back_on_wide_denominators(make, lumpe
     assert set(sums.values()) == {1} and len(sums) == cc.chain.num_states
 
 
-@pytest.mark.skipif(compiler._ckernel is None, reason="chainlab._ckernel is not built")
+@pytest.mark.skipif(compiler._ckernel is None, reason="chainlab._compile._ckernel is not built")
 @settings(max_examples=max(10, settings().max_examples // 2), deadline=None)
 @given(gmm_params())
 def test_kernel_and_python_loop_agree_on_random_instances(params):
@@ -426,7 +426,7 @@ def test_kernel_and_python_loop_agree_on_random_instances(params):
     assert list(fast.chain.transitions()) == list(slow.chain.transitions())
 
 
-@pytest.mark.skipif(compiler._ckernel is None, reason="chainlab._ckernel is not built")
+@pytest.mark.skipif(compiler._ckernel is None, reason="chainlab._compile._ckernel is not built")
 def test_kernel_primitives():
     """The C kernel on a hand-made chain: two coins (tables over 2 agent states, 4-bit digits)."""
     kern = compiler._ckernel.Kernel(1)
@@ -460,7 +460,7 @@ def test_kernel_primitives():
 
 
 def test_kernel_is_built_where_a_c_compiler_exists():
-    """``pip install -e .`` builds chainlab._ckernel (setup.py, optional): on a machine with a
+    """``pip install -e .`` builds chainlab._compile._ckernel (setup.py, optional): on a machine with a
     C compiler its absence means the build broke silently and compiling is 2x slower."""
     import shutil
     import sysconfig
@@ -469,6 +469,6 @@ def test_kernel_is_built_where_a_c_compiler_exists():
     if shutil.which(cc) is None:
         pytest.skip(f"no C compiler ({cc}) on this machine: the pure-Python loop is expected")
     assert compiler._ckernel is not None, (
-        "chainlab._ckernel is not built although a C compiler exists; reinstall with "
+        "chainlab._compile._ckernel is not built although a C compiler exists; reinstall with "
         "`pip install -e .` and read the build log"
     )

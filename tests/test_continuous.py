@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from chainlab import continuous
-from chainlab.continuous import (
+from chainlab._continuous import simulate as continuous
+from chainlab._continuous.simulate import (
     ContinuousRunResult,
     SimulationInterrupted,
     _Model,
@@ -392,7 +392,7 @@ def test_progress_goes_to_stderr(capsys):
 
 
 def test_interrupt_keeps_finished_chunks(monkeypatch):
-    import chainlab.continuous as continuous
+    import chainlab._continuous.simulate as continuous
 
     real = continuous._simulate_chunk
     calls = []

@@ -173,7 +173,7 @@ def test_extensions_are_built_where_a_compiler_exists():
     cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(cc) is None:
         pytest.skip("no C compiler here: the pure-Python fallbacks are the ones in use")
-    from chainlab import compiler
+    from chainlab._compile import explore as compiler
 
     assert compiler._ckernel is not None
     assert _fastread.available() and structure._cgraph is not None

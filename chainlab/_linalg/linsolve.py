@@ -55,9 +55,13 @@ stable for M-matrices: every principal minor of a nonsingular M-matrix is positi
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import numpy as np
 from flint import fmpq, fmpz, fmpz_mat, nmod_mat
 
+from .. import config
 from ..chain import Chain
 from ..structure import _Graph, _search, strong_components
 from . import certify as _certify
@@ -414,16 +418,30 @@ class SubsystemSolver:
         return sysS
 
     def _factor(self, states: np.ndarray, big: bool, partial: np.ndarray | None = None):
+        log = config.solvers.block_log
+        if log is None:
+            return self._factor_block(states, big, partial)
+        t = _clock()
+        factor = self._factor_block(states, big, partial)
+        rec = {"states": len(states), "big": big, "route": type(factor).__name__,
+               "factor": _since(t), "solve": (0.0, 0.0)}
+        if self.exact:
+            rec["degree"] = len(self._block_matrix(states)[0]) / len(states)
+        log.append(rec)
+        return _LoggedFactor(factor, rec)
+
+    def _factor_block(self, states: np.ndarray, big: bool, partial: np.ndarray | None = None):
         rows, cols, vals, diag = self._block_matrix(states)
         s = len(states)
         if self.exact:
             order = fill = None
-            if s >= _PADIC_MIN_STATES:
+            route = config.solvers.exact_blocks
+            if s >= _PADIC_MIN_STATES and route != "rational":
                 from . import padic as _padic
 
-                if len(rows) < _padic.DEGREE * s:  # row width does not decide: the fill does
-                    order, fill = _padic.order_and_fill(rows, cols, s)
-                if _padic.prefer_padic(rows, cols, s, fill):
+                if route == "auto" and len(rows) < _padic.DEGREE * s:
+                    order, fill = _padic.order_and_fill(rows, cols, s)  # the fill decides
+                if route == "padic" or _padic.prefer_padic(rows, cols, s, fill):
                     try:
                         return _padic.PadicLU(rows, cols, vals, diag, wanted=partial)
                     except ValueError:  # rows too wide for int64 lifting, dense rest too big
@@ -450,6 +468,35 @@ class SubsystemSolver:
             shape=(s, s),
         )
         return _FloatLU(A, big)
+
+
+def _clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _since(t: tuple[float, float]) -> tuple[float, float]:
+    return time.perf_counter() - t[0], time.process_time() - t[1]
+
+
+class _LoggedFactor:
+    """A factorisation whose solves add their time to a ``config.solvers.block_log`` record."""
+
+    def __init__(self, factor: Any, rec: dict) -> None:
+        self._factor, self._rec = factor, rec
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._factor, name)
+
+    def solve(self, rhs: Any, *args: Any, **kwargs: Any) -> Any:
+        t = _clock()
+        try:
+            return self._factor.solve(rhs, *args, **kwargs)
+        finally:
+            w, c = _since(t)
+            pw, pc = self._rec["solve"]
+            self._rec["solve"] = (pw + w, pc + c)
+            if getattr(self._factor, "iterations", None):
+                self._rec["iterations"] = self._factor.iterations
 
 
 def _make_blocks(num: int, labels: np.ndarray) -> list[tuple[np.ndarray, bool]]:

@@ -61,7 +61,7 @@ from typing import Any
 
 import numpy as np
 
-import chainlab.continuous as continuous
+import chainlab._continuous.simulate as continuous
 from chainlab._io.atomic import write_text
 from chainlab.compiler import compile_model
 from chainlab.errors import StateSpaceLimitError
