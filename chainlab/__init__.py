@@ -17,7 +17,25 @@ from typing import Any
 
 from . import config, errors
 
-__version__ = "0.1.0"
+
+def _version() -> str:
+    """The installed distribution's version; from a source tree without metadata, pyproject's."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("chainlab")
+    except PackageNotFoundError:
+        pass
+    try:
+        import tomllib
+        from pathlib import Path
+
+        pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        return tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
+    except (OSError, KeyError, ValueError):
+        return "0+unknown"
+
+
 __all__ = ["Chain", "StateSpace", "errors", "config", "exact", "numeric", "__version__"]
 
 _LAZY = {"Chain": ("chain", "Chain"), "StateSpace": ("statespace", "StateSpace"),
@@ -25,6 +43,9 @@ _LAZY = {"Chain": ("chain", "Chain"), "StateSpace": ("statespace", "StateSpace")
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read on first use: importlib.metadata costs ~20 ms at import
+        globals()[name] = version = _version()
+        return version
     try:
         module, attr = _LAZY[name]
     except KeyError:
