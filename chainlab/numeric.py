@@ -95,7 +95,7 @@ def hitting(chain: Chain, target: Any, *, initial: Any = None) -> HittingResult:
 
 def bounded_reachability(chain: Chain, target: Any, horizon: int, *,
                          initial: Any = None) -> BoundedReachabilityResult:
-    """``P(reach target within L steps)`` for every ``L = 0 .. horizon``, in float64.
+    """``P(reach target within L steps)`` for every ``L = 0, ..., horizon``, in float64.
 
     Examples
     --------

@@ -246,7 +246,7 @@ class HittingResult(_Result):
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class BoundedReachabilityResult(_Result):
-    """``P(reach target within L steps)`` for ``L = 0 .. horizon``.
+    """``P(reach target within L steps)`` for ``L = 0, ..., horizon``.
 
     Attributes
     ----------

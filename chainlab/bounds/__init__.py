@@ -15,19 +15,19 @@ Definitions
 
 Bounds
 ------
-=========================== ========== ==================================================
-function                    claim      what it is
-=========================== ========== ==================================================
-:func:`reachability_bound`  BND-1      ``P(reach target within L steps)`` (any chain)
+============================== ======= ===================================================
+function                       claim   what it is
+============================== ======= ===================================================
+:func:`reachability_bound`     BND-1   ``P(reach target within L steps)`` (any chain)
 :func:`most_likely_path_bound` BND-2   the most likely first-entry path (any chain)
-:func:`path_family_bound`   BND-2      distinct first-entry paths you list (any chain)
-:func:`trap_bound`          BND-3      reaching a closed set of polarized fate (any chain)
-:func:`sequence_bound`      BND-4      closed form: one explicit ``r``-round plan (GMM)
-:func:`restricted_bound`    BND-5      exact sub-chain with at most ``j`` mixed agents (GMM)
-:func:`coupling_bound`      BND-6      staged conversions with retries and local sub-chains, a
-                                       recursion over all-pure configurations (GMM; no
-                                       compiled chain)
-=========================== ========== ==================================================
+:func:`path_family_bound`      BND-2   distinct first-entry paths you list (any chain)
+:func:`trap_bound`             BND-3   reaching a closed set of polarized fate (any chain)
+:func:`sequence_bound`         BND-4   closed form: one explicit ``r``-round plan (GMM)
+:func:`restricted_bound`       BND-5   exact sub-chain with at most ``j`` mixed agents (GMM)
+:func:`coupling_bound`         BND-6   staged conversions with retries and local
+                                       sub-chains, a recursion over all-pure
+                                       configurations (GMM; no compiled chain)
+============================== ======= ===================================================
 
 Examples
 --------

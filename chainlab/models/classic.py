@@ -5,18 +5,18 @@ argument, the value and the fix; a float where an exact value is needed raises
 :class:`~chainlab.errors.ExactnessError`) and returns an exact chain with an initial state and
 named state sets (``labels``) for the events worth asking about.
 
-=====================  ===========================  ======================================
-builder                states                       labels
-=====================  ===========================  ======================================
-:func:`gamblers_ruin`  coins ``0..N``               ``"ruin"`` (0), ``"win"`` (N)
-:func:`moran`          mutants ``0..N``             ``"lost"`` (0), ``"fixed"`` (N)
-:func:`wright_fisher`  copies of allele A ``0..N``  ``"lost"`` (0), ``"fixed"`` (N)
-:func:`ehrenfest`      balls in urn A ``0..N``      ``"empty"`` (0), ``"full"`` (N)
-:func:`voter_model`    opinions per node            ``"consensus"``, ``"consensus_<op>"``
-:func:`majority_rule`  opinions (multisets)         ``"consensus"``, ``"consensus_<op>"``
-:func:`bounded_confidence`  positions (multisets)   ``"consensus"``, ``"polarized"``
-:func:`gmm_chain`      count vectors (multisets)    ``"consensus"``, ``"polarized"``
-=====================  ===========================  ======================================
+==========================  ===========================  ======================================
+builder                     states                       labels
+==========================  ===========================  ======================================
+:func:`gamblers_ruin`       coins ``0..N``               ``"ruin"`` (0), ``"win"`` (N)
+:func:`moran`               mutants ``0..N``             ``"lost"`` (0), ``"fixed"`` (N)
+:func:`wright_fisher`       copies of allele A ``0..N``  ``"lost"`` (0), ``"fixed"`` (N)
+:func:`ehrenfest`           balls in urn A ``0..N``      ``"empty"`` (0), ``"full"`` (N)
+:func:`voter_model`         opinions per node            ``"consensus"``, ``"consensus_<op>"``
+:func:`majority_rule`       opinions (multisets)         ``"consensus"``, ``"consensus_<op>"``
+:func:`bounded_confidence`  positions (multisets)        ``"consensus"``, ``"polarized"``
+:func:`gmm_chain`           count vectors (multisets)    ``"consensus"``, ``"polarized"``
+==========================  ===========================  ======================================
 
 Closed forms (checked in ``tests/test_models_classic.py``)
 ----------------------------------------------------------

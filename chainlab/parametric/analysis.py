@@ -281,7 +281,7 @@ def hitting(chain: ParametricChain, target: Any, *, initial: Any = None,
 
 def bounded_reachability(chain: ParametricChain, target: Any, horizon: int, *,
                          initial: Any = None) -> ParametricBoundedReachabilityResult:
-    """``P(reach target within L steps)`` for every ``L = 0 .. horizon``, as rational functions.
+    """``P(reach target within L steps)`` for every ``L = 0, ..., horizon``, as rational functions.
 
     Examples
     --------

@@ -204,7 +204,7 @@ class ParametricHittingResult(_ParametricResult):
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class ParametricBoundedReachabilityResult(_ParametricResult):
-    """``P(reach target within L steps)`` for ``L = 0 .. horizon``, as rational functions.
+    """``P(reach target within L steps)`` for ``L = 0, ..., horizon``, as rational functions.
 
     Attributes
     ----------
