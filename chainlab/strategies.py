@@ -62,6 +62,8 @@ __all__ = [
     "connected_graphs",
     "parametric_matrices",
     "parametric_chains",
+    "parametric_mixture_chains",
+    "parameter_points",
     "gmm_instances",
 ]
 
@@ -511,6 +513,133 @@ def parametric_chains(draw, symbol: Any = "p", num_closed_classes: Any = st.inte
     p = sympy.Symbol(symbol) if isinstance(symbol, str) else symbol
     return ParametricChain(M.tolist(), parameters=[p],
                            initial=draw(st.integers(0, M.shape[0] - 1)))
+
+
+_MIXTURES = ("constant", "affine", "bernstein", "rational", "two")
+
+
+@st.composite
+def parametric_mixture_chains(draw, max_closed: int = 2, max_class_size: int = 2,
+                              max_transient: int = 4, *, two_parameters: bool | None = None):
+    """A ParametricChain in ``p`` (and sometimes ``q``) with rational-function entries and a
+    graph that is the same at every point of ``(0, 1)^k``.
+
+    Built like :func:`reducible_chains`, but every row is a mixture of 2-3 random stochastic rows ``A, B, C``
+    with weights that are rational functions of the parameters, positive on ``(0, 1)`` (or
+    ``(0, 1)^2``): ``p A + (1 - p) B``, Bernstein ``p^2 A + 2p(1-p) B + (1-p)^2 C``,
+    ``(A + p B) / (1 + p)``, or ``pq A + p(1-q) B + (1-p) C``. Every component row contains the
+    row's required edge (the cycle edge of a closed class, the downhill edge of a transient
+    state), so at every point of ``(0, 1)^k`` the substituted chain has the generic classes;
+    optional edges appear in some components only, so their entries vanish on the boundary.
+    The initial state is transient. Shrinks towards constant rows and few states.
+
+    Parameters
+    ----------
+    max_closed, max_class_size, max_transient : int
+        Up to this many closed classes of up to this many states, and ``1..max_transient``
+        transient states.
+    two_parameters : bool, optional
+        Entries in ``p`` and ``q`` (True), in ``p`` only (False), or either (default).
+
+    See Also
+    --------
+    parametric_chains : affine entries ``p A + (1 - p) B`` only.
+    parameter_points : rational points at which to compare a draw with its substitution.
+
+    Examples
+    --------
+    >>> from hypothesis import find
+    >>> c = find(parametric_mixture_chains(two_parameters=True), lambda c: True)
+    >>> [str(s) for s in c.parameters]
+    ['p', 'q']
+    """
+    import sympy
+
+    try:
+        from .parametric import ParametricChain
+    except ImportError:
+        raise SpecError("parametric_mixture_chains needs chainlab.parametric, which this "
+                        "installation does not have; use parametric_matrices instead") from None
+
+    p, q = sympy.symbols("p q")
+    two = draw(st.booleans()) if two_parameters is None else two_parameters
+    kinds = _MIXTURES if two else _MIXTURES[:-1]
+    num_closed = draw(st.integers(1, max_closed))
+    sizes = [draw(st.integers(1, max_class_size)) for _ in range(num_closed)]
+    num_transient = draw(st.integers(1, max_transient))
+    n = sum(sizes) + num_transient
+
+    def component(required: int, optional: list[int]) -> dict:
+        extra = draw(st.lists(st.sampled_from(optional), max_size=2)) if optional else []
+        row = _weights_row(draw, [required] + extra, 5)
+        return {j: sympy.Rational(v.numerator, v.denominator) for j, v in row.items()}
+
+    def mixed_row(required: int, optional: list[int], absorbing: bool = False) -> dict:
+        if absorbing:
+            return {required: sympy.Integer(1)}
+        kind = draw(st.sampled_from(kinds))
+        A, B, C = (component(required, optional) for _ in range(3))
+        weights = {
+            "constant": [(1, A)],
+            "affine": [(p, A), (1 - p, B)],
+            "bernstein": [(p**2, A), (2 * p * (1 - p), B), ((1 - p) ** 2, C)],
+            "rational": [(1 / (1 + p), A), (p / (1 + p), B)],
+            "two": [(p * q, A), (p * (1 - q), B), (1 - p, C)],
+        }[kind]
+        out: dict = {}
+        for w, comp in weights:
+            for j, v in comp.items():
+                out[j] = out.get(j, 0) + w * v
+        return {j: sympy.cancel(v) for j, v in out.items()}
+
+    rows: dict[int, dict] = {}
+    start = num_transient
+    closed_members = []
+    for size in sizes:
+        members = list(range(start, start + size))
+        closed_members.append(members)
+        for k, s in enumerate(members):
+            rows[s] = mixed_row(members[(k + 1) % size], members, absorbing=size == 1)
+        start += size
+    all_closed = [s for m in closed_members for s in m]
+    for t in range(num_transient):
+        downhill = draw(st.sampled_from(list(range(t + 1, num_transient)) + all_closed))
+        rows[t] = mixed_row(downhill, list(range(n)))
+    perm = draw(st.permutations(range(n)))
+    relabelled = {perm[i]: {perm[j]: v for j, v in rows[i].items()} for i in range(n)}
+    init = perm[0]  # a transient state
+    params = [p, q] if two else [p]
+    return ParametricChain(relabelled, parameters=params, initial=init,
+                           states=list(range(n)))
+
+
+def parameter_points(chain: Any) -> st.SearchStrategy:
+    """Rational points strictly inside ``(0, 1)^k``, one value per parameter of ``chain``.
+
+    Parameters
+    ----------
+    chain : ParametricChain
+        The draws are dicts ``{parameter name: Fraction}`` over ``chain.parameters``.
+
+    See Also
+    --------
+    parametric_mixture_chains, parametric_chains
+
+    Examples
+    --------
+    >>> from hypothesis import find
+    >>> from chainlab.parametric import ParametricChain
+    >>> c = ParametricChain([["p", "1 - p"], [0, 1]], parameters=["p"])
+    >>> point = find(parameter_points(c), lambda pt: True)
+    >>> list(point), 0 < point["p"] < 1
+    (['p'], True)
+    """
+    if not hasattr(chain, "parameters"):
+        raise SpecError(f"chain must be a ParametricChain (with .parameters), got "
+                        f"{type(chain).__name__}; build one with chainlab.parametric")
+    value = st.builds(lambda b, a: Fraction(a % (b - 1) + 1, b), st.integers(2, 13),
+                      st.integers(0, 100))
+    return st.fixed_dictionaries({s.name: value for s in chain.parameters})
 
 
 # ---------------------------------------------------------------------- GMM agents

@@ -45,10 +45,8 @@ from chainlab.compiler import compile_model
 from chainlab.errors import SpecError, StateSpaceLimitError
 from chainlab.models import GMMAgents
 from chainlab.polarization import class_kinds, polarization
-from chainlab.strategies import gmm_instances
+from chainlab.strategies import gmm_instances, reducible_chains
 from chainlab.structure import can_reach, classify
-
-from .strategies import chains
 
 MAX_STATES = 1500
 MIRRORS = (F(0), F(1, 5), F(1, 2), F(1))
@@ -312,7 +310,7 @@ def test_split_readouts_validate_input():
 
 
 # --------------------------------------------------------------------------- BND-1
-@given(chains(), st.integers(0, 50), st.integers(0, 12))
+@given(reducible_chains(max_transient=5), st.integers(0, 50), st.integers(0, 12))
 def test_BND_1(c, t, L):
     if c.initial is None:
         c = c.with_initial(0)
@@ -374,7 +372,7 @@ def test_BND_2():
         path_family_bound(cc.chain, [[paths[0][0], paths[0][2]]], split)
 
 
-@given(chains(), st.integers(0, 50))
+@given(reducible_chains(max_transient=5), st.integers(0, 50))
 def test_BND_2_most_likely_path_on_random_chains(c, t):
     if c.initial is None:
         c = c.with_initial(0)

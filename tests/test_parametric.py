@@ -36,8 +36,8 @@ from chainlab.parametric import (
     moran,
     polarization,
 )
-
-from .strategies import parameter_points, parametric_chains
+from chainlab.strategies import parameter_points
+from chainlab.strategies import parametric_mixture_chains as parametric_chains
 
 p, q, r = sympy.symbols("p q r")
 

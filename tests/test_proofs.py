@@ -13,9 +13,8 @@ from hypothesis import strategies as st
 
 from chainlab import Chain, exact
 from chainlab._linalg.linsolve import SubsystemSolver, _ExactLU
+from chainlab.strategies import reducible_chains
 from chainlab.structure import classify
-
-from .strategies import chains
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +32,7 @@ def _dense_Q_R(c: Chain):
     return cf, Q, R
 
 
-@given(chains())
+@given(reducible_chains(max_transient=5))
 def test_ABS_1(c):
     cf, Q, R = _dense_Q_R(c)
     if not cf.transient:
@@ -43,7 +42,7 @@ def test_ABS_1(c):
     assert all(sum(B[i]) == 1 for i in cf.transient)
 
 
-@given(chains())
+@given(reducible_chains(max_transient=5))
 def test_ABS_2(c):
     cf, Q, R = _dense_Q_R(c)
     if not cf.transient:
@@ -63,7 +62,7 @@ def test_ABS_3():
     assert res.t[0] == F(3, 2) and res.variance[0] == F(3, 4)
 
 
-@given(chains())
+@given(reducible_chains(max_transient=5))
 def test_ABS_3_both_forms(c):
     # the solved form (I - Q) v = c agrees with 2 N t - t - t^2 from a dense inverse
     cf, Q, R = _dense_Q_R(c)
@@ -76,7 +75,7 @@ def test_ABS_3_both_forms(c):
     assert [_sym(res.variance[i]) for i in cf.transient] == list(var)
 
 
-@given(chains(), st.integers(0, 100))
+@given(reducible_chains(max_transient=5), st.integers(0, 100))
 def test_ABS_4(c, k):
     target = [k % c.num_states]
     h = exact.hitting(c, target)
@@ -96,7 +95,7 @@ def test_ABS_4(c, k):
         assert (h.expected_times[i] != float("inf")) == (h.probabilities[i] == 1)
 
 
-@given(chains())
+@given(reducible_chains(max_transient=5))
 def test_ABS_5(c):
     s = exact.stationary(c)
     P = {(i, j): v for i, j, v in c.transitions()}
@@ -105,7 +104,7 @@ def test_ABS_5(c):
             assert sum(pi[r] * P.get((i, j), 0) for r, i in enumerate(C)) == pi[a]
 
 
-@given(chains(), st.randoms(use_true_random=False))
+@given(reducible_chains(max_transient=5), st.randoms(use_true_random=False))
 def test_LIN_1(c, rnd):
     T = np.asarray(classify(c).transient, dtype=np.int64)
     if len(T) == 0:
@@ -121,7 +120,7 @@ def test_LIN_1(c, rnd):
         assert all(f <= 0 for _, f in lu._L[k])
 
 
-@given(chains())
+@given(reducible_chains(max_transient=5))
 def test_LIN_2(c):
     cf, Q, R = _dense_Q_R(c)
     if not cf.transient:

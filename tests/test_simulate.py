@@ -15,8 +15,7 @@ from chainlab.models import GMMAgents
 from chainlab.polarization import class_kinds, polarization
 from chainlab.simulate import sample_paths, simulate
 from chainlab.stats import proportion
-
-from .strategies import chains
+from chainlab.strategies import reducible_chains
 
 
 def test_gamblers_ruin_biased():
@@ -35,7 +34,7 @@ def test_gamblers_ruin_biased():
 
 
 @settings(max_examples=25)
-@given(c=chains())
+@given(c=reducible_chains(max_transient=5))
 def test_simulation_agrees_with_exact_absorption(c):
     res = exact.absorption(c)
     sim = simulate(c, num_samples=4000, rng=np.random.default_rng(0), max_steps=10_000)

@@ -243,3 +243,28 @@ def test_assert_bound_holds():
         assert_bound_holds(0.1, exact=1, successes=1, trials=2)
     with pytest.raises(TypeError, match="exactly one"):
         assert_bound_holds(0.1, successes=1)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("chainlab.parametric") is None,
+                    reason="chainlab.parametric is not installed")
+@settings(max_examples=15, deadline=None)
+@given(st.data())
+def test_parametric_mixture_chains_are_stochastic_with_a_generic_graph(data):
+    from chainlab.strategies import parameter_points, parametric_mixture_chains
+
+    c = data.draw(parametric_mixture_chains())
+    point = data.draw(parameter_points(c))
+    assert set(point) == {s.name for s in c.parameters}
+    assert all(0 < v < 1 for v in point.values())
+    P = c.substitute(**point)  # an exact Chain: validated stochastic on construction
+    assert P.num_states == c.num_states
+    assert P.num_transitions == c.num_transitions  # no entry vanishes inside (0, 1)^k
+    (start,) = P.initial
+    assert all(start not in cls for cls in classify(P).closed_classes)  # starts transient
+
+
+def test_parameter_points_refuses_a_chain_without_parameters():
+    from chainlab.strategies import parameter_points
+
+    with pytest.raises(SpecError, match="chain must be a ParametricChain"):
+        parameter_points(Chain([[1]]))
