@@ -5,9 +5,14 @@ section 4, 'random' tie rule, lumped to multisets). With k nearest neighbours, a
 never be invaded needs at least k + 1 agents, so two camps need n >= 2(k + 1): with n = 4 only
 k = 1 can polarize at all. Mirroring (talking to oneself with probability p) changes the odds
 but not that threshold. A silo-population plot of one sampled run is saved as a PNG.
+
+Run: ``python examples/ex_gmm_polarization_vs_k.py [FOLDER]`` -- the figures go into FOLDER (default
+``./figures``, created if missing).
 """
 
+import sys
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +22,9 @@ from chainlab.models.gmm import agent_id
 from chainlab.plot import plot_silo_populations, save_figure
 from chainlab.polarization import polarization
 from chainlab.simulate import sample_paths
+
+FIGURES = Path(sys.argv[1] if len(sys.argv) > 1 else "figures")  # where figures go
+FIGURES.mkdir(parents=True, exist_ok=True)
 
 n, K, r = 4, 4, 2
 print(f"n = {n} agents, K = {K} components, memory r = {r}, ties = 'random'")
@@ -37,4 +45,4 @@ ids = np.array([[agent_id(a) for a in cc.chain.states.label_of(int(s))] for s in
 print("\nsilo sizes of one run:", [np.bincount(row, minlength=K).tolist() for row in ids[[0, -1]]],
       "(first and last round)")
 fig = plot_silo_populations(ids, title="GMM agents, n = 4, k = 1: one run of the exact chain")
-print("saved", save_figure(fig, "gmm_silo_populations.png"))
+print("saved", save_figure(fig, FIGURES / "gmm_silo_populations.png"))

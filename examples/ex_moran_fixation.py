@@ -4,11 +4,15 @@ N individuals, i of them mutants with relative fitness r. Each step one individu
 (chosen proportionally to fitness) and replaces a uniformly random individual. The mutant fixes
 with probability (1 - r^-i) / (1 - r^-N), and i / N in the neutral case r = 1. The exact chain
 reproduces the formula digit for digit; a Monte Carlo run agrees within its exact binomial
-interval; the plot shows the fixation probability of one mutant against r (PNG in the current
-directory).
+interval; the plot shows the fixation probability of one mutant against r.
+
+Run: ``python examples/ex_moran_fixation.py [FOLDER]`` -- the figures go into FOLDER (default
+``./figures``, created if missing).
 """
 
+import sys
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 
@@ -16,6 +20,9 @@ from chainlab import exact
 from chainlab.models import moran
 from chainlab.plot import plot_parameter_curve, save_figure
 from chainlab.simulate import simulate
+
+FIGURES = Path(sys.argv[1] if len(sys.argv) > 1 else "figures")  # where figures go
+FIGURES.mkdir(parents=True, exist_ok=True)
 
 N = 10
 for r in (Fraction(1), Fraction(11, 10), Fraction(2)):
@@ -48,4 +55,4 @@ def fixation(r: float) -> float:
 
 fig = plot_parameter_curve(fixation, domain=(0.25, 3.5), simulated=simulated, parameter="fitness r",
                            ylabel="P(one mutant fixes)", label="(1 - 1/r) / (1 - r^-N)")
-print("saved", save_figure(fig, "moran_fixation.png"))
+print("saved", save_figure(fig, FIGURES / "moran_fixation.png"))

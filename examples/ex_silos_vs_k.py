@@ -21,7 +21,13 @@ near-ties, which the simulator decides by the tie rule and a float implementatio
 7.28 without that convention); the per-agent reference loop of benchmarks/gmm_reference_loop.py
 agrees with the vectorized simulator (tests: Welch t test). 60 runs per point here; the plot is saved as
 silos_vs_k.png.
+
+Run: ``python examples/ex_silos_vs_k.py [FOLDER]`` -- the figures go into FOLDER (default
+``./figures``, created if missing).
 """
+
+import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -56,6 +62,9 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+FIGURES = Path(sys.argv[1] if len(sys.argv) > 1 else "figures")  # where figures go
+FIGURES.mkdir(parents=True, exist_ok=True)
+
 fig, ax = plt.subplots(figsize=(6, 4))
 for ties, marker in (("index", "o"), ("random", "s")):
     ax.errorbar(KS, means[ties], yerr=2 * np.asarray(sems[ties]), marker=marker, capsize=3,
@@ -66,4 +75,4 @@ ax.set_ylabel(f"mean final silos after 100 rounds ({RUNS} runs, ±2 s.e.)")
 ax.set_title("continuous GMM agents, n = K = 30, r = 5, p = 0")
 ax.set_ylim(bottom=0)
 ax.legend(frameon=False)
-print("saved", save_figure(fig, "silos_vs_k.png"))
+print("saved", save_figure(fig, FIGURES / "silos_vs_k.png"))
