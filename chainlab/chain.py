@@ -108,6 +108,14 @@ class Chain:
     StateSpaceLimitError
         More states than ``chainlab.config.limits.max_states``.
 
+    See Also
+    --------
+    chainlab.StateSpace : The labelled states of a chain.
+    chainlab.exact : Exact analyses.
+    chainlab.numeric : The same analyses in float64.
+    chainlab.io.read_chain : Read a chain from a PRISM or Storm file.
+    chainlab.parametric.ParametricChain : A chain with symbolic entries.
+
     Examples
     --------
     Gambler's ruin with N = 3 and a fair coin:

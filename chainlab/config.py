@@ -118,6 +118,11 @@ def override(**changes: object) -> Iterator[Limits]:
     Keys are the attributes of :class:`Limits` and :class:`Solvers`; the context value is
     :data:`limits`.
 
+    See Also
+    --------
+    chainlab.config.Limits : The limits it can change.
+    chainlab.config.Solvers : The solver choices it can change.
+
     Examples
     --------
     >>> with override(exact_auto_max_states=3):

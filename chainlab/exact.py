@@ -61,6 +61,12 @@ def canonical_form(chain: Chain) -> CanonicalForm:
         ``Q`` and ``R`` are :class:`chainlab.results.ExactMatrix` (``.toarray()``,
         ``.to_sympy()``).
 
+    See Also
+    --------
+    chainlab.numeric.canonical_form : The same blocks in float64 (``csr_array``).
+    chainlab.exact.absorption : ``B = N R`` and ``t = N 1`` from these blocks.
+    chainlab.structure.classify : The classes the closed part is collapsed from.
+
     Examples
     --------
     >>> from chainlab import Chain
@@ -103,6 +109,14 @@ def absorption(chain: Chain, *, initial: Any = None, targets: Any = None,
     ExactnessError
         For a float chain.
 
+    See Also
+    --------
+    chainlab.numeric.absorption : The same in float64, with a certified error bound.
+    chainlab.parametric.absorption : The same as rational functions of symbolic parameters.
+    chainlab.exact.hitting : Reaching any set of states, not only the closed classes.
+    chainlab.exact.expected_visits : Rows of the fundamental matrix ``N`` itself.
+    chainlab.simulate.simulate : Monte Carlo estimates of the same fates.
+
     Notes
     -----
     Solves ``(I - Q) [B t] = [R 1]`` strong component by strong component in reverse
@@ -139,6 +153,13 @@ def hitting(chain: Chain, target: Any, *, initial: Any = None) -> HittingResult:
         Expected times are ``inf`` where reaching the target is not certain (decided on the
         graph, without arithmetic).
 
+    See Also
+    --------
+    chainlab.numeric.hitting : The same in float64, with a certified error bound.
+    chainlab.parametric.hitting : The same as rational functions of symbolic parameters.
+    chainlab.exact.bounded_reachability : Reaching the target within ``L`` steps.
+    chainlab.structure.can_reach : Where the target is reachable at all (a graph search).
+
     Examples
     --------
     >>> from chainlab import Chain
@@ -158,6 +179,13 @@ def bounded_reachability(chain: Chain, target: Any, horizon: int, *,
                          initial: Any = None) -> BoundedReachabilityResult:
     """``P(reach target within L steps)`` for every ``L = 0, ..., horizon``, exactly.
 
+    See Also
+    --------
+    chainlab.numeric.bounded_reachability : The same in float64.
+    chainlab.parametric.bounded_reachability : The same as rational functions.
+    chainlab.exact.hitting : The limit ``L -> inf``: the probability of ever reaching the target.
+    chainlab.bounds.reachability_bound : The same number as a lower bound on ``P(reach target)``.
+
     Examples
     --------
     >>> from chainlab import Chain
@@ -171,6 +199,12 @@ def bounded_reachability(chain: Chain, target: Any, horizon: int, *,
 
 def stationary(chain: Chain) -> StationaryResult:
     """The stationary distribution of every closed class.
+
+    See Also
+    --------
+    chainlab.numeric.stationary : The same in float64, with a certified error bound.
+    chainlab.exact.limiting : The long-run (Cesàro) law from an initial distribution.
+    chainlab.structure.classify : The closed classes and their periods.
 
     Examples
     --------
@@ -187,6 +221,12 @@ def limiting(chain: Chain, *, initial: Any = None) -> LimitingResult:
 
     For periodic classes the Cesàro average exists where ``mu P^t`` oscillates.
 
+    See Also
+    --------
+    chainlab.numeric.limiting : The same in float64, with a certified error bound.
+    chainlab.exact.stationary : The stationary law of each closed class.
+    chainlab.exact.absorption : The probability of ending in each closed class.
+
     Examples
     --------
     >>> from chainlab import Chain
@@ -201,6 +241,12 @@ def expected_visits(chain: Chain, sources: Any) -> ExpectedVisitsResult:
     """Rows of the fundamental matrix ``N = (I - Q)^{-1}`` for chosen transient states only.
 
     Never forms the dense inverse: one transposed solve per requested row.
+
+    See Also
+    --------
+    chainlab.numeric.expected_visits : The same rows in float64.
+    chainlab.exact.absorption : ``B = N R`` and ``t = N 1`` without forming ``N``.
+    chainlab.exact.canonical_form : The blocks ``Q`` and ``R``.
 
     Examples
     --------

@@ -75,6 +75,11 @@ def to_quantecon(chain: Chain) -> Any:
     ImportError
         QuantEcon is not installed (``pip install quantecon``).
 
+    See Also
+    --------
+    chainlab.interop.from_quantecon : The way back.
+    chainlab.interop.to_pydtmc : The same for PyDTMC.
+
     Examples
     --------
     >>> from chainlab.models import ehrenfest
@@ -114,6 +119,11 @@ def from_quantecon(mc: Any, *, limit_denominator: int | None = None,
     -------
     Chain
 
+    See Also
+    --------
+    chainlab.interop.to_quantecon : The way there.
+    chainlab.interop.from_pydtmc : The same for PyDTMC.
+
     Examples
     --------
     >>> import quantecon as qe  # doctest: +SKIP
@@ -142,6 +152,11 @@ def to_pydtmc(chain: Chain) -> Any:
         PyDTMC is not installed (``pip install PyDTMC``).
     SpecError
         Two labels with the same string form (PyDTMC names must be distinct).
+
+    See Also
+    --------
+    chainlab.interop.from_pydtmc : The way back.
+    chainlab.interop.to_quantecon : The same for QuantEcon.
 
     Examples
     --------
@@ -172,6 +187,11 @@ def from_pydtmc(mc: Any, *, limit_denominator: int | None = None, initial: Any =
     Returns
     -------
     Chain
+
+    See Also
+    --------
+    chainlab.interop.to_pydtmc : The way there.
+    chainlab.interop.from_quantecon : The same for QuantEcon.
 
     Examples
     --------

@@ -48,6 +48,12 @@ _EXACT = False
 def canonical_form(chain: Chain) -> CanonicalForm:
     """``P = [[Q, R], [0, I]]`` with ``Q``, ``R`` as float64 ``csr_array``.
 
+    See Also
+    --------
+    chainlab.exact.canonical_form
+        The same blocks exactly (:class:`~chainlab.results.ExactMatrix`).
+    chainlab.numeric.absorption : ``B`` and ``t`` from these blocks.
+
     Examples
     --------
     >>> from chainlab import Chain
@@ -66,6 +72,13 @@ def absorption(chain: Chain, *, initial: Any = None, targets: Any = None,
     Parameters and notes as :func:`chainlab.exact.absorption` (claims ABS-1 .. ABS-3); each
     strong component is factored once by SuperLU for all right-hand sides.
 
+    See Also
+    --------
+    chainlab.exact.absorption : The same exactly, in rationals.
+    chainlab.numeric.hitting : Reaching any set of states, not only the closed classes.
+    chainlab.config.override : Change the tolerance results are certified to.
+    chainlab.errors.PrecisionError : Raised when a result cannot be certified.
+
     Examples
     --------
     >>> from chainlab import Chain
@@ -82,6 +95,12 @@ def absorption(chain: Chain, *, initial: Any = None, targets: Any = None,
 def hitting(chain: Chain, target: Any, *, initial: Any = None) -> HittingResult:
     """Probability of ever reaching ``target`` and the expected time (``inf`` if not certain).
 
+    See Also
+    --------
+    chainlab.exact.hitting : The same exactly, in rationals.
+    chainlab.numeric.bounded_reachability : Reaching the target within ``L`` steps.
+    chainlab.numeric.absorption : Absorption into every closed class at once.
+
     Examples
     --------
     >>> from chainlab import Chain
@@ -97,6 +116,11 @@ def bounded_reachability(chain: Chain, target: Any, horizon: int, *,
                          initial: Any = None) -> BoundedReachabilityResult:
     """``P(reach target within L steps)`` for every ``L = 0, ..., horizon``, in float64.
 
+    See Also
+    --------
+    chainlab.exact.bounded_reachability : The same exactly, in rationals.
+    chainlab.numeric.hitting : The limit ``L -> inf``.
+
     Examples
     --------
     >>> from chainlab import Chain
@@ -110,6 +134,11 @@ def bounded_reachability(chain: Chain, target: Any, horizon: int, *,
 def stationary(chain: Chain) -> StationaryResult:
     """The stationary distribution of every closed class, in float64.
 
+    See Also
+    --------
+    chainlab.exact.stationary : The same exactly, in rationals.
+    chainlab.numeric.limiting : The long-run (Cesàro) law from an initial distribution.
+
     Examples
     --------
     >>> from chainlab import Chain
@@ -121,6 +150,11 @@ def stationary(chain: Chain) -> StationaryResult:
 
 def limiting(chain: Chain, *, initial: Any = None) -> LimitingResult:
     """The limiting (Cesàro-averaged) distribution from an initial distribution, in float64.
+
+    See Also
+    --------
+    chainlab.exact.limiting : The same exactly, in rationals.
+    chainlab.numeric.stationary : The stationary law of each closed class.
 
     Examples
     --------
@@ -134,6 +168,11 @@ def limiting(chain: Chain, *, initial: Any = None) -> LimitingResult:
 
 def expected_visits(chain: Chain, sources: Any) -> ExpectedVisitsResult:
     """Rows of ``N = (I - Q)^{-1}`` for chosen transient states, in float64.
+
+    See Also
+    --------
+    chainlab.exact.expected_visits : The same rows exactly, in rationals.
+    chainlab.numeric.absorption : ``B = N R`` and ``t = N 1`` without forming ``N``.
 
     Examples
     --------

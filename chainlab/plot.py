@@ -90,6 +90,11 @@ def plot_transition_graph(chain: Chain, *, ax: Any = None, layout: str = "spring
     -------
     matplotlib.figure.Figure
 
+    See Also
+    --------
+    chainlab.structure.classify : The classes it colours.
+    chainlab.plot.save_figure : Write the figure to a file.
+
     Examples
     --------
     >>> from chainlab import Chain
@@ -216,6 +221,11 @@ def plot_parameter_curve(curve: Any = None, *, domain: tuple[float, float] = (0.
     -------
     matplotlib.figure.Figure
 
+    See Also
+    --------
+    chainlab.plot.plot_bound_comparison : A bound against the exact value over one parameter.
+    chainlab.parametric.RationalFunction : Exact functions of a parameter.
+
     Examples
     --------
     Ruin probability of a gambler starting with 1 of N = 3 coins, ``q / (1 - p q)``, against
@@ -285,6 +295,11 @@ def plot_silo_trajectories(silos: Any, *, ax: Any = None, max_runs: int = 30,
     -------
     matplotlib.figure.Figure
 
+    See Also
+    --------
+    chainlab.plot.plot_silo_populations : The silo sizes of one run.
+    chainlab.continuous.simulate_gmm : The runs it plots.
+
     Examples
     --------
     >>> import numpy as np
@@ -325,6 +340,11 @@ def plot_silo_populations(ids: Any, *, ax: Any = None, title: str | None = None)
     Returns
     -------
     matplotlib.figure.Figure
+
+    See Also
+    --------
+    chainlab.plot.plot_silo_trajectories : The number of silos over every run.
+    chainlab.continuous.simulate_gmm : The runs it plots.
 
     Examples
     --------
@@ -374,6 +394,11 @@ def plot_bound_comparison(x: Sequence[Any], *, bound: Sequence[Any],
     Returns
     -------
     matplotlib.figure.Figure
+
+    See Also
+    --------
+    chainlab.plot.plot_parameter_curve : Any exact quantity over one parameter.
+    chainlab.bounds.check_bound : The check behind each point.
 
     Examples
     --------
@@ -431,6 +456,10 @@ def save_figure(fig: Any, path: str | os.PathLike, *, dpi: int = 120, **kwargs: 
 
     The figure is written to a temporary file in the same folder, then moved over ``path`` with
     ``os.replace``, so an interrupted save never leaves a truncated image.
+
+    See Also
+    --------
+    chainlab.plot.plot_transition_graph : One of the figures to save.
 
     Examples
     --------

@@ -103,6 +103,11 @@ def _silos(model: CompiledChain | Chain, num_silos: Any) -> tuple[Chain, np.ndar
 def class_kinds(model: CompiledChain | Chain, *, num_silos: Any = None) -> tuple[str, ...]:
     """Kind of every closed class: consensus, polarized or mixed.
 
+    See Also
+    --------
+    chainlab.polarization.polarization : The probability of each kind from the initial state.
+    chainlab.structure.classify : The closed classes.
+
     Examples
     --------
     >>> from chainlab import Chain
@@ -132,6 +137,13 @@ def polarization(model: CompiledChain | Chain, *, num_silos: Any = None,
     Returns
     -------
     PolarizationResult
+
+    See Also
+    --------
+    chainlab.polarization.class_kinds : The kind of every closed class.
+    chainlab.parametric.polarization : The same as rational functions of the mirroring probability.
+    chainlab.bounds.check_bound : Lower bounds on the polarization probability, checked.
+    chainlab.compiler.compile_model : Compile the agent model first.
 
     Notes
     -----

@@ -178,6 +178,12 @@ def simulate(chain: Chain, *, num_samples: int, rng: Any = None, initial: Any = 
     SpecError
         Bad counts, or no initial distribution.
 
+    See Also
+    --------
+    chainlab.simulate.sample_paths : Paths of a fixed length.
+    chainlab.exact.absorption : The exact probabilities and times it estimates.
+    chainlab.stats.proportion : An exact confidence interval for an estimate.
+
     Examples
     --------
     >>> import numpy as np
@@ -245,6 +251,11 @@ def simulate(chain: Chain, *, num_samples: int, rng: Any = None, initial: Any = 
 def sample_paths(chain: Chain, *, num_steps: int, num_samples: int = 1, rng: Any = None,
                  initial: Any = None) -> np.ndarray:
     """Sample paths of fixed length: an int array ``(num_samples, num_steps + 1)`` of states.
+
+    See Also
+    --------
+    chainlab.simulate.simulate : Run walkers until they enter a closed class.
+    chainlab.exact.bounded_reachability : Exact probabilities within ``L`` steps.
 
     Examples
     --------

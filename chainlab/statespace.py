@@ -25,6 +25,10 @@ class StateSpace(Sequence):
     labels : iterable of hashable
         The state labels, in index order. Labels must be distinct.
 
+    See Also
+    --------
+    chainlab.Chain : The chain whose states these are.
+
     Examples
     --------
     >>> s = StateSpace(["ruin", 1, 2, "win"])

@@ -79,6 +79,11 @@ def proportion(successes: int, trials: int, *, confidence: float = 0.95) -> Prop
     SpecError
         Counts that are not integers, out of range, or a confidence outside (0, 1).
 
+    See Also
+    --------
+    chainlab.simulate.simulate : Simulated fates to estimate from.
+    chainlab.bounds.check_bound : Intervals used to check a bound.
+
     Examples
     --------
     >>> proportion(0, 10).ci[0], round(proportion(0, 10).ci[1], 4)

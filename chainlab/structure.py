@@ -167,6 +167,11 @@ def strong_components(pattern) -> tuple[int, np.ndarray]:
         Component of each node; an edge ``u -> v`` between components has
         ``labels[u] > labels[v]``.
 
+    See Also
+    --------
+    chainlab.structure.classify : Closed and transient classes, absorbing states, periods.
+    chainlab.structure.reachable_from : States reachable from a set of states.
+
     Examples
     --------
     >>> import scipy.sparse as sp
@@ -232,6 +237,13 @@ def classify(chain: Chain) -> Structure:
     Returns
     -------
     Structure
+
+    See Also
+    --------
+    chainlab.structure.strong_components : The strong components behind the classes.
+    chainlab.exact.canonical_form : Transient states first, closed classes collapsed.
+    chainlab.exact.stationary : The stationary law of each closed class.
+    chainlab.plot.plot_transition_graph : Draw the chain with its classes coloured.
 
     Notes
     -----
@@ -302,6 +314,11 @@ def _period(pat: _Graph, members: tuple[int, ...]) -> int:
 def reachable_from(chain: Chain, sources: np.ndarray) -> np.ndarray:
     """Boolean mask of the states reachable from ``sources`` (including them), by graph search.
 
+    See Also
+    --------
+    chainlab.structure.can_reach : The reverse search: states from which targets are reachable.
+    chainlab.structure.classify : Communicating and closed classes.
+
     Examples
     --------
     >>> from chainlab import Chain
@@ -318,6 +335,11 @@ def can_reach(chain: Chain, targets: np.ndarray, *, avoiding: np.ndarray | None 
     With ``avoiding`` (a boolean mask), paths may not pass *through* those states (they may
     still end in ``targets``); the states of ``avoiding`` themselves count only if they are
     targets.
+
+    See Also
+    --------
+    chainlab.structure.reachable_from : The forward search from a set of states.
+    chainlab.exact.hitting : The probability of reaching the targets (0 outside this mask).
 
     Examples
     --------

@@ -149,6 +149,11 @@ def _to_float(value: Any) -> Any:
 def point_key(task: str, parameters: Mapping[str, Any]) -> str:
     """The unique key of a point: canonical JSON of the task name and its parameters.
 
+    See Also
+    --------
+    chainlab.sweep.expand_grid : The points of a grid.
+    chainlab.sweep.ResultStore : Where points are stored, by key.
+
     Examples
     --------
     >>> from fractions import Fraction
@@ -180,6 +185,11 @@ def expand_grid(axes: Mapping[str, Sequence[Any]], *,
     ------
     SpecError
         An axis with no values, or an axis that is also a fixed parameter.
+
+    See Also
+    --------
+    chainlab.sweep.run_sweep : Compute every point of a grid.
+    chainlab.sweep.point_key : The key a point is stored under.
 
     Examples
     --------
@@ -530,6 +540,12 @@ def run_sweep(task: str, compute: Callable[[dict], Mapping[str, Any]],
         Dask missing, an unreachable scheduler.
     SpecError
         A value a point returned cannot be stored.
+
+    See Also
+    --------
+    chainlab.sweep.expand_grid : The points of a grid.
+    chainlab.sweep.ResultStore : The results file, read and resumed.
+    chainlab.sweep.SweepSummary : What a call did.
 
     Notes
     -----

@@ -100,6 +100,11 @@ def assert_stochastic(P: Any, *, atol: float = 1e-10) -> None:
     AssertionError
         Naming the first bad entry or row, its value, and what was expected.
 
+    See Also
+    --------
+    chainlab.testing.assert_chains_equivalent : Compare two chains up to relabelling.
+    chainlab.Chain : Validates its matrix the same way when built.
+
     Examples
     --------
     >>> from fractions import Fraction as F
@@ -197,6 +202,11 @@ def assert_chains_equivalent(a: Any, b: Any, *, mapping: Mapping | None = None,
     -------
     dict
         The relabelling, state of ``a`` -> state of ``b``.
+
+    See Also
+    --------
+    chainlab.testing.assert_stochastic : Check one matrix.
+    chainlab.strategies.chains : Random chains to test with.
 
     Notes
     -----
@@ -310,6 +320,11 @@ def assert_bound_holds(bound: Any, *, exact: Any = None, successes: int | None =
         The bound exceeds the exact value or the interval.
     TypeError
         Not exactly one reference value given.
+
+    See Also
+    --------
+    chainlab.bounds.check_bound : The same check, returning a verdict.
+    chainlab.stats.proportion : Exact intervals for simulated estimates.
 
     Examples
     --------

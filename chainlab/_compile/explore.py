@@ -123,6 +123,10 @@ class CompiledChain:
         ``model.describe()`` plus ``lumped``.
     seconds : float
         Compile time.
+
+    See Also
+    --------
+    chainlab.compiler.compile_model : What returns it.
     """
 
     chain: Chain
@@ -189,6 +193,13 @@ def compile_model(model: AgentModel, *, lumped: bool | None = None,
         An agent law with negative entries or not summing to exactly 1.
     StateSpaceLimitError
         More than ``max_states`` reachable states.
+
+    See Also
+    --------
+    chainlab.models.AgentModel : What a model to compile implements.
+    chainlab.models.GMMAgents : The GMM agents, the main model compiled here.
+    chainlab.polarization.polarization : Polarization and consensus of the compiled chain.
+    chainlab.parametric.compile_interpolated : Compile a model with one symbolic parameter.
 
     Notes
     -----

@@ -676,6 +676,12 @@ def simulate_gmm(*, agents: int = 30, components: int = 30, memory: int = 5,
     SimulationInterrupted
         On Ctrl-C; its ``partial`` attribute holds the chunks of runs already finished.
 
+    See Also
+    --------
+    chainlab.models.GMMAgents : The discretized model, compiled exactly.
+    chainlab.bounds.split_from_weights : Which runs ended split.
+    chainlab.plot.plot_silo_trajectories : Plot the silo counts of the runs.
+
     Notes
     -----
     All agents of a chunk of runs are advanced together with numpy (arrays shaped

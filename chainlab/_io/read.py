@@ -28,6 +28,10 @@ _LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 def bundled_example() -> Path:
     """Path of the bundled example chain (gambler's ruin, N = 10, p = 2/5, start at 1).
 
+    See Also
+    --------
+    chainlab.io.read_chain : Read it, or any other chain file.
+
     Examples
     --------
     >>> bundled_example().name
@@ -155,6 +159,12 @@ def read_chain(path: str | os.PathLike, *, exact: bool | None = None,
     SpecError
         ``exact=False`` for a parametric file (its entries are functions, not floats).
 
+    See Also
+    --------
+    chainlab.io.read_drn : Read a Storm ``.drn`` file.
+    chainlab.io.read_prism : Read PRISM explicit files.
+    chainlab.io.write_drn : Write a chain as a ``.drn`` file.
+
     Examples
     --------
     >>> c = read_chain(bundled_example())
@@ -187,6 +197,11 @@ def read_prism(tra: str | os.PathLike, *, lab: str | os.PathLike | None = None,
                sta: str | os.PathLike | None = None, exact: bool | None = None,
                atol: float = 1e-10) -> Chain:
     """Read PRISM explicit files: transitions (``.tra``), labels (``.lab``), states (``.sta``).
+
+    See Also
+    --------
+    chainlab.io.read_chain : Read either format, chosen by the file suffix.
+    chainlab.io.write_prism : Write a chain as PRISM explicit files.
 
     Examples
     --------
@@ -328,6 +343,11 @@ def read_drn(path: str | os.PathLike, *, exact: bool | None = None,
              atol: float = 1e-10) -> Chain:
     """Read a Storm explicit ``.drn`` file holding a DTMC (parametric files give a
     :class:`~chainlab.parametric.ParametricChain`; see the module docstring).
+
+    See Also
+    --------
+    chainlab.io.read_chain : Read either format, chosen by the file suffix.
+    chainlab.io.write_drn : Write a chain as a ``.drn`` file.
 
     Examples
     --------

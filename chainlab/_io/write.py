@@ -78,6 +78,11 @@ def write_drn(chain: Chain, path: str | os.PathLike) -> Path:
     its parameters, and entries as ``(numerator)/(denominator)`` with integer coefficients
     (Storm's ``build_model_from_drn[stormpy.RationalFunction]`` reads them).
 
+    See Also
+    --------
+    chainlab.io.read_drn : Read the file back, exactly.
+    chainlab.io.write_prism : The same chain as PRISM explicit files.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -142,6 +147,11 @@ def write_prism(chain: Chain, base: str | os.PathLike) -> dict[str, Path]:
     -------
     dict
         ``{"tra": path, "lab": path}`` plus ``"sta"`` when written.
+
+    See Also
+    --------
+    chainlab.io.read_prism : Read the files back, exactly.
+    chainlab.io.write_drn : The same chain as a Storm ``.drn`` file.
 
     Examples
     --------

@@ -108,6 +108,11 @@ def split_states(compiled: Any) -> list:
     compiled : CompiledChain
         From :func:`chainlab.compiler.compile_model` of a :class:`~chainlab.models.GMMAgents`.
 
+    See Also
+    --------
+    chainlab.bounds.is_split : The test on one joint state.
+    chainlab.bounds.split_reachability_bound : ``P(reach these states within L rounds)``.
+
     Examples
     --------
     >>> from chainlab.compiler import compile_model
@@ -132,6 +137,11 @@ def split_reachability_bound(compiled: Any, horizon: int) -> BoundResult:
     entered before the polarized absorbing state, so this is sharper than bounded reachability
     of the polarized classes for the same ``L``; it is non-decreasing in ``L`` and converges to
     the exact polarization probability (``r >= 2``, ``p < 1``).
+
+    See Also
+    --------
+    chainlab.bounds.reachability_bound : The same bound for any chain and target.
+    chainlab.bounds.split_states : The split states it reaches.
 
     Examples
     --------
@@ -236,6 +246,12 @@ def check_bounds(bounds: Any, model: Any, *, num_samples: int = 10_000, rng: Any
                  ) -> tuple[CheckResult, ...]:
     """:func:`check_bound` for several bounds of one model: one compilation, one exact solve and
     one simulation shared by all of them.
+
+    See Also
+    --------
+    chainlab.bounds.check_bound : One bound.
+    chainlab.bounds.sharpness_study : Every bound over a grid of instances.
+    chainlab.testing.assert_bound_holds : The same check as a test assertion.
 
     Examples
     --------

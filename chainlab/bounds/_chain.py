@@ -63,6 +63,12 @@ def reachability_bound(chain: Chain, target: Any, horizon: int, *, initial: Any 
     BoundResult
         ``details["by_horizon"]`` holds the values for ``0 .. L`` (non-decreasing).
 
+    See Also
+    --------
+    chainlab.bounds.split_reachability_bound : The same bound for split states of a GMM chain.
+    chainlab.exact.bounded_reachability : The exact probabilities for every ``L``.
+    chainlab.bounds.check_bound : Check a bound against the exact value and simulation.
+
     Examples
     --------
     Gambler's ruin, N = 3, from 1: the chance of winning is 1/3.
@@ -105,6 +111,11 @@ def most_likely_path_bound(chain: Chain, target: Any, *, initial: Any = None) ->
     -------
     BoundResult
         ``details["path"]`` lists the state labels of the path (0 if the target is unreachable).
+
+    See Also
+    --------
+    chainlab.bounds.path_family_bound : The total probability of several paths you list.
+    chainlab.bounds.reachability_bound : All paths of at most ``L`` steps.
 
     Examples
     --------
@@ -181,6 +192,11 @@ def path_family_bound(chain: Chain, paths: Sequence[Sequence[Any]], target: Any,
     SpecError
         A path with an impossible step, a path that is not first-entry, or a repeated path.
 
+    See Also
+    --------
+    chainlab.bounds.most_likely_path_bound : The single most likely path, found for you.
+    chainlab.bounds.check_bound : Check a bound against the exact value and simulation.
+
     Examples
     --------
     >>> from chainlab import Chain
@@ -238,6 +254,11 @@ def trap_bound(model: Any, trap: Any, *, horizon: int | None = None, num_silos: 
     ------
     SpecError
         ``A`` is not closed, or contains a closed class that is not polarized.
+
+    See Also
+    --------
+    chainlab.bounds.reachability_bound : Reaching a target within ``L`` steps.
+    chainlab.polarization.class_kinds : Which closed classes are polarized.
 
     Examples
     --------

@@ -57,6 +57,12 @@ def closed_silos(agents: Sequence[Sequence[int]], *, neighbours: int) -> dict[in
     dict
         Label -> silo size, for the closed silos only, sorted by label.
 
+    See Also
+    --------
+    chainlab.bounds.is_split : Whether a state has two closed silos.
+    chainlab.bounds.split_states : All split states of a compiled chain.
+    chainlab.models.gmm.agent_id : The label an agent's memory stands for.
+
     Examples
     --------
     >>> closed_silos([(2, 0, 0), (2, 0, 0), (0, 2, 0), (0, 2, 0), (1, 0, 1)], neighbours=1)
@@ -76,6 +82,12 @@ def closed_silos(agents: Sequence[Sequence[int]], *, neighbours: int) -> dict[in
 
 def is_split(agents: Sequence[Sequence[int]], *, neighbours: int) -> bool:
     """True when the joint state has at least two closed silos (claim SIL-1).
+
+    See Also
+    --------
+    chainlab.bounds.closed_silos : The closed silos of a joint state.
+    chainlab.bounds.split_states : All split states of a compiled chain.
+    chainlab.bounds.split_from_labels : The same test on simulated runs.
 
     Examples
     --------
@@ -131,6 +143,11 @@ def split_from_labels(labels: Any, *, neighbours: int, components: int | None = 
     -------
     (runs,) ndarray of bool
 
+    See Also
+    --------
+    chainlab.bounds.split_from_weights : The same read-out for the continuous model.
+    chainlab.bounds.is_split : The same test on one joint state of the chain.
+
     Examples
     --------
     >>> import numpy as np
@@ -160,6 +177,11 @@ def split_from_weights(weights: Any, *, neighbours: int, rtol: float = 1e-9) -> 
     the continuous model: every entry but the largest equals the row minimum (the clip value
     ``epsilon``) up to ``rtol``. That happens when every memory point gives the other components
     a responsibility below ``epsilon``, i.e. all points lie near ``mu_a``.
+
+    See Also
+    --------
+    chainlab.bounds.split_from_labels : The read-out from memory labels.
+    chainlab.continuous.simulate_gmm : The continuous runs it reads.
 
     Examples
     --------
@@ -210,6 +232,11 @@ def fate_of_initial_state(model: GMMAgents) -> str | None:
     ``"polarized"`` when the start already has two closed silos (POL-1); ``"consensus"`` when
     ``r >= 2``, ``p < 1`` and either ``n < 2(k + 1)`` or a closed silo holds at least ``n - k``
     agents (POL-2).
+
+    See Also
+    --------
+    chainlab.bounds.simulate_split : Simulate the fate when the start does not decide it.
+    chainlab.polarization.polarization : The exact probabilities of each fate.
 
     Examples
     --------
@@ -315,6 +342,12 @@ def sequence_bound(model: GMMAgents) -> BoundResult:
     SpecError
         ``memory < 2``, ``mirror == 1``, a non-pure initial agent, or (``ties="index"`` only) no
         plan of this shape exists from the start (use :func:`restricted_bound`).
+
+    See Also
+    --------
+    chainlab.bounds.coupling_bound : Staged conversions with retries (never below this bound).
+    chainlab.bounds.restricted_bound : An exact sub-chain with few mixed agents.
+    chainlab.bounds.check_bound : Check a bound against the exact value and simulation.
 
     Notes
     -----
@@ -496,6 +529,12 @@ def restricted_bound(model: GMMAgents, *, max_mixed: int = 2, max_states: int = 
         ``max_mixed`` out of range, or the initial state has more mixed agents.
     StateSpaceLimitError
         More than ``max_states`` states in :math:`S_j` (lower ``max_mixed``).
+
+    See Also
+    --------
+    chainlab.bounds.sequence_bound : A closed form that needs no chain.
+    chainlab.bounds.coupling_bound : Staged conversions with retries, with no compiled chain.
+    chainlab.bounds.check_bound : Check a bound against the exact value and simulation.
 
     Examples
     --------

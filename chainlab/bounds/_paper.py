@@ -208,6 +208,12 @@ def paper_scale_study(*, neighbours: Any = (1, 2, 5, 10, 14), mirrors: Any = ("0
     -------
     PaperScaleStudy
 
+    See Also
+    --------
+    chainlab.bounds.sharpness_study : bound / exact where the chain compiles.
+    chainlab.bounds.sequence_bound : The bound it evaluates.
+    chainlab.continuous.simulate_gmm : The continuous model it simulates.
+
     Examples
     --------
     >>> import numpy as np

@@ -176,6 +176,12 @@ def simulate_split(model: GMMAgents, *, num_samples: int, rng: Any = None,
     -------
     SplitRunResult
 
+    See Also
+    --------
+    chainlab.bounds.fate_of_initial_state : The fate when the start alone decides it.
+    chainlab.simulate.simulate : Monte Carlo of any chain.
+    chainlab.bounds.check_bound : Bounds checked against these simulations.
+
     Examples
     --------
     >>> import numpy as np

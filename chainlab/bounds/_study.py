@@ -121,6 +121,12 @@ def sharpness_study(*, agents: Any = (2, 3, 4, 5), components: Any = (1, 2, 3),
     -------
     SharpnessStudy
 
+    See Also
+    --------
+    chainlab.bounds.paper_scale_study
+        The sequence bound at the paper's scale, against simulation.
+    chainlab.bounds.check_bounds : Several bounds of one model.
+
     Examples
     --------
     >>> st = sharpness_study(agents=[4], components=[3], memory=[2], mirrors=["1/5"],

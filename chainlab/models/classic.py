@@ -171,6 +171,12 @@ def gamblers_ruin(N: int, p: Any = Fraction(1, 2), *, start: int = 1) -> Chain:
     ExactnessError
         A float ``p`` (pass ``Fraction(2, 5)`` or ``"0.4"``).
 
+    See Also
+    --------
+    chainlab.parametric.gamblers_ruin : The same chain with a symbolic ``p``.
+    chainlab.models.moran : Another birth-death chain with two absorbing ends.
+    chainlab.exact.absorption : Ruin probabilities and expected durations.
+
     Notes
     -----
     P(ruin from ``i``) = ``(rho^i - rho^N) / (1 - rho^N)`` with ``rho = (1 - p) / p``, and
@@ -220,6 +226,12 @@ def moran(N: int, r: Any = 1, *, start: int = 1) -> Chain:
     Chain
         Exact, states ``0..N``, labels ``"lost"`` = {0}, ``"fixed"`` = {N}.
 
+    See Also
+    --------
+    chainlab.parametric.moran : The same chain with a symbolic fitness ``r``.
+    chainlab.models.wright_fisher : Binomial resampling instead of one event per step.
+    chainlab.models.gamblers_ruin : A walk with the same two absorbing ends.
+
     Notes
     -----
     Fixation probability from ``i`` mutants: ``(1 - r^-i) / (1 - r^-N)`` (``i / N`` if
@@ -264,6 +276,11 @@ def wright_fisher(N: int, s: Any = 0, *, start: int = 1) -> Chain:
     -------
     Chain
         Exact, states ``0..N``, labels ``"lost"`` = {0}, ``"fixed"`` = {N}.
+
+    See Also
+    --------
+    chainlab.models.moran : One birth-death event per step instead of a new generation.
+    chainlab.exact.absorption : Fixation probabilities and times.
 
     Notes
     -----
@@ -311,6 +328,11 @@ def ehrenfest(N: int, *, start: int = 0, lazy: bool = False) -> Chain:
     -------
     Chain
         Exact, irreducible, states ``0..N``, labels ``"empty"`` = {0}, ``"full"`` = {N}.
+
+    See Also
+    --------
+    chainlab.exact.stationary : Its Binomial(N, 1/2) stationary law.
+    chainlab.exact.limiting : Cesàro averages, which a periodic chain needs.
 
     Notes
     -----
@@ -467,6 +489,12 @@ def voter_model(graph: Any, opinions: Any, *, stay: Any = Fraction(1, 2),
     Chain
         Labels ``"consensus"`` and ``"consensus_<opinion>"`` for every initial opinion.
 
+    See Also
+    --------
+    chainlab.models.VoterModel : The agent model behind it, to compile yourself.
+    chainlab.models.majority_rule : Binary opinions updated by group majorities.
+    chainlab.compiler.compile_model : How agent models are compiled.
+
     Examples
     --------
     On a star, the centre carries as much weight as all leaves together:
@@ -558,6 +586,12 @@ def majority_rule(num_agents: int, num_ones: int, *, sample_size: int = 2,
     Chain
         States are sorted opinion tuples; labels ``"consensus"``, ``"consensus_0"``,
         ``"consensus_1"`` (a label selects no state when that consensus is unreachable).
+
+    See Also
+    --------
+    chainlab.models.MajorityRule : The agent model behind it.
+    chainlab.models.voter_model : Opinions copied from a neighbour on a graph.
+    chainlab.models.bounded_confidence : Opinions on a grid that only close opinions move.
 
     Examples
     --------
@@ -655,6 +689,12 @@ def bounded_confidence(opinions: Sequence[int], *, levels: int, confidence: int,
         States are sorted opinion tuples; labels ``"consensus"`` and, when some absorbing
         state has several clusters, ``"polarized"``.
 
+    See Also
+    --------
+    chainlab.models.BoundedConfidence : The agent model behind it.
+    chainlab.models.majority_rule : Binary opinions updated by group majorities.
+    chainlab.models.gmm_chain : The GMM agents, another model that polarizes.
+
     Examples
     --------
     Three agents on neighbouring grid points: the middle one may pull both ends in, or join
@@ -686,6 +726,13 @@ def gmm_chain(*, max_states: int | None = None, **parameters: Any) -> Chain:
     Chain
         States are joint count vectors (multisets when ``ties="random"``); labels
         ``"consensus"`` and ``"polarized"`` (states of polarized closed classes).
+
+    See Also
+    --------
+    chainlab.models.GMMAgents : The model itself, to compile with other options.
+    chainlab.polarization.polarization : Polarization and consensus probabilities.
+    chainlab.parametric.compile_gmm : The same chain with a symbolic mirroring probability.
+    chainlab.bounds.check_bound : Lower bounds on its polarization, checked.
 
     Examples
     --------

@@ -63,6 +63,11 @@ _ZERO = fmpq(0)
 def agent_id(counts: tuple[int, ...]) -> int:
     """Most frequent label of an agent's memory, lowest label on ties.
 
+    See Also
+    --------
+    chainlab.models.GMMAgents : The model whose agent states these are.
+    chainlab.bounds.closed_silos : Agents pure on one label, grouped into silos.
+
     Examples
     --------
     >>> agent_id((1, 2, 2))
@@ -108,6 +113,12 @@ class GMMAgents(AgentModel):
     initial : sequence of int, optional
         Initial pure label of each agent (default: agent ``i`` pure on label ``i mod K``), or a
         sequence of count tuples.
+
+    See Also
+    --------
+    chainlab.models.gmm_chain : Compile it into an exact chain.
+    chainlab.continuous.simulate_gmm : Simulate the continuous model it discretizes.
+    chainlab.parametric.compile_gmm : Compile it with a symbolic mirroring probability.
 
     Examples
     --------

@@ -94,6 +94,12 @@ def absorption(chain: ParametricChain, *, initial: Any = None, targets: Any = No
     -------
     ParametricAbsorptionResult
 
+    See Also
+    --------
+    chainlab.exact.absorption : The same at one numeric point, exactly.
+    chainlab.parametric.hitting : Reaching any set of states.
+    chainlab.parametric.RationalFunction : The values: evaluation, thresholds, monotonicity.
+
     Notes
     -----
     State elimination over ``Q(params)`` on the transient states, strong component by strong
@@ -209,6 +215,11 @@ def hitting(chain: ParametricChain, target: Any, *, initial: Any = None,
     ParametricHittingResult
         Expected times are ``inf`` where reaching the target is not certain on the generic graph.
 
+    See Also
+    --------
+    chainlab.exact.hitting : The same at one numeric point, exactly.
+    chainlab.parametric.absorption : Absorption into every closed class at once.
+
     Examples
     --------
     >>> from chainlab.parametric import gamblers_ruin
@@ -283,6 +294,11 @@ def bounded_reachability(chain: ParametricChain, target: Any, horizon: int, *,
                          initial: Any = None) -> ParametricBoundedReachabilityResult:
     """``P(reach target within L steps)`` for every ``L = 0, ..., horizon``, as rational functions.
 
+    See Also
+    --------
+    chainlab.exact.bounded_reachability : The same at one numeric point, exactly.
+    chainlab.parametric.hitting : The limit ``L -> inf``.
+
     Examples
     --------
     >>> from chainlab.parametric import gamblers_ruin
@@ -349,6 +365,11 @@ def polarization(model: Any, *, num_silos: Any = None) -> ParametricPolarization
     Returns
     -------
     ParametricPolarizationResult
+
+    See Also
+    --------
+    chainlab.polarization.polarization : The same at one numeric point, exactly.
+    chainlab.parametric.compile_gmm : The parametric GMM chain it reads.
 
     Notes
     -----

@@ -130,6 +130,11 @@ class ParametricChain:
         An entry that is not a rational function of the parameters (``sqrt(p)``, another
         symbol), bad shapes, states or labels.
 
+    See Also
+    --------
+    chainlab.Chain : The numeric counterpart.
+    chainlab.parametric.absorption : Absorption as rational functions.
+
     Examples
     --------
     Gambler's ruin with N = 3 and symbolic ``p``:

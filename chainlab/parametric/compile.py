@@ -111,6 +111,11 @@ def compile_interpolated(make_model: Callable[[Fraction], Any], parameter: Any, 
         The reachable states differ between sample points, or the interpolated chain differs
         from the compiled one at the check point (``degree`` is too small).
 
+    See Also
+    --------
+    chainlab.compiler.compile_model : Compile at one numeric point.
+    chainlab.parametric.compile_gmm : The GMM agents with a symbolic mirroring probability.
+
     Examples
     --------
     See the module docstring.

@@ -158,6 +158,11 @@ class RationalFunction:
     SpecError
         Not a rational function (``sin(p)``, ``sqrt(p)``), or a symbol that is not a parameter.
 
+    See Also
+    --------
+    chainlab.parametric.Crossing : Where a function meets a threshold.
+    chainlab.plot.plot_parameter_curve : Plot a function of one parameter.
+
     Notes
     -----
     Instances are immutable and hashable; two are equal when they have the same parameter names

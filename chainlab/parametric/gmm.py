@@ -56,6 +56,12 @@ def compile_gmm(*, agents: int = 4, components: int = 4, memory: int = 2, neighb
     ParametricCompiledChain
         Entries are polynomials of degree ``<= agents`` in ``p``.
 
+    See Also
+    --------
+    chainlab.parametric.compile_interpolated : Any model with one symbolic parameter.
+    chainlab.models.gmm_chain : The chain at one numeric mirroring probability.
+    chainlab.parametric.polarization : Its polarization probability as a rational function.
+
     Examples
     --------
     >>> cc = compile_gmm(agents=3, components=2, memory=2, neighbours=1, mirror="q")

@@ -83,6 +83,11 @@ def gamblers_ruin(N: int, p: Any, *, start: int | None = 1) -> ParametricChain |
     start : int or None, default 1
         Initial state (None: no initial distribution).
 
+    See Also
+    --------
+    chainlab.models.gamblers_ruin : The same chain at a numeric ``p``.
+    chainlab.parametric.absorption : Ruin probability and expected duration as functions of ``p``.
+
     Examples
     --------
     >>> c = gamblers_ruin(4, "p", start=2)
@@ -118,6 +123,11 @@ def moran(N: int, fitness: Any, *, start: int | None = 1) -> ParametricChain | C
         ``r >= 0``).
     start : int or None, default 1
         Initial number of mutants.
+
+    See Also
+    --------
+    chainlab.models.moran : The same chain at a numeric fitness.
+    chainlab.parametric.absorption : Fixation probability as a function of ``r``.
 
     Examples
     --------
@@ -157,6 +167,11 @@ def grid_walk(m: int, p: Any, *, start: tuple[int, int] | None = None
 
     States are ``(x, y)`` tuples, index ``y * m + x``; labels ``"top"`` (``y = m - 1``) and
     ``"absorbing"`` (the boundary). The default start is the centre cell.
+
+    See Also
+    --------
+    chainlab.parametric.gamblers_ruin : The one-dimensional walk.
+    chainlab.parametric.hitting : Hitting probabilities as rational functions.
 
     Examples
     --------
