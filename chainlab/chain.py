@@ -39,6 +39,7 @@ import numpy as np
 from flint import fmpq
 
 from . import config
+from ._validate import integer
 from ._values import fmpq_to_float, fmpq_to_fraction, to_float, to_fmpq
 from .errors import ExactnessError, NotStochasticError, SpecError, StateSpaceLimitError
 from .statespace import StateSpace, _as_state_space
@@ -200,9 +201,7 @@ class Chain:
         >>> [(i, j, str(v)) for i, j, v in c.transitions()]
         [(0, 1, '1'), (1, 0, '1/3'), (1, 1, '2/3')]
         """
-        if not isinstance(num_states, (int, np.integer)) or num_states < 1:
-            raise SpecError(f"num_states must be a positive integer, got {num_states!r}")
-        num_states = int(num_states)
+        num_states = integer("num_states", num_states, low=1)
         _check_size(num_states, "num_states")
         self = cls.__new__(cls)
         space = _as_state_space(states, num_states)

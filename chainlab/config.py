@@ -90,6 +90,7 @@ _EXACT_BLOCKS = ("auto", "padic", "rational")
 
 def _check(key: str, value: object) -> None:
     """Validate one setting (the one gate for ``override``)."""
+    from ._validate import integer
     from .errors import SpecError
 
     if key == "compile_kernel":
@@ -107,8 +108,8 @@ def _check(key: str, value: object) -> None:
                 not value > 0:  # (also refuses NaN)
             raise SpecError(f"tolerance must be a positive number (a relative error such as "
                             f"1e-6, or float('inf') to accept any bound), got {value!r}")
-    elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SpecError(f"{key} must be a positive integer, got {value!r}")
+    else:
+        integer(key, value, low=1)
 
 
 @contextlib.contextmanager

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ._validate import integer
 from .chain import Chain
 from .errors import SpecError
 from .stats import ProportionEstimate, proportion
@@ -142,9 +143,7 @@ def _starts(chain: Chain, initial: Any, num: int, rng: np.random.Generator) -> n
 
 
 def _check_count(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise SpecError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
+    return integer(name, value, low=low)
 
 
 def simulate(chain: Chain, *, num_samples: int, rng: Any = None, initial: Any = None,

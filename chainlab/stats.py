@@ -20,6 +20,7 @@ import math
 
 from scipy.stats import binomtest
 
+from ._validate import integer
 from .errors import SpecError
 
 __all__ = ["ProportionEstimate", "proportion"]
@@ -89,10 +90,8 @@ def proportion(successes: int, trials: int, *, confidence: float = 0.95) -> Prop
     >>> proportion(0, 10).ci[0], round(proportion(0, 10).ci[1], 4)
     (0.0, 0.3085)
     """
-    for name, v in (("successes", successes), ("trials", trials)):
-        if isinstance(v, bool) or not isinstance(v, int) and not hasattr(v, "__index__"):
-            raise SpecError(f"{name} must be an integer count, got {v!r}")
-    successes, trials = int(successes), int(trials)
+    successes = integer("successes", successes)
+    trials = integer("trials", trials)
     if trials < 1 or not 0 <= successes <= trials:
         raise SpecError(
             f"need 0 <= successes <= trials and trials >= 1, got successes={successes}, "

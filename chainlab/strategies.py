@@ -48,6 +48,7 @@ except ImportError as _exc:  # pragma: no cover - hypothesis is an optional extr
         "chainlab.strategies needs Hypothesis: pip install 'chainlab[hypothesis]'"
     ) from _exc
 
+from ._validate import integer
 from .chain import Chain
 from .errors import SpecError
 
@@ -73,10 +74,7 @@ def _count(draw, value: Any, name: str, low: int) -> int:
     """An int argument, or a strategy of ints drawn here."""
     if isinstance(value, st.SearchStrategy):
         value = draw(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise SpecError(f"{name} must be an integer >= {low} (or a strategy of them), got "
-                        f"{value!r}")
-    return value
+    return integer(name, value, low=low, fix="or give a strategy of integers")
 
 
 def _weights_row(draw, targets: list[int], max_weight: int) -> dict[int, Fraction]:
@@ -399,8 +397,7 @@ def ill_conditioned_chains(draw, max_length: int = 40, *, closed_corridor: bool 
     >>> exact.hitting(c, "goal").initial_probability
     Fraction(9, 10)
     """
-    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 2:
-        raise SpecError(f"max_length must be an integer >= 2, got {max_length!r}")
+    max_length = integer("max_length", max_length, low=2)
     L = draw(st.integers(2, max_length))
     q = Fraction(1, draw(st.integers(2, 12)))
     a = Fraction(draw(st.integers(1, 9)), 10)

@@ -192,7 +192,7 @@ def test_tolerance_is_validated():
     with pytest.raises(ValueError, match="tolerance"):
         with config.override(tolerance="1e-6"):
             pass
-    with pytest.raises(ValueError, match="max_states must be a positive integer"):
+    with pytest.raises(ValueError, match="max_states must be an integer >= 1"):
         with config.override(max_states=2.5):
             pass
 

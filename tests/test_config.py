@@ -63,7 +63,7 @@ def test_log_is_off_by_default_and_does_not_change_values():
     ("compile_kernel", 1, "compile_kernel must be True or False"),
     ("block_log", (), "block_log must be a list"),
     ("tolerance", 0, "tolerance must be a positive number"),
-    ("max_states", 2.5, "max_states must be a positive integer"),
+    ("max_states", 2.5, "max_states must be an integer >= 1"),
     ("solver", "x", "unknown setting 'solver'"),
 ])
 def test_bad_settings_are_refused_by_name(key, value, needle):

@@ -19,6 +19,7 @@ from .._linalg import certify as _certify
 from .._linalg.certify import U as _U
 from .._linalg.linsolve import SubsystemSolver
 from .._linalg.sparse import csr_matvec_object, local_index, rows_positions
+from .._validate import integer
 from .._values import to_fmpq, to_fraction_array
 from ..chain import Chain
 from ..errors import PrecisionError, SpecError
@@ -523,9 +524,7 @@ def hitting(chain: Chain, target: Any, exact: bool, *, initial: Any = None) -> H
 
 def bounded_reachability(chain: Chain, target: Any, horizon: int, exact: bool, *,
                          initial: Any = None) -> BoundedReachabilityResult:
-    if not isinstance(horizon, (int, np.integer)) or isinstance(horizon, bool) or horizon < 0:
-        raise SpecError(f"horizon must be a non-negative integer, got {horizon!r}")
-    horizon = int(horizon)
+    horizon = integer("horizon", horizon, low=0)
     A = chain.target_indices(target)
     n = chain.num_states
     in_A = np.zeros(n, dtype=bool)

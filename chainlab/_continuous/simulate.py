@@ -74,7 +74,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import operator
 import sys
 import time
 from collections.abc import Sequence
@@ -84,6 +83,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import integer
 from ..errors import SpecError
 
 __all__ = ["ContinuousRunResult", "SimulationInterrupted", "simulate_gmm", "TIE_RULES"]
@@ -259,18 +259,7 @@ def _describe(a: np.ndarray) -> dict[str, float]:
 
 
 def _int_arg(name: str, value: Any, low: int, high: int | None = None, fix: str = "") -> int:
-    if isinstance(value, (bool, np.bool_)):
-        raise SpecError(f"{name} must be an integer, got {value!r}; {fix}")
-    try:
-        v = operator.index(value)
-    except TypeError:
-        raise SpecError(
-            f"{name} must be an integer, got {value!r} of type {type(value).__name__}; {fix}"
-        ) from None
-    if v < low or (high is not None and v > high):
-        rng_txt = f">= {low}" if high is None else f"in {low}..{high}"
-        raise SpecError(f"{name} must be {rng_txt}, got {v}; {fix}")
-    return int(v)
+    return integer(name, value, low=low, high=high, fix=fix)
 
 
 def _real_arg(name: str, value: Any, *, low: float, high: float | None, low_open: bool,

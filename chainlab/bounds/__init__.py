@@ -45,9 +45,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
-
 from .. import config
+from .._validate import integer
 from ..errors import SpecError, StateSpaceLimitError
 from ._chain import (
     most_likely_path_bound,
@@ -274,8 +273,7 @@ def check_bounds(bounds: Any, model: Any, *, num_samples: int = 10_000, rng: Any
                             f"{model.describe()}; compute it for this model")
     for name, v, low in (("num_samples", num_samples, 0), ("max_states", max_states, 1),
                          ("max_rounds", max_rounds, 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-            raise SpecError(f"{name} must be an integer >= {low}, got {v!r}")
+        integer(name, v, low=low)
     if simulation is not None and not isinstance(simulation, SplitRunResult):
         raise SpecError(f"simulation must be a SplitRunResult, got {type(simulation).__name__}")
     exact_limit = config.limits.exact_auto_max_states if exact_limit is None else exact_limit

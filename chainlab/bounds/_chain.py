@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import integer
 from ..chain import Chain
 from ..errors import SpecError
 from ._types import BoundResult
@@ -83,8 +84,7 @@ def reachability_bound(chain: Chain, target: Any, horizon: int, *, initial: Any 
     from ..exact import bounded_reachability
 
     chain = _check_chain(chain)
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 0:
-        raise SpecError(f"horizon must be a non-negative integer, got {horizon!r}")
+    horizon = integer("horizon", horizon, low=0)
     _initial_of(chain, initial)
     res = bounded_reachability(chain, target, int(horizon), initial=initial)
     values = tuple(Fraction(v) for v in res.initial)

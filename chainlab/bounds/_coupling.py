@@ -47,6 +47,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from .._validate import integer
 from .._values import fmpq_to_fraction
 from ..errors import SpecError, StateSpaceLimitError
 from ..models.gmm import GMMAgents
@@ -160,16 +161,10 @@ def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3, max_deviating
     """
     model = _check_model(model)
     n, K, r, k, p = _params(model)
-    if isinstance(max_configs, bool) or not isinstance(max_configs, int) or max_configs < 1:
-        raise SpecError(f"max_configs must be a positive integer, got {max_configs!r}")
-    if isinstance(max_simultaneous, bool) or not isinstance(max_simultaneous, int) \
-            or max_simultaneous < 1:
-        raise SpecError(f"max_simultaneous must be a positive integer (1: one first contact per "
-                        f"round), got {max_simultaneous!r}")
-    if isinstance(max_deviating, bool) or not isinstance(max_deviating, int) \
-            or max_deviating < 0:
-        raise SpecError(f"max_deviating must be a non-negative integer (0: no local sub-chains), "
-                        f"got {max_deviating!r}")
+    max_configs = integer("max_configs", max_configs, low=1)
+    max_simultaneous = integer("max_simultaneous", max_simultaneous, low=1,
+                               fix="1: one first contact per round")
+    max_deviating = integer("max_deviating", max_deviating, low=0, fix="0: no local sub-chains")
     labels0 = _initial_labels(model, "coupling_bound")
     if r < 2:
         raise SpecError("coupling_bound needs memory >= 2 (with r = 1 every state is absorbing: "

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import integer
 from .._values import fmpq_to_fraction
 from ..errors import SpecError, StateSpaceLimitError
 from ..models.gmm import GMMAgents
@@ -100,9 +101,7 @@ def is_split(agents: Sequence[Sequence[int]], *, neighbours: int) -> bool:
 
 
 def _check_k(k: Any) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise SpecError(f"neighbours must be an integer >= 1, got {k!r}")
-    return int(k)
+    return integer("neighbours", k, low=1)
 
 
 def _memory_of(agents: Sequence[Sequence[int]]) -> int:
@@ -550,10 +549,8 @@ def restricted_bound(model: GMMAgents, *, max_mixed: int = 2, max_states: int = 
 
     model = _check_model(model)
     n, _, r, k, p = _params(model)
-    if isinstance(max_mixed, bool) or not isinstance(max_mixed, int) or not 0 <= max_mixed <= n:
-        raise SpecError(f"max_mixed must be an integer in 0..{n} (agents), got {max_mixed!r}")
-    if isinstance(max_states, bool) or not isinstance(max_states, int) or max_states < 1:
-        raise SpecError(f"max_states must be a positive integer, got {max_states!r}")
+    max_mixed = integer("max_mixed", max_mixed, low=0, high=n, fix=f"at most the {n} agents")
+    max_states = integer("max_states", max_states, low=1)
     if lumped is None:
         lumped = model.exchangeable
     elif lumped and not model.exchangeable:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import integer
 from ..errors import SpecError
 from ..models.gmm import GMMAgents
 from ..stats import ProportionEstimate, proportion
@@ -231,9 +232,8 @@ def paper_scale_study(*, neighbours: Any = (1, 2, 5, 10, 14), mirrors: Any = ("0
         tl = [str(t) for t in ties]
     except (TypeError, ValueError) as exc:
         raise SpecError(f"neighbours, mirrors and ties must be sequences: {exc}") from None
-    for name, v in (("num_runs", num_runs), ("rounds", rounds)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise SpecError(f"{name} must be a positive integer, got {v!r}")
+    num_runs = integer("num_runs", num_runs, low=1)
+    rounds = integer("rounds", rounds, low=1)
     crun = num_runs if continuous_runs is None else continuous_runs
     gen = np.random.default_rng(rng)
     points = [(t, k, p) for t in tl for k in ks for p in ps]

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import SpecError
+from .._validate import integer
 from ..models.gmm import GMMAgents
 from ..stats import ProportionEstimate, proportion
 from ._gmm import _check_model, _params, _silo_sizes
@@ -194,8 +194,7 @@ def simulate_split(model: GMMAgents, *, num_samples: int, rng: Any = None,
     model = _check_model(model)
     for name, v, low in (("num_samples", num_samples, 1), ("max_rounds", max_rounds, 0),
                          ("batch_size", batch_size, 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-            raise SpecError(f"{name} must be an integer >= {low}, got {v!r}")
+        integer(name, v, low=low)
     rng = np.random.default_rng(rng)
     n, K, r, k, p = _params(model)
     decide = r >= 2 and p < 1

@@ -53,6 +53,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from .._validate import integer
 from .._values import fmpq_to_fraction, to_fmpq
 from ..chain import Chain
 from ..errors import SpecError
@@ -76,13 +77,7 @@ __all__ = [
 
 # ---------------------------------------------------------------------- validation helpers
 def _int(name: str, value: Any, low: int, fix: str, high: int | None = None) -> int:
-    ok = not isinstance(value, bool) and isinstance(value, int) and value >= low
-    if ok and high is not None:
-        ok = value <= high
-    if not ok:
-        span = f">= {low}" if high is None else f"in {low}..{high}"
-        raise SpecError(f"{name} must be an integer {span}, got {value!r}; {fix}")
-    return value
+    return integer(name, value, low=low, high=high, fix=fix)
 
 
 def _is_symbolic(value: Any) -> bool:

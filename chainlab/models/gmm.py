@@ -48,6 +48,7 @@ from typing import Any
 
 from flint import fmpq
 
+from .._validate import integer
 from .._values import fmpq_to_fraction, to_fmpq
 from ..errors import NotStochasticError, SpecError
 from .base import AgentModel
@@ -86,9 +87,7 @@ def _rational(name: str, value: Any) -> fmpq:
 
 
 def _check_int(name: str, value: Any, low: int, fix: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise SpecError(f"{name} must be an integer >= {low}, got {value!r}; {fix}")
-    return value
+    return integer(name, value, low=low, fix=fix)
 
 
 class GMMAgents(AgentModel):

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .._analysis.formulas import _target_groups
+from .._validate import integer
 from ..errors import SpecError
 from ..structure import can_reach, classify, reachable_from
 from . import _eliminate
@@ -307,9 +308,7 @@ def bounded_reachability(chain: ParametricChain, target: Any, horizon: int, *,
     [RationalFunction(0), RationalFunction(0), RationalFunction(p**2)]
     """
     chain = _check(chain, "bounded_reachability")
-    if not isinstance(horizon, (int, np.integer)) or isinstance(horizon, bool) or horizon < 0:
-        raise SpecError(f"horizon must be a non-negative integer, got {horizon!r}")
-    horizon = int(horizon)
+    horizon = integer("horizon", horizon, low=0)
     ring = chain._ring
     skel = chain._skeleton()
     A = skel.target_indices(target)

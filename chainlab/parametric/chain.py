@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 from flint import fmpq
 
+from .._validate import integer
 from .._values import fmpq_to_fraction
 from ..chain import (
     Chain,
@@ -186,9 +187,7 @@ class ParametricChain:
         >>> [(i, j, str(v)) for i, j, v in c.transitions()]
         [(0, 0, '1 - p'), (0, 1, 'p'), (1, 1, '1')]
         """
-        if not isinstance(num_states, (int, np.integer)) or num_states < 1:
-            raise SpecError(f"num_states must be a positive integer, got {num_states!r}")
-        num_states = int(num_states)
+        num_states = integer("num_states", num_states, low=1)
         _check_size(num_states, "num_states")
         triples = []
         for t in transitions:

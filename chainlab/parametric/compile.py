@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from flint import fmpq, fmpq_mat
 
+from .._validate import integer
 from ..compiler import compile_model
 from ..errors import SpecError
 from ._ring import Ring
@@ -120,8 +121,7 @@ def compile_interpolated(make_model: Callable[[Fraction], Any], parameter: Any, 
     --------
     See the module docstring.
     """
-    if isinstance(degree, bool) or not isinstance(degree, int) or degree < 0:
-        raise SpecError(f"degree must be a non-negative integer, got {degree!r}")
+    degree = integer("degree", degree, low=0)
     (sym,) = _symbols([parameter])
     ring = Ring.get((sym,))
     started = time.perf_counter()

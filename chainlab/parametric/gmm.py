@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import sympy
 
+from .._validate import integer
 from ..compiler import CompiledChain, compile_model
-from ..errors import SpecError
 from ..models.gmm import GMMAgents
 from .compile import ParametricCompiledChain, compile_interpolated
 
@@ -79,7 +79,6 @@ def compile_gmm(*, agents: int = 4, components: int = 4, memory: int = 2, neighb
                                                    and mirror.strip().isidentifier())
     if not symbolic:
         return compile_model(make(mirror), lumped=lumped, max_states=max_states)
-    if isinstance(agents, bool) or not isinstance(agents, int):
-        raise SpecError(f"agents must be an integer >= 2, got {agents!r}")
+    agents = integer("agents", agents, low=2)
     return compile_interpolated(make, mirror.strip() if isinstance(mirror, str) else mirror,
                                 agents, lumped=lumped, max_states=max_states)

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import integer
 from ..chain import Chain
 from ..errors import SpecError
 from ._ring import Ring
@@ -58,9 +59,7 @@ def _parameter(value: Any, name: str):
 
 
 def _check_n(N: Any, name: str, low: int) -> int:
-    if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < low:
-        raise SpecError(f"{name} must be an integer >= {low}, got {N!r}")
-    return int(N)
+    return integer(name, N, low=low)
 
 
 def _finish(ring, n, triples, *, states=None, initial=None, labels=None):
