@@ -17,7 +17,7 @@ from pathlib import Path
 from .. import config
 from ..errors import ChainlabError, PrecisionError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "C_EXTENSIONS", "extension_status"]
 
 
 def _bundled_example() -> Path:
@@ -39,7 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
         prog="chainlab",
         description="Exact and float analysis of finite Markov chains and agent models.",
     )
+    parser.add_argument("--version", action=_VersionAction,
+                        help="print the version and which optional C extensions are in use, "
+                        "then exit")
     sub = parser.add_subparsers(dest="command", required=True)
+    i = sub.add_parser(
+        "info",
+        help="the version, the optional C extensions in use and the optional extras installed",
+        description="Print chainlab's version, whether each optional C extension was built and "
+        "imports (without one chainlab runs its pure-Python fallback, with the same results), "
+        "and which optional extras are installed.",
+    )
+    i.set_defaults(func=_run_info)
     a = sub.add_parser(
         "analyze",
         help="analyse a chain file (.tra with .lab beside it, or .drn)",
@@ -66,6 +77,83 @@ def build_parser() -> argparse.ArgumentParser:
     a.set_defaults(func=_run_analyze)
     _register_optional(sub)
     return parser
+
+
+#: The optional C extensions built by setup.py, each with a pure-Python fallback: (module, what
+#: runs without it). The one list ``chainlab --version`` and ``chainlab info`` check; keep it in
+#: step with setup.py's ``ext_modules`` (tests/test_packaging_cli.py compares the two).
+C_EXTENSIONS: tuple[tuple[str, str], ...] = (
+    ("chainlab._compile._ckernel", "the compiler's Python exploration loop"),
+    ("chainlab._io._cparse", "the line-by-line Python file readers"),
+    ("chainlab._analysis._cgraph", "SciPy's csgraph searches"),
+)
+
+#: Optional extras reported by ``chainlab info``: (extra, module that shows it is installed).
+_EXTRAS: tuple[tuple[str, str], ...] = (
+    ("plot", "matplotlib"), ("hypothesis", "hypothesis"), ("sweep", "distributed"),
+)
+
+
+def extension_status() -> list[tuple[str, str | None]]:
+    """``(module, None)`` for each C extension of :data:`C_EXTENSIONS` that imports, else
+    ``(module, reason)`` with why it does not (not built, or failing to load).
+
+    Examples
+    --------
+    >>> [name for name, _ in extension_status()][0]
+    'chainlab._compile._ckernel'
+    """
+    import importlib
+
+    out: list[tuple[str, str | None]] = []
+    for name, _ in C_EXTENSIONS:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - any failure to load means the fallback runs
+            out.append((name, "not built" if isinstance(exc, ModuleNotFoundError)
+                        and exc.name == name else f"fails to load: {exc}"))
+        else:
+            out.append((name, None))
+    return out
+
+
+def _version_text() -> str:
+    from .. import __version__
+
+    status = extension_status()
+    used = sum(reason is None for _, reason in status)
+    lines = [f"chainlab {__version__}", f"C extensions: {used} of {len(status)} in use"]
+    fallback = dict(C_EXTENSIONS)
+    for name, reason in status:
+        lines.append(f"  {name}: in use" if reason is None
+                     else f"  {name}: {reason}; using {fallback[name]} instead (same results, "
+                     "slower); reinstall with a C compiler, pip install -v, to see the build log")
+    return "\n".join(lines) + "\n"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the version and the C extensions in use, then exit 0."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        sys.stdout.write(_version_text())
+        parser.exit(0)
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    out = _version_text()
+    lines = ["optional extras:"]
+    for extra, module in _EXTRAS:
+        found = importlib.util.find_spec(module) is not None
+        lines.append(f"  {extra}: {'installed' if found else 'not installed'}"
+                     + ("" if found else f" (pip install 'chainlab[{extra}]')"))
+    sys.stdout.write(out + "\n".join(lines) + "\n")
+    return 0
 
 
 def _tolerance(text: str) -> float:

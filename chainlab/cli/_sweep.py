@@ -327,6 +327,8 @@ def _run_model(args: argparse.Namespace) -> int:
         raise SpecError(f"--workers must be at least 1, got {args.workers}")
     if args.inline and args.scheduler is not None:
         raise SpecError("--inline and --scheduler exclude each other; choose one")
+    if not args.inline:
+        _require_dask()
     show = args.progress if args.progress is not None else sys.stderr.isatty()
     progress = _progress_bar(f"sweep {args.model}") if show else None
     scheduler = INLINE if args.inline else args.scheduler
@@ -356,6 +358,19 @@ def _run_model(args: argparse.Namespace) -> int:
     for params, msg in summary.failures:
         w(f"  failed: {json.dumps(params)}: {msg}\n")
     return 1 if summary.failures else 0
+
+
+def _require_dask() -> None:
+    """SpecError naming the ``sweep`` extra when Dask distributed cannot be imported."""
+    try:
+        import dask  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError as exc:
+        missing = getattr(exc, "name", None) or "dask"
+        raise SpecError(
+            f"sweeps run on Dask distributed, and {missing!r} is not installed: pip install "
+            "'chainlab[sweep]', or pass --inline to run the sweep in this process"
+        ) from None
 
 
 def _terminate(signum, frame):  # pragma: no cover - exercised by the kill test in a subprocess
