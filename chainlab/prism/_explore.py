@@ -1,0 +1,635 @@
+"""Breadth-first exploration of a resolved PRISM program into exact CSR arrays.
+
+The reachable states are explored one breadth-first layer at a time, each layer as numpy
+columns (one per variable): every guard, probability and assignment is evaluated on the whole
+layer at once (:mod:`chainlab.prism._eval`), with exact rationals as pairs of integer arrays.
+States are mixed-radix codes in one ``int64`` (variables in declaration order, globals first),
+found again through a dense table (small code spaces) or sorted arrays.
+
+DTMC semantics, as PRISM and Storm: a state's *choices* are its enabled unlabelled commands and,
+for every action, each combination of one enabled command with that action per module that has
+the action in its alphabet (the product of their updates); with ``k`` choices, each is taken
+with probability ``1/k``. A state without a choice (a deadlock) gets a self-loop and the label
+``deadlock``. A transition reward ``[a] g : r`` is earned by each choice labelled ``a`` (``[]``:
+unlabelled commands) from a state satisfying ``g``, weighted by ``1/k``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from flint import fmpq
+
+from .. import config
+try:  # the agent-model compiler's progress line and garbage-collector pause
+    from .._compile.explore import _gc_paused, _Progress
+except ImportError:  # pragma: no cover - older layout
+    from ..compiler import _gc_paused, _Progress
+from ..errors import StateSpaceLimitError
+from . import _eval
+from ._errors import PrismModelError, PrismProbabilityError, located
+from ._eval import as_rational, broadcast
+from ._model import CommandInfo, Program
+
+__all__ = ["Explored", "explore"]
+
+_DENSE_LIMIT = 1 << 24  # code spaces up to this size are indexed by a dense int32 table
+
+
+@dataclasses.dataclass
+class Explored:
+    num_states: int
+    indptr: np.ndarray
+    indices: np.ndarray
+    values: np.ndarray  # fmpq per transition (object array)
+    floats: np.ndarray  # the correctly rounded float of each
+    valuations: np.ndarray  # (num_states, num_variables) int64
+    initial: np.ndarray  # indices of the initial states
+    deadlocks: np.ndarray
+    transition_rewards: dict[str | None, np.ndarray]  # per state, expected per step (fmpq)
+    layers: int
+
+
+class _Index:
+    """Code -> state index: a dense table for small code spaces, else sorted runs."""
+
+    def __init__(self, total: int) -> None:
+        self.dense = total <= _DENSE_LIMIT
+        if self.dense:
+            self.table = np.full(total, -1, dtype=np.int64)
+        else:
+            self.main = np.zeros(0, np.int64)
+            self.main_ids = np.zeros(0, np.int64)
+            self.recent = np.zeros(0, np.int64)
+            self.recent_ids = np.zeros(0, np.int64)
+
+    def lookup(self, codes: np.ndarray) -> np.ndarray:
+        codes = codes[:, 0]
+        if self.dense:
+            return self.table[codes]
+        out = np.full(len(codes), -1, dtype=np.int64)
+        for keys, ids in ((self.main, self.main_ids), (self.recent, self.recent_ids)):
+            if len(keys):
+                pos = np.searchsorted(keys, codes)
+                pos[pos == len(keys)] = 0
+                hit = keys[pos] == codes
+                out[hit] = ids[pos[hit]]
+        return out
+
+    def add(self, codes: np.ndarray, ids: np.ndarray) -> None:
+        """Add new (sorted, unique, unknown) codes."""
+        codes = codes[:, 0]
+        if self.dense:
+            self.table[codes] = ids
+            return
+        keys = np.concatenate([self.recent, codes])
+        vals = np.concatenate([self.recent_ids, ids])
+        order = np.argsort(keys, kind="stable")
+        self.recent, self.recent_ids = keys[order], vals[order]
+        if len(self.recent) * 8 > len(self.main):
+            keys = np.concatenate([self.main, self.recent])
+            vals = np.concatenate([self.main_ids, self.recent_ids])
+            order = np.argsort(keys, kind="stable")
+            self.main, self.main_ids = keys[order], vals[order]
+            self.recent = np.zeros(0, np.int64)
+            self.recent_ids = np.zeros(0, np.int64)
+
+
+class _BytesIndex:
+    """Code -> state index for codes of several words (a dict over the rows' bytes)."""
+
+    def __init__(self, words: int) -> None:
+        self.width = 8 * words
+        self.table: dict[bytes, int] = {}
+
+    def _keys(self, codes: np.ndarray) -> list[bytes]:
+        raw = np.ascontiguousarray(codes).tobytes()
+        w = self.width
+        return [raw[i:i + w] for i in range(0, len(raw), w)]
+
+    def lookup(self, codes: np.ndarray) -> np.ndarray:
+        get = self.table.get
+        return np.fromiter((get(k, -1) for k in self._keys(codes)), np.int64, len(codes))
+
+    def add(self, codes: np.ndarray, ids: np.ndarray) -> None:
+        self.table.update(zip(self._keys(codes), ids.tolist()))
+
+
+def _unique_rows(codes: np.ndarray) -> np.ndarray:
+    """Distinct codes in increasing order (``(m, W)`` arrays)."""
+    if codes.shape[1] == 1:
+        return np.unique(codes[:, 0])[:, None]
+    return np.unique(codes, axis=0)
+
+
+class _LazyEnv(dict):
+    """Variable columns restricted to the positions ``sel`` of a layer, gathered on use."""
+
+    def __init__(self, full: dict, sel: np.ndarray) -> None:
+        super().__init__()
+        self.full = full
+        self.sel = sel
+
+    def __missing__(self, key):
+        v = self.full[key][self.sel]
+        self[key] = v
+        return v
+
+
+def _pair(v: Any, m: int) -> tuple[np.ndarray, np.ndarray]:
+    n, d = as_rational(v)
+    return broadcast(n, m), broadcast(d, m)
+
+
+def _reduce_pair(n: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    g = np.gcd(n, d)
+    g[g == 0] = 1
+    return n // g, d // g
+
+
+class _Explorer:
+    def __init__(self, program: Program, limit: int, progress: _Progress) -> None:
+        self.p = program
+        self.limit = limit
+        self.progress = progress
+        vs = program.variables
+        self.names = [v.name for v in vs]
+        self.low = np.array([v.low for v in vs], dtype=np.int64)
+        self.high = np.array([v.high for v in vs], dtype=np.int64)
+        sizes = [v.high - v.low + 1 for v in vs]
+        # variables packed into 64-bit words (a new word when the product would pass 2^62)
+        words, strides = [], []
+        w, total = 0, 1
+        self.total = 1
+        for s in sizes:
+            self.total *= s
+            if total * s >= 1 << 62:
+                w, total = w + 1, 1
+            words.append(w)
+            strides.append(total)
+            total *= s
+        self.W = w + 1
+        self.sizes = np.array(sizes, dtype=np.int64)
+        self.strides = np.array(strides, dtype=np.int64)
+        self.words = np.array(words, dtype=np.int64)
+        self.is_bool = [v.type == "bool" for v in vs]
+        self.index = _Index(self.total) if self.W == 1 else _BytesIndex(self.W)
+        # choices: unlabelled commands one by one; actions over the modules that know them
+        self.unlabelled = [c for c in program.commands if c.action is None]
+        actions: dict[str, list[list[CommandInfo]]] = {}
+        for m in program.modules:
+            for a in sorted(program.alphabets[m]):
+                actions.setdefault(a, []).append(
+                    [c for c in program.commands if c.module == m and c.action == a])
+        self.actions = actions
+        self.trans_rewards = [(name, [it for it in items if it.transition])
+                              for name, items in program.rewards]
+
+    # ------------------------------------------------------------------ codes
+    def encode(self, cols: np.ndarray) -> np.ndarray:
+        """``(m, W)`` codes of valuations given as an ``(m, num_variables)`` array."""
+        out = np.zeros((len(cols), self.W), dtype=np.int64)
+        for k in range(len(self.names)):
+            out[:, self.words[k]] += (cols[:, k] - self.low[k]) * self.strides[k]
+        return out
+
+    def decode(self, codes: np.ndarray) -> dict[str, np.ndarray]:
+        env = {}
+        for k, name in enumerate(self.names):
+            col = (codes[:, self.words[k]] // self.strides[k]) % self.sizes[k] + self.low[k]
+            env[name] = col.astype(bool) if self.is_bool[k] else col
+        return env
+
+    def valuation_text(self, env: dict, i: int) -> str:
+        parts = []
+        for k, name in enumerate(self.names):
+            v = env[name][i]
+            parts.append(f"{name}={'true' if v else 'false'}" if self.is_bool[k]
+                         else f"{name}={int(v)}")
+        return "(" + ", ".join(parts) + ")"
+
+    # ------------------------------------------------------------------ initial states
+    def initial_codes(self) -> np.ndarray:
+        p = self.p
+        if p.init is None:
+            vals = np.array([[int(v.init) for v in p.variables]], dtype=np.int64)
+            return self.encode(vals)
+        fixed = self._forced(p.init.expr)
+        free = [k for k in range(len(self.names)) if k not in fixed]
+        space = 1
+        for k in free:
+            space *= int(self.sizes[k])
+        if space > 1 << 26:
+            raise PrismModelError(
+                f"{p.source}: the init...endinit block leaves {space:,} valuations to check; "
+                "fix more variables in it with conjuncts like x=0, or give initial values in "
+                "the variable declarations")
+        found = []
+        chunk = 1 << 20
+        for start in range(0, space, chunk):
+            lin = np.arange(start, min(space, start + chunk), dtype=np.int64)
+            cols = np.empty((len(lin), len(self.names)), dtype=np.int64)
+            for k, v in fixed.items():
+                cols[:, k] = v
+            rest = lin
+            for k in free:
+                cols[:, k] = rest % self.sizes[k] + self.low[k]
+                rest = rest // self.sizes[k]
+            codes = self.encode(cols)
+            env = self.decode(codes)
+            mask = broadcast(p.init(env), len(codes))
+            found.append(codes[mask])
+        codes = np.concatenate(found)
+        if not len(codes):
+            raise PrismModelError(f"{p.source}: no state satisfies the init...endinit "
+                                  "predicate; the model has no initial state")
+        return codes
+
+    def _forced(self, e) -> dict[int, int]:
+        """Variables the init predicate fixes through top-level conjuncts ``x=c`` / ``b`` /
+        ``!b`` (the rest of the predicate is still evaluated on every candidate)."""
+        from ._eval import Scope, compile_expr
+
+        out: dict[int, int] = {}
+        stack = [e]
+        pos = {n: k for k, n in enumerate(self.names)}
+        scope = Scope(self.p.source, self.p.constants, formulas=self.p.formulas)
+        while stack:
+            x = stack.pop()
+            if x is None:
+                continue
+            if x.op == "and":
+                stack.extend(x.args)
+            elif x.op == "ident" and x.args[0] in pos and self.is_bool[pos[x.args[0]]]:
+                out[pos[x.args[0]]] = 1
+            elif (x.op == "not" and x.args[0].op == "ident" and x.args[0].args[0] in pos
+                  and self.is_bool[pos[x.args[0].args[0]]]):
+                out[pos[x.args[0].args[0]]] = 0
+            elif x.op == "eq":
+                for a, b in (x.args, x.args[::-1]):
+                    if a.op == "ident" and a.args[0] in pos and not (b.names() & set(pos)):
+                        try:
+                            c = compile_expr(b, scope)
+                        except Exception:
+                            continue
+                        if c.const and c.type != "double":
+                            k = pos[a.args[0]]
+                            v = int(c.value)
+                            if self.low[k] <= v <= self.high[k]:
+                                out[k] = v
+                        break
+        return out
+
+    # ------------------------------------------------------------------ one layer
+    def _updates(self, c: CommandInfo, env: dict, m: int):
+        """``[(num, den, update), ...]`` over the ``m`` states of ``env``, checked to be a
+        distribution in each state."""
+        out = []
+        sn = sd = None
+        for u in c.updates:
+            n, d = _pair(u.probability(env), m)
+            neg = n < 0
+            if neg.any():
+                i = int(np.flatnonzero(neg)[0])
+                raise located(PrismProbabilityError, self.p.source, u.line, u.column,
+                              f"the update probability {u.probability.expr} is "
+                              f"{Fraction(int(n[i]), int(d[i]))} < 0 in the reachable state "
+                              f"{self.valuation_text(env, i)} (command: {c.text}); "
+                              "probabilities must be in [0, 1]")
+            out.append((n, d, u))
+            if sn is None:
+                sn, sd = n, d
+            else:
+                s = _eval._radd((sn, sd), (n, d))
+                sn, sd = _pair(s, m)
+        if len(c.updates) == 1 and c.updates[0].probability.const:
+            pass  # checked once below as a constant
+        bad = sn != sd
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            total = Fraction(int(sn[i]), int(sd[i]))
+            raise located(PrismProbabilityError, self.p.source, c.line, c.column,
+                          f"the probabilities of the command '{c.text}' sum to {total}, not "
+                          f"1, in the reachable state {self.valuation_text(env, i)}; make "
+                          "them sum to 1 in every state where the guard holds")
+        return out
+
+    def _block(self, cmds: list[CommandInfo], sel: np.ndarray, full: dict, codes: np.ndarray,
+               out: list) -> None:
+        """Transitions of the choice made of ``cmds`` (one per module) in the states ``sel``."""
+        env = _LazyEnv(full, sel)
+        m = len(sel)
+        base = codes[sel]
+        per_cmd = [self._updates(c, env, m) for c in cmds]
+        for combo in itertools.product(*per_cmd):
+            n, d = combo[0][0], combo[0][1]
+            for n2, d2, _ in combo[1:]:
+                n, d = _pair(_eval._rmul((n, d), (n2, d2)), m)
+            succ = base.copy()
+            for (_, _, u), c in zip(combo, cmds):
+                for k, val, line, col in u.assignments:
+                    v = broadcast(val(env), m)
+                    if self.is_bool[k]:
+                        v = v.astype(np.int64)
+                    else:
+                        v = v.astype(np.int64)
+                        bad = (v < self.low[k]) | (v > self.high[k])
+                        if bad.any():
+                            i = int(np.flatnonzero(bad)[0])
+                            name = self.names[k]
+                            raise located(
+                                PrismModelError, self.p.source, line, col,
+                                f"{name}' = {val.expr} gives {int(v[i])}, outside the range "
+                                f"[{self.low[k]}..{self.high[k]}] of {name}, in the reachable "
+                                f"state {self.valuation_text(env, i)} (command: {c.text}); "
+                                "widen the range or guard the command")
+                    old = env[self.names[k]].astype(np.int64)
+                    succ[:, self.words[k]] += (v - old) * self.strides[k]
+            keep = n != 0
+            if not keep.all():
+                out.append((sel[keep], succ[keep], n[keep], d[keep]))
+            else:
+                out.append((sel, succ, n, d))
+
+    def _rewards(self, action: str | None, sel: np.ndarray, full: dict, acc: list) -> None:
+        for r, (name, items) in enumerate(self.trans_rewards):
+            for it in items:
+                if it.action != action:
+                    continue
+                env = _LazyEnv(full, sel)
+                m = len(sel)
+                g = broadcast(it.guard(env), m)
+                if not g.any():
+                    continue
+                vn, vd = _pair(it.value(env), m)
+                vn = np.where(g, vn, 0)
+                vd = np.where(g, vd, 1)
+                an, ad = acc[r]
+                s = _eval._radd((an[sel], ad[sel]), (vn, vd))
+                sn, sd = _pair(s, m)
+                if an.dtype != object and getattr(sn, "dtype", None) == object:
+                    an, ad = an.astype(object), ad.astype(object)
+                    acc[r] = (an, ad)
+                an[sel], ad[sel] = sn, sd
+
+    def expand(self, codes: np.ndarray):
+        """Transitions of a layer: (src positions, successor codes, num, den), choice counts,
+        per-reward expected transition rewards (num, den)."""
+        m = len(codes)
+        full = self.decode(codes)
+        _eval._WHERE_HOOK.append(lambda i: " in the state " + self.valuation_text(full, i))
+        try:
+            out: list = []
+            choices = np.zeros(m, dtype=np.int64)
+            acc = [(np.zeros(m, np.int64), np.ones(m, np.int64)) for _ in self.trans_rewards]
+            for c in self.unlabelled:
+                g = c.guard(full)
+                if isinstance(g, np.ndarray):
+                    sel = np.flatnonzero(g)
+                else:
+                    sel = np.arange(m) if g else np.zeros(0, np.int64)
+                if not len(sel):
+                    continue
+                choices[sel] += 1
+                self._block([c], sel, full, codes, out)
+                if self.trans_rewards:
+                    self._rewards(None, sel, full, acc)
+            for a, per_module in self.actions.items():
+                self._action(a, per_module, full, codes, out, choices, acc)
+        finally:
+            _eval._WHERE_HOOK.pop()
+        return out, choices, acc
+
+    def _action(self, a, per_module, full, codes, out, choices, acc) -> None:
+        m = len(codes)
+        # per module: (state positions, command ids) of the enabled commands with action a
+        joined_states = None
+        joined_cmds: list[np.ndarray] = []
+        for cmds in per_module:
+            states, ids = [], []
+            for j, c in enumerate(cmds):
+                g = c.guard(full)
+                sel = (np.flatnonzero(g) if isinstance(g, np.ndarray)
+                       else (np.arange(m) if g else np.zeros(0, np.int64)))
+                if len(sel):
+                    states.append(sel)
+                    ids.append(np.full(len(sel), j, dtype=np.int64))
+            if not states:
+                return
+            st = np.concatenate(states)
+            cid = np.concatenate(ids)
+            if len(states) > 1:
+                order = np.argsort(st, kind="stable")
+                st, cid = st[order], cid[order]
+            if joined_states is None:
+                joined_states, joined_cmds = st, [cid]
+                continue
+            # join on the state: every pair of enabled commands of the two sides
+            count = np.bincount(st, minlength=m)
+            start = np.concatenate([[0], np.cumsum(count)[:-1]])
+            rep = count[joined_states]
+            left = np.repeat(np.arange(len(joined_states)), rep)
+            if not len(left):
+                return
+            offs = np.arange(len(left)) - np.repeat(np.cumsum(rep) - rep, rep)
+            right = start[joined_states[left]] + offs
+            joined_states = joined_states[left]
+            joined_cmds = [x[left] for x in joined_cmds] + [cid[right]]
+        if joined_states is None or not len(joined_states):
+            return
+        # group the states by the combination of commands
+        key = np.zeros(len(joined_states), dtype=np.int64)
+        for cmds, col in zip(per_module, joined_cmds):
+            key = key * len(cmds) + col
+        if len(per_module) == 1 and len(per_module[0]) == 1:
+            groups = [(0, np.arange(len(key)))]
+        else:
+            order = np.argsort(key, kind="stable")
+            ks = key[order]
+            cut = np.flatnonzero(ks[1:] != ks[:-1]) + 1
+            groups = [(int(ks[s]), order[s:e]) for s, e in
+                      zip(np.concatenate([[0], cut]), np.concatenate([cut, [len(ks)]]))]
+        for _, rows in groups:
+            first = int(rows[0])
+            cmds = [per_module[i][int(joined_cmds[i][first])] for i in range(len(per_module))]
+            sel = joined_states[rows]
+            np.add.at(choices, sel, 1)
+            self._block(cmds, sel, full, codes, out)
+            if self.trans_rewards:
+                # a state with several choices of this action earns once per choice
+                self._rewards(a, sel, full, acc) if len(np.unique(sel)) == len(sel) else \
+                    [self._rewards(a, sel[i:i + 1], full, acc) for i in range(len(sel))]
+
+    # ------------------------------------------------------------------ the search
+    def run(self) -> Explored:
+        init = _unique_rows(self.initial_codes())
+        n0 = len(init)
+        if n0 > self.limit:
+            raise StateSpaceLimitError(self._limit_message(n0, 0))
+        self.index.add(init, np.arange(n0, dtype=np.int64))
+        layers_codes = [init]
+        frontier = init
+        num = n0
+        rows_count: list[np.ndarray] = []
+        all_cols: list[np.ndarray] = []
+        all_num: list[np.ndarray] = []
+        all_den: list[np.ndarray] = []
+        deadlocks: list[np.ndarray] = []
+        trew = [([], []) for _ in self.trans_rewards]
+        expanded = 0
+        layers = 0
+        ntrans = 0
+        while len(frontier):
+            layers += 1
+            m = len(frontier)
+            out, choices, acc = self.expand(frontier)
+            dead = np.flatnonzero(choices == 0)
+            if len(dead):
+                deadlocks.append(expanded + dead)
+                out.append((dead, frontier[dead], np.ones(len(dead), np.int64),
+                            np.ones(len(dead), np.int64)))
+            src = np.concatenate([o[0] for o in out])
+            succ = np.concatenate([o[1] for o in out])
+            pn = np.concatenate([o[2] for o in out]) if any(o[2].dtype == object for o in out) \
+                else np.concatenate([o[2] for o in out]).astype(np.int64)
+            pd = np.concatenate([o[3] for o in out]) if any(o[3].dtype == object for o in out) \
+                else np.concatenate([o[3] for o in out]).astype(np.int64)
+            k = choices[src]
+            multi = k > 1
+            if multi.any():
+                pd = pd.copy()
+                pd[multi] = pd[multi] * k[multi]
+                pn, pd = _reduce_pair(pn, pd)
+            for r, (an, ad) in enumerate(acc):
+                many = choices > 1
+                if many.any():
+                    ad = ad.copy()
+                    ad[many] = ad[many] * choices[many]
+                    an, ad = _reduce_pair(an, ad)
+                trew[r][0].append(an)
+                trew[r][1].append(ad)
+            # successor indices (new states numbered in increasing code order)
+            idx = self.index.lookup(succ)
+            new = idx < 0
+            if new.any():
+                fresh = _unique_rows(succ[new])
+                ids = np.arange(num, num + len(fresh), dtype=np.int64)
+                if num + len(fresh) > self.limit:
+                    raise StateSpaceLimitError(self._limit_message(num + len(fresh),
+                                                                   expanded + m))
+                self.index.add(fresh, ids)
+                idx[new] = self.index.lookup(succ[new])
+                num += len(fresh)
+                layers_codes.append(fresh)
+                next_frontier = fresh
+            else:
+                next_frontier = np.zeros((0, self.W), np.int64)
+            # rows sorted by (source, target); equal pairs merged
+            order = np.lexsort((idx, src))
+            src, idx, pn, pd = src[order], idx[order], pn[order], pd[order]
+            if len(src) > 1:
+                same = (src[1:] == src[:-1]) & (idx[1:] == idx[:-1])
+                if same.any():
+                    src, idx, pn, pd = _merge(src, idx, pn, pd, same)
+            rows_count.append(np.bincount(src, minlength=m))
+            all_cols.append(idx)
+            all_num.append(pn)
+            all_den.append(pd)
+            ntrans += len(idx)
+            expanded += m
+            frontier = next_frontier
+            if self.progress.enabled:
+                self.progress.update(expanded, num, ntrans)
+        counts = np.concatenate(rows_count)
+        indptr = np.zeros(num + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        cols = np.concatenate(all_cols)
+        values, floats = _fmpq_values(all_num, all_den)
+        codes = np.concatenate(layers_codes)
+        env = self.decode(codes)
+        valuations = np.stack([env[n].astype(np.int64) for n in self.names], axis=1) \
+            if self.names else np.zeros((num, 0), np.int64)
+        rewards = {}
+        for r, (name, _) in enumerate(self.trans_rewards):
+            if self.trans_rewards[r][1]:
+                vals, _f = _fmpq_values(trew[r][0], trew[r][1])
+                rewards[name] = vals
+        return Explored(num, indptr, cols, values, floats, valuations,
+                        np.arange(n0, dtype=np.int64),
+                        np.concatenate(deadlocks) if deadlocks else np.zeros(0, np.int64),
+                        rewards, layers)
+
+    def _limit_message(self, found: int, expanded: int) -> str:
+        return (f"the model {self.p.source} has more than {self.limit:,} reachable states "
+                f"(found {found:,} after expanding {expanded:,}); raise max_states (or "
+                "chainlab.config.limits.max_states), or choose smaller constants")
+
+
+def _merge(src, idx, pn, pd, same):
+    """Sum the probabilities of repeated (source, target) pairs (sorted input)."""
+    start = np.concatenate([[True], ~same])
+    group = np.cumsum(start) - 1
+    ng = int(group[-1]) + 1
+    dup_groups = np.unique(group[1:][same])
+    first = np.flatnonzero(start)
+    out_n = pn[first].astype(object) if pn.dtype == object else pn[first].copy()
+    out_d = pd[first].astype(object) if pd.dtype == object else pd[first].copy()
+    members = np.isin(group, dup_groups)
+    sums: dict[int, Fraction] = {}
+    for gi, a, b in zip(group[members].tolist(), pn[members].tolist(), pd[members].tolist()):
+        sums[gi] = sums.get(gi, 0) + Fraction(int(a), int(b))
+    big = False
+    for gi, f in sums.items():
+        if f.numerator >= 1 << 62 or f.denominator >= 1 << 62:
+            big = True
+    if big and out_n.dtype != object:
+        out_n, out_d = out_n.astype(object), out_d.astype(object)
+    for gi, f in sums.items():
+        out_n[gi], out_d[gi] = f.numerator, f.denominator
+    del ng
+    return src[first], idx[first], out_n, out_d
+
+
+def _fmpq_values(nums: list[np.ndarray], dens: list[np.ndarray]):
+    """fmpq (object array) and correctly rounded floats of ``num/den``, one fmpq per distinct
+    value."""
+    if not nums:
+        return np.zeros(0, object), np.zeros(0)
+    small = all(n.dtype != object and d.dtype != object for n, d in zip(nums, dens))
+    n = np.concatenate(nums) if small else np.concatenate([x.astype(object) for x in nums])
+    d = np.concatenate(dens) if small else np.concatenate([x.astype(object) for x in dens])
+    if small and len(n) and n.min() >= 0 and n.max() < 1 << 31 and d.max() < 1 << 31:
+        key = (n << 32) | d
+        uniq, inv = np.unique(key, return_inverse=True)
+        un, ud = (uniq >> 32).tolist(), (uniq & 0xFFFFFFFF).tolist()
+    else:
+        table: dict[tuple[int, int], int] = {}
+        inv = np.empty(len(n), dtype=np.int64)
+        un, ud = [], []
+        for i, pair in enumerate(zip(n.tolist(), d.tolist())):
+            j = table.get(pair)
+            if j is None:
+                j = table[pair] = len(un)
+                un.append(int(pair[0]))
+                ud.append(int(pair[1]))
+            inv[i] = j
+    distinct = np.empty(len(un), dtype=object)
+    distinct[:] = [fmpq(a, b) for a, b in zip(un, ud)]
+    floats = np.array([a / b for a, b in zip(un, ud)], dtype=np.float64)
+    return distinct[inv], floats[inv]
+
+
+def explore(program: Program, *, max_states: int | None = None,
+            progress: bool = False) -> Explored:
+    """Explore the reachable states of ``program`` breadth-first (see the module docstring)."""
+    limit = config.limits.max_states if max_states is None else int(max_states)
+    prog = _Progress(progress)
+    with _gc_paused():
+        try:
+            return _Explorer(program, limit, prog).run()
+        finally:
+            prog.close()
