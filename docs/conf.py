@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import pkgutil
 import re
 import sys
 from pathlib import Path
@@ -61,6 +62,7 @@ html_title = f"chainlab {release}"
 html_theme_options = {
     "github_url": "https://github.com/chainlab/chainlab",
     "navbar_align": "left",
+    "header_links_before_dropdown": 5,
     "show_toc_level": 2,
     "navigation_with_keys": False,
 }
@@ -96,10 +98,21 @@ def _write(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
 
 
+#: Packages whose public submodules all get a page, listed on the package's page: found on disk,
+#: so a new submodule is documented without editing ``api/index.rst``.
+SUBPACKAGES = ["chainlab.models"]
+
+
 def public_modules() -> list[str]:
-    """The modules named in the autosummary tables of ``api/index.rst``, in that order."""
+    """The modules named in the autosummary tables of ``api/index.rst``, in that order, then the
+    public submodules of :data:`SUBPACKAGES`."""
     text = (API / "index.rst").read_text(encoding="utf-8")
-    return re.findall(r"^ {3}(chainlab[\w.]*)\s*$", text, flags=re.M)
+    modules = re.findall(r"^ {3}(chainlab[\w.]*)\s*$", text, flags=re.M)
+    for package in SUBPACKAGES:
+        path = importlib.import_module(package).__path__
+        modules += [f"{package}.{m.name}" for m in pkgutil.iter_modules(path)
+                    if not m.name.startswith("_") and f"{package}.{m.name}" not in modules]
+    return modules
 
 
 def _kind(obj) -> str:
@@ -160,9 +173,11 @@ def module_page(name: str, modules: list[str]) -> str:
         if shared:
             out += [f"Also exported by :mod:`{parent}`, where they are documented:", ""]
             out.append(_table(parent, shared, toctree=False))
-    subs = [m for m in modules if m.rpartition(".")[0] == name]
+    subs = [m for m in modules if name in SUBPACKAGES and m.rpartition(".")[0] == name]
     if subs:
-        out += ["Submodules", "----------", ""] + [f"* :mod:`{m}`" for m in subs] + [""]
+        out += ["Submodules", "----------", "", f".. currentmodule:: {name}", "",
+                ".. autosummary::", "   :toctree: .", ""]
+        out += [f"   {m.rpartition('.')[2]}" for m in subs] + [""]
     return "\n".join(out)
 
 
