@@ -339,7 +339,7 @@ class _HugeDenominators(AgentModel):
 def _kernel_cases():
     import networkx as nx
 
-    from chainlab.models.classic import BoundedConfidence, MajorityRule, VoterModel
+    from chainlab.models import BoundedConfidence, MajorityRule, VoterModel
 
     cases = [(f"gmm-{_ids(p)}-{ties}-{'lumped' if lumped else 'agents'}",
               lambda p=p, ties=ties: GMMAgents(**dict(p, ties=ties)), lumped)
