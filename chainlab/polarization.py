@@ -63,6 +63,11 @@ class PolarizationResult(_Result):
         States from which no consensus class is reachable.
     error_bound : float
         Certified relative error bound of the probabilities and expected rounds (0 exact).
+
+    See Also
+    --------
+    chainlab.polarization.polarization : What returns it.
+    chainlab.parametric.ParametricPolarizationResult : As rational functions.
     """
 
     method: str

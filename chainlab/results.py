@@ -83,6 +83,10 @@ class _Result:
 class ExactMatrix:
     """A sparse matrix of Fractions in CSR form (the exact counterpart of ``csr_array``).
 
+    See Also
+    --------
+    chainlab.exact.canonical_form : Returns ``Q`` and ``R`` as exact matrices.
+
     Examples
     --------
     >>> from fractions import Fraction as F
@@ -143,6 +147,11 @@ class CanonicalForm(_Result):
     R : csr_array or ExactMatrix, shape (num_transient, num_closed_classes)
     error_bound : float
         Certified relative error bound of every value (0 for exact results).
+
+    See Also
+    --------
+    chainlab.exact.canonical_form : Exactly.
+    chainlab.numeric.canonical_form : In float64.
     """
 
     method: str
@@ -183,6 +192,12 @@ class AbsorptionResult(_Result):
         Expected steps from the initial distribution.
     error_bound : float
         Certified relative error bound of every value (0 for exact results).
+
+    See Also
+    --------
+    chainlab.exact.absorption : Exactly.
+    chainlab.numeric.absorption : In float64.
+    chainlab.parametric.ParametricAbsorptionResult : As rational functions.
     """
 
     method: str
@@ -233,6 +248,12 @@ class HittingResult(_Result):
         The same from the chain's initial distribution.
     error_bound : float
         Certified relative error bound of every value (0 for exact results).
+
+    See Also
+    --------
+    chainlab.exact.hitting : Exactly.
+    chainlab.numeric.hitting : In float64.
+    chainlab.parametric.ParametricHittingResult : As rational functions.
     """
 
     method: str
@@ -259,6 +280,11 @@ class BoundedReachabilityResult(_Result):
         The same from the chain's initial distribution.
     error_bound : float
         Certified relative error bound of every value (0 for exact results).
+
+    See Also
+    --------
+    chainlab.exact.bounded_reachability : Exactly.
+    chainlab.numeric.bounded_reachability : In float64.
     """
 
     method: str
@@ -282,6 +308,11 @@ class StationaryResult(_Result):
     periods : tuple of int
     error_bound : float
         Certified relative error bound of every value (0 for exact results).
+
+    See Also
+    --------
+    chainlab.exact.stationary : Exactly.
+    chainlab.numeric.stationary : In float64.
     """
 
     method: str
@@ -312,6 +343,11 @@ class LimitingResult(_Result):
     closed_classes : tuple of tuple of int
     error_bound : float
         Certified relative error bound of every value (0 for exact results).
+
+    See Also
+    --------
+    chainlab.exact.limiting : Exactly.
+    chainlab.numeric.limiting : In float64.
     """
 
     method: str
@@ -336,6 +372,11 @@ class ExpectedVisitsResult(_Result):
         ``N_rows[r, c]`` = expected visits to ``transient[c]`` starting from ``sources[r]``.
     error_bound : float
         Certified relative error bound of every value (0 for exact results).
+
+    See Also
+    --------
+    chainlab.exact.expected_visits : Exactly.
+    chainlab.numeric.expected_visits : In float64.
     """
 
     method: str

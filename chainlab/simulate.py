@@ -59,6 +59,10 @@ class SimulationResult:
     max_steps : int
     interrupted : bool
         True when an interrupt stopped the simulation early (the finished batches are kept).
+
+    See Also
+    --------
+    chainlab.simulate.simulate : What returns it.
     """
 
     closed_classes: tuple[tuple[int, ...], ...]

@@ -38,6 +38,10 @@ class ProportionEstimate:
     ci : (float, float)
         Clopper–Pearson interval at level ``confidence``.
     confidence : float
+
+    See Also
+    --------
+    chainlab.stats.proportion : What returns it.
     """
 
     successes: int

@@ -156,6 +156,10 @@ def probability_rows(draw, num_states: Any = st.integers(1, 5), *, exact: bool =
 
     Shrinks towards all mass on state 0.
 
+    See Also
+    --------
+    chainlab.strategies.stochastic_matrices : Square matrices of such rows.
+
     Examples
     --------
     >>> from hypothesis import find
@@ -176,6 +180,11 @@ def stochastic_matrices(draw, num_states: Any = st.integers(1, 5), *, exact: boo
     Rows have random supports (any structure: closed classes, transient states, periodicity
     are whatever falls out). Shrinks towards one state, then every row on state 0.
 
+    See Also
+    --------
+    chainlab.strategies.probability_rows : One row.
+    chainlab.strategies.chains : A chain built from such a matrix.
+
     Examples
     --------
     >>> from hypothesis import find
@@ -190,6 +199,12 @@ def stochastic_matrices(draw, num_states: Any = st.integers(1, 5), *, exact: boo
 def chains(draw, num_states: Any = st.integers(1, 5), *, exact: bool = True,
            max_weight: int = 5) -> Chain:
     """A :class:`~chainlab.chain.Chain` of a :func:`stochastic_matrices` draw, with an initial state.
+
+    See Also
+    --------
+    chainlab.strategies.absorbing_chains : Chains whose closed classes are absorbing states.
+    chainlab.strategies.reducible_chains : Closed classes of any size and period.
+    chainlab.testing.assert_chains_equivalent : Compare two chains up to relabelling.
 
     Examples
     --------
@@ -233,6 +248,11 @@ def absorbing_chains(draw, num_closed_classes: Any = st.integers(1, 3),
     max_weight : int, default 5
         Integer weights ``1..max_weight`` before normalising a row.
 
+    See Also
+    --------
+    chainlab.strategies.chains : Any chain.
+    chainlab.exact.absorption : The analysis these chains exercise.
+
     Notes
     -----
     Transient state ``t`` (before relabelling) gets a downhill edge to a state ``> t`` (a later
@@ -266,6 +286,11 @@ def periodic_chains(draw, period: Any = st.integers(2, 4), max_states: int = 8, 
         The period ``d >= 1`` (1 gives an aperiodic irreducible chain built the same way).
     max_states : int, default 8
         At most this many states (at least ``d``).
+
+    See Also
+    --------
+    chainlab.strategies.reducible_chains : Several closed classes, of any period.
+    chainlab.exact.limiting : Cesàro limits, which periodic chains need.
 
     Notes
     -----
@@ -309,6 +334,12 @@ def reducible_chains(draw, num_closed_classes: Any = st.integers(1, 3), max_clas
     periods : int or strategy of int, optional
         Period of every closed class (default: each class periodic or aperiodic at random,
         with the period drawn from ``1..size``).
+
+    See Also
+    --------
+    chainlab.strategies.absorbing_chains : Closed classes of one state each.
+    chainlab.strategies.periodic_chains : One irreducible class of a given period.
+    chainlab.structure.classify : The classes of a drawn chain.
 
     Notes
     -----
@@ -384,6 +415,11 @@ def ill_conditioned_chains(draw, max_length: int = 40, *, closed_corridor: bool 
         Largest corridor length ``L`` (drawn from ``2 .. max_length``).
     closed_corridor : bool, default False
 
+    See Also
+    --------
+    chainlab.numeric.absorption : Certifies its result or refuses it on such chains.
+    chainlab.errors.PrecisionError : What a refusal raises.
+
     Notes
     -----
     ``q = 1/d`` with ``d`` in ``2 .. 12`` and ``a = j/10`` with ``j`` in ``1 .. 9``. Shrinks towards
@@ -422,6 +458,10 @@ def connected_graphs(draw, max_nodes: int = 6, *, min_nodes: int = 2):
     A random spanning tree (node ``i`` attaches to an earlier node) plus random extra edges.
     Shrinks towards a star centred on node 0 with two nodes.
 
+    See Also
+    --------
+    chainlab.models.voter_model : The voter model on a graph.
+
     Examples
     --------
     >>> import networkx as nx
@@ -455,6 +495,10 @@ def parametric_matrices(draw, symbol: Any = "p", num_closed_classes: Any = st.in
     state, so for every ``p`` in [0, 1] the matrix is stochastic and absorbing with the same
     closed classes; entries are polynomials of degree <= 1 in ``p`` and rows sum to 1
     identically. Shrinks like :func:`absorbing_chains` (towards ``A = B``, uniform rows).
+
+    See Also
+    --------
+    chainlab.strategies.parametric_chains : A parametric chain of such a matrix.
 
     Examples
     --------
@@ -491,6 +535,11 @@ def parametric_chains(draw, symbol: Any = "p", num_closed_classes: Any = st.inte
 
     Needs the ``chainlab.parametric`` subpackage (drawing raises :class:`SpecError` without it).
     Shrinks like :func:`parametric_matrices`.
+
+    See Also
+    --------
+    chainlab.strategies.parametric_matrices : The matrices it is built from.
+    chainlab.parametric.ParametricChain : The type of the draws.
 
     Examples
     --------
@@ -656,6 +705,11 @@ def gmm_instances(draw, max_agents: int = 3, max_components: int = 3, max_memory
         Mirroring probability ``p`` (default: 0, 1/5, 1/2 or 1, shrinking towards 0).
     random_initial : bool, default True
         Draw each agent's initial pure label (else the default ``i mod K``).
+
+    See Also
+    --------
+    chainlab.models.GMMAgents : The model drawn.
+    chainlab.compiler.compile_model : Compile a draw into an exact chain.
 
     Examples
     --------

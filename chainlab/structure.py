@@ -64,6 +64,10 @@ class Structure:
         Index into ``communicating_classes`` for every state.
     closed_class_of : (n,) ndarray of int
         Index into ``closed_classes`` for every recurrent state, -1 for transient states.
+
+    See Also
+    --------
+    chainlab.structure.classify : What returns it.
     """
 
     communicating_classes: tuple[tuple[int, ...], ...]

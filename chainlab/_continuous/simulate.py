@@ -164,6 +164,10 @@ class ContinuousRunResult:
     complete : bool
         False for the partial result carried by :class:`SimulationInterrupted`.
 
+    See Also
+    --------
+    chainlab.continuous.simulate_gmm : What returns it.
+
     Examples
     --------
     >>> import numpy as np

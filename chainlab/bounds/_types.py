@@ -53,6 +53,10 @@ class BoundResult:
     details : mapping
         How the value was obtained (the plan, the path, the values for smaller horizons, ...).
 
+    See Also
+    --------
+    chainlab.bounds.check_bound : Check a bound against the exact value and simulation.
+
     Examples
     --------
     >>> from fractions import Fraction
@@ -110,6 +114,10 @@ class CheckResult:
         ``"consistent"``, ``"violated"`` or ``"inconclusive"`` (see :func:`check_bound`).
     reason : str
         One line explaining the verdict.
+
+    See Also
+    --------
+    chainlab.bounds.check_bound : What returns it.
 
     Examples
     --------

@@ -107,6 +107,11 @@ class ParametricAbsorptionResult(_ParametricResult):
         :meth:`ParametricChain.structure_changes`).
     chain : ParametricChain
 
+    See Also
+    --------
+    chainlab.parametric.absorption : What returns it.
+    chainlab.results.AbsorptionResult : The numeric counterpart.
+
     Examples
     --------
     >>> from chainlab.parametric import absorption, gamblers_ruin
@@ -164,6 +169,11 @@ class ParametricHittingResult(_ParametricResult):
     structure_changes : tuple of sympy.Eq
     chain : ParametricChain
 
+    See Also
+    --------
+    chainlab.parametric.hitting : What returns it.
+    chainlab.results.HittingResult : The numeric counterpart.
+
     Examples
     --------
     >>> from chainlab.parametric import gamblers_ruin, hitting
@@ -217,6 +227,11 @@ class ParametricBoundedReachabilityResult(_ParametricResult):
     structure_changes : tuple of sympy.Eq
     chain : ParametricChain
 
+    See Also
+    --------
+    chainlab.parametric.bounded_reachability : What returns it.
+    chainlab.results.BoundedReachabilityResult : The numeric counterpart.
+
     Examples
     --------
     >>> from chainlab.parametric import bounded_reachability, gamblers_ruin
@@ -264,6 +279,11 @@ class ParametricPolarizationResult(_ParametricResult):
         States from which no consensus class is reachable (generic graph).
     structure_changes : tuple of sympy.Eq
     chain : ParametricChain
+
+    See Also
+    --------
+    chainlab.parametric.polarization : What returns it.
+    chainlab.polarization.PolarizationResult : The numeric counterpart.
 
     Examples
     --------
