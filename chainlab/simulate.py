@@ -26,12 +26,11 @@ Gambler's ruin, N = 3, fair coin, start at 1: ruin has probability 2/3.
 from __future__ import annotations
 
 import dataclasses
-import sys
-import time
 from typing import Any
 
 import numpy as np
 
+from ._progress import Progress
 from ._validate import integer
 from .chain import Chain
 from .errors import SpecError
@@ -169,8 +168,11 @@ def simulate(chain: Chain, *, num_samples: int, rng: Any = None, initial: Any = 
         Walkers still transient after this many steps are reported as truncated.
     batch_size : int, default 100000
         Walkers simulated at once.
-    progress : bool, default False
-        Print progress to stderr.
+    progress : bool or callable, default False
+        ``True``: a progress line on stderr (at most every half second); a callable:
+        called with progress events (``.task``, ``.done``, ``.total``, ``.unit``,
+        ``.elapsed``, ``.detail``, ``.final``, ``.interrupted``, and ``.line()`` for the text);
+        ``False``: silent.
 
     Returns
     -------
@@ -207,8 +209,8 @@ def simulate(chain: Chain, *, num_samples: int, rng: Any = None, initial: Any = 
     fate = np.full(num_samples, -1, dtype=np.int64)
     steps = np.full(num_samples, max_steps, dtype=np.int64)
     done_upto = 0
-    t0 = time.perf_counter()
     interrupted = False
+    bar = Progress("simulating", total=num_samples, unit="walkers", progress=progress)
     try:
         for b0 in range(0, num_samples, batch_size):
             b1 = min(num_samples, b0 + batch_size)
@@ -228,19 +230,14 @@ def simulate(chain: Chain, *, num_samples: int, rng: Any = None, initial: Any = 
             fate[b0:b1] = f
             steps[b0:b1] = n_steps
             done_upto = b1
-            if progress:
-                sys.stderr.write(f"\rsimulating: {b1:,}/{num_samples:,} walkers "
-                                 f"({time.perf_counter() - t0:.1f} s)")
-                sys.stderr.flush()
+            bar.update(b1)
     except KeyboardInterrupt:
+        bar.close(interrupted=True)
         if done_upto == 0:
             raise
         interrupted = True
-        if progress:
-            sys.stderr.write(f"\ninterrupted: keeping the {done_upto:,} finished walkers\n")
     finally:
-        if progress:
-            sys.stderr.write("\n")
+        bar.close()
     return SimulationResult(
         closed_classes=st.closed_classes,
         start=starts[:done_upto],

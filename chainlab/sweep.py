@@ -47,7 +47,6 @@ import math
 import os
 import socket
 import sqlite3
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -633,19 +632,15 @@ def _run_dask(compute, todo, handle, scheduler, workers, processes, connect_time
 
 
 def _progress_bar(label: str, stream: Any = None) -> Callable[[int, int, int, int], None]:
-    """A one-line text progress bar (for terminals)."""
-    stream = stream or sys.stderr
+    """A ``run_sweep`` progress callback drawing one line on a terminal."""
+    from ._progress import ProgressEvent, terminal
+
+    line = terminal(stream)
     t0 = time.perf_counter()
 
     def show(done: int, total: int, skipped: int, failed: int) -> None:
-        width = 30
-        filled = width * done // total if total else width
-        extra = f", {skipped} already done" if skipped else ""
-        extra += f", {failed} failed" if failed else ""
-        stream.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
-                     f"points{extra} ({time.perf_counter() - t0:.1f} s)")
-        if done >= total:
-            stream.write("\n")
-        stream.flush()
+        extra = [f"{skipped} already done"] * bool(skipped) + [f"{failed} failed"] * bool(failed)
+        line(ProgressEvent(label, done, total, "points", time.perf_counter() - t0,
+                           ", ".join(extra), final=done >= total))
 
     return show

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainlab._compile import explore as compiler
+from chainlab._progress import Progress
 from chainlab.compiler import compile_model
 from chainlab.errors import (
     ExactnessError,
@@ -253,7 +254,7 @@ def test_state_limit_is_exact():
 
 
 def test_progress_line_on_stderr(monkeypatch, capsys):
-    monkeypatch.setattr(compiler._Progress, "interval", 0.0)
+    monkeypatch.setattr(Progress, "interval", 0.0)
     compile_model(GMMAgents(agents=4, components=3, memory=3, neighbours=2), progress=True)
     err = capsys.readouterr().err
     assert "compiling: 256 states expanded" in err and "transitions" in err
@@ -275,7 +276,7 @@ class _Interrupting(GMMAgents):
 
 @pytest.mark.parametrize("at", [1, 7, 300])
 def test_interrupt_leaves_nothing_corrupted(at, monkeypatch, capsys):
-    monkeypatch.setattr(compiler._Progress, "interval", 0.0)
+    monkeypatch.setattr(Progress, "interval", 0.0)
     params = dict(agents=4, components=4, memory=2, neighbours=1)  # 497 lumped states
     model = _Interrupting(**params)
     model.interrupt_at = at

@@ -69,7 +69,6 @@ import dataclasses
 import gc
 import math
 import struct
-import sys
 import time
 from array import array
 from collections.abc import Hashable, Iterator
@@ -79,6 +78,7 @@ import numpy as np
 from flint import fmpq
 
 from .. import config
+from .._progress import Progress
 from .._values import fmpq_to_fraction, to_fmpq
 from ..chain import Chain
 from ..errors import NotStochasticError, SpecError, StateSpaceLimitError
@@ -140,29 +140,16 @@ class CompiledChain:
                 f"transitions, lumped={self.lumped}, {self.seconds:.3f} s)")
 
 
-class _Progress:
-    """A progress line on stderr, rewritten at most every ``interval`` seconds."""
+class _Progress(Progress):
+    """Compilation progress: states expanded, found, transitions (the line is cleared at the
+    end)."""
 
-    interval = 0.5
+    def __init__(self, progress: Any) -> None:
+        super().__init__("compiling", unit="states expanded", progress=progress, keep=False)
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.last = time.perf_counter()
-        self.written = False
-
-    def update(self, done: int, found: int, transitions: int) -> None:
-        now = time.perf_counter()
-        if now - self.last >= self.interval:
-            self.last = now
-            self.written = True
-            sys.stderr.write(f"\rcompiling: {done:,} states expanded, {found:,} found, "
-                             f"{transitions:,} transitions")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.written:
-            sys.stderr.write("\r" + " " * 79 + "\r")
-            sys.stderr.flush()
+    def update(self, done: int, found: int, transitions: int) -> None:  # type: ignore[override]
+        if self.enabled:
+            super().update(done, f"{found:,} found, {transitions:,} transitions")
 
 
 def compile_model(model: AgentModel, *, lumped: bool | None = None,
@@ -177,9 +164,11 @@ def compile_model(model: AgentModel, *, lumped: bool | None = None,
         that are not exchangeable.
     max_states : int, optional
         Refuse beyond this many states (default ``chainlab.config.limits.max_states``).
-    progress : bool, default False
-        Print a progress line to stderr while compiling (at most every half second; cleared at
-        the end).
+    progress : bool or callable, default False
+        ``True``: a progress line on stderr (at most every half second, cleared at the end); a callable:
+        called with progress events (``.task``, ``.done``, ``.total``, ``.unit``,
+        ``.elapsed``, ``.detail``, ``.final``, ``.interrupted``, and ``.line()`` for the text);
+        ``False``: silent.
 
     Returns
     -------

@@ -1,6 +1,7 @@
 r"""Simulation of the continuous interacting Gaussian-mixture agents (GMM agents).
 
-The model (DESIGN.md section 3; arXiv 2506.00077 and its authors' reference code).
+The model (docs/model.md, "The continuous model"; arXiv 2506.00077 and its authors' reference
+code).
 
 * ``n`` agents share ``K`` fixed one-dimensional Gaussian components with means
   :math:`\mu_c = c \cdot \mathrm{spacing}` and standard deviation :math:`\sigma`. Agent ``i`` has
@@ -30,6 +31,12 @@ The model (DESIGN.md section 3; arXiv 2506.00077 and its authors' reference code
   (:math:`S(0)` is the initial state); the *consensus round* :math:`t^*` is the last round with
   :math:`S(t) > 1` (0 if there is none). A run *reaches consensus* when :math:`S(T) = 1` at the
   horizon ``T = rounds``; a run that is still split at the horizon has :math:`t^* = T`.
+* Polarization: a run is *polarized* when its final memories hold two *closed silos* -- two
+  labels (the components that generated the points), each held by at least ``k + 1`` agents
+  whose every memory point has that label -- the event whose probability the discretized chain
+  computes exactly (one definition for both: :func:`chainlab.polarization.polarized_runs`).
+  :attr:`ContinuousRunResult.polarized` and :meth:`ContinuousRunResult.polarization` read it
+  out, the latter with a Clopper-Pearson interval.
 
 Ties between equidistant agents are real, not a float accident: an agent whose memory holds
 points of one component only ends every EM step with every other weight clipped to
@@ -74,8 +81,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
-import time
 from collections.abc import Sequence
 from fractions import Fraction
 from numbers import Real
@@ -83,6 +88,7 @@ from typing import Any
 
 import numpy as np
 
+from .._progress import Progress, reporter
 from .._validate import integer
 from ..errors import SpecError
 
@@ -158,7 +164,7 @@ class ContinuousRunResult:
         The memory points after the last round.
     final_memory_components : (runs, agents, memory) ndarray of int64
         The component that generated each of those points (the label of the discretized
-        chain, DESIGN.md section 4).
+        chain, docs/model.md, "The discretized chain").
     parameters : dict
         Every model parameter, including ``ties`` and the requested number of ``runs``.
     complete : bool
@@ -210,6 +216,44 @@ class ContinuousRunResult:
         """Fraction of runs with more than one silo at the horizon."""
         return float(np.mean(~self.reached_consensus))
 
+    @property
+    def polarized(self) -> np.ndarray:
+        """``(runs,)`` bool: the run ends with two closed silos (polarized, as in the chain).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> res = simulate_gmm(agents=4, components=2, neighbours=1, rounds=5, runs=3,
+        ...                    rng=np.random.default_rng(0))
+        >>> res.polarized.tolist()  # two pure agents on each label: split from the start
+        [True, True, True]
+        """
+        from ..polarization import polarized_runs
+
+        p = self.parameters
+        return polarized_runs(self.final_memory_components, neighbours=p["neighbours"],
+                              components=p["components"])
+
+    def polarization(self, confidence: float = 0.95):
+        """P(polarization) estimated from the runs: a :class:`chainlab.stats.ProportionEstimate`
+        (polarized runs, runs, their fraction and its exact Clopper-Pearson interval).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> res = simulate_gmm(agents=4, components=2, neighbours=1, rounds=5, runs=3,
+        ...                    rng=np.random.default_rng(0))
+        >>> e = res.polarization()
+        >>> e.successes, e.trials, round(e.ci[0], 4)
+        (3, 3, 0.2924)
+        """
+        from ..stats import proportion
+
+        if self.num_runs == 0:
+            raise SpecError("no run has finished, so there is nothing to estimate; simulate at "
+                            "least one run (runs >= 1)")
+        return proportion(int(self.polarized.sum()), self.num_runs, confidence=confidence)
+
     def summary(self) -> dict[str, Any]:
         """Mean, standard deviation, quantiles of S(T) and t*, and the fraction still split.
 
@@ -219,14 +263,21 @@ class ContinuousRunResult:
         >>> res = simulate_gmm(agents=4, components=4, neighbours=3, rounds=30, runs=4,
         ...                    rng=np.random.default_rng(1))
         >>> sorted(res.summary())
-        ['consensus_round', 'final_silos', 'fraction_split', 'num_runs', 'ties']
+        ['consensus_round', 'final_silos', 'fraction_split', 'num_runs', 'polarization', 'ties']
         """
+        pol = None
+        if self.num_runs:
+            e = self.polarization()
+            pol = {"polarized_runs": e.successes, "runs": e.trials, "estimate": e.estimate,
+                   "ci": [e.ci[0], e.ci[1]], "confidence": e.confidence,
+                   "method": "Clopper-Pearson"}
         return {
             "num_runs": self.num_runs,
             "ties": self.parameters["ties"],
             "final_silos": _describe(self.final_silos),
             "consensus_round": _describe(self.consensus_round),
             "fraction_split": self.fraction_split,
+            "polarization": pol,
         }
 
     def __repr__(self) -> str:
@@ -317,8 +368,7 @@ def _validate(agents, components, memory, neighbours, mirror, rounds, runs, sigm
             raise SpecError(f"initial labels must be in 0..{K - 1}, got {arr.tolist()}; "
                             f"there are only {K} components")
         start = arr.astype(np.int64)
-    if not isinstance(progress, (bool, np.bool_)):
-        raise SpecError(f"progress must be True or False, got {progress!r}")
+    reporter(progress)  # validated here, at the boundary
     try:
         gen = np.random.default_rng(rng)
     except (TypeError, ValueError) as exc:
@@ -653,8 +703,11 @@ def simulate_gmm(*, agents: int = 30, components: int = 30, memory: int = 5,
         Initial component of each agent (default ``i mod K``).
     rng : numpy.random.Generator or int, optional
         Source of randomness (normalised with :func:`numpy.random.default_rng`).
-    progress : bool, default False
-        Print a progress line to stderr after each chunk of runs.
+    progress : bool or callable, default False
+        ``True``: a progress line on stderr (at most every half second); a callable:
+        called with progress events (``.task``, ``.done``, ``.total``, ``.unit``,
+        ``.elapsed``, ``.detail``, ``.final``, ``.interrupted``, and ``.line()`` for the text);
+        ``False``: silent.
 
     Returns
     -------
@@ -711,17 +764,17 @@ def simulate_gmm(*, agents: int = 30, components: int = 30, memory: int = 5,
     size = _chunk_size(model, total)
     chunks: list[dict[str, np.ndarray]] = []
     done = 0
-    started = time.perf_counter()
+    bar = Progress("simulate_gmm", total=total, unit="runs", progress=progress, interval=0)
     try:
         while done < total:
             C = min(size, total - done)
             chunks.append(_simulate_chunk(model, start, C, gen))
             done += C
-            if progress:
-                sys.stderr.write(f"simulate_gmm: {done}/{total} runs "
-                                 f"({time.perf_counter() - started:.1f} s)\n")
-                sys.stderr.flush()
+            bar.update(done)
     except KeyboardInterrupt:
+        bar.close(interrupted=bool(chunks))
         partial = _result(prm, chunks, complete=False) if chunks else None
         raise SimulationInterrupted(partial) from None
+    finally:
+        bar.close()
     return _result(prm, chunks, complete=True)

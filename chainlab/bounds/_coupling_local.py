@@ -32,7 +32,7 @@ def local_stage(stage, labels: tuple[int, ...], g: dict[int, int], max_deviating
     ``stage`` is the :class:`chainlab.bounds._coupling._Stages` recursion (for the model, the
     canonical form of states and ``W`` of the configurations with a larger sum of squared
     group sizes)."""
-    model, n, r, k, lumped = stage.model, stage.n, stage.r, stage.k, stage.lumped
+    model, n, r, lumped = stage.model, stage.n, stage.r, stage.lumped
     x = stage.canon_state(tuple(stage.pure(c) for c in labels))
     base = sum(v * v for v in g.values())
     pure_of = {stage.pure(c): c for c in range(stage.K)}

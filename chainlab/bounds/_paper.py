@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .._progress import Progress
 from .._validate import integer
 from ..errors import SpecError
 from ..models.gmm import GMMAgents
@@ -203,7 +204,11 @@ def paper_scale_study(*, neighbours: Any = (1, 2, 5, 10, 14), mirrors: Any = ("0
         Also simulate the continuous model.
     rng : numpy.random.Generator or int, optional
         One stream, spawned into one child per point (results do not depend on the order).
-    progress : bool, default False
+    progress : bool or callable, default False
+        ``True``: a progress line on stderr (at most every half second); a callable:
+        called with progress events (``.task``, ``.done``, ``.total``, ``.unit``,
+        ``.elapsed``, ``.detail``, ``.final``, ``.interrupted``, and ``.line()`` for the text);
+        ``False``: silent.
 
     Returns
     -------
@@ -239,37 +244,36 @@ def paper_scale_study(*, neighbours: Any = (1, 2, 5, 10, 14), mirrors: Any = ("0
     points = [(t, k, p) for t in tl for k in ks for p in ps]
     children = gen.spawn(2 * len(points))
     rows = []
-    for n_pt, (t, k, p) in enumerate(points):
-        model = GMMAgents(agents=agents, components=components, memory=memory, neighbours=k,
-                          mirror=p, ties=t)
-        try:
-            bound, note = sequence_bound(model), ""
-        except SpecError as exc:
-            bound, note = None, str(exc)
-        sim = simulate_split(model, num_samples=num_runs, rng=children[2 * n_pt],
-                             max_rounds=max_rounds)
-        est = sim.estimate()
-        c_est, readout = None, None
-        if continuous:
-            from ..continuous import simulate_gmm
+    bar = Progress("paper scale", total=len(points), unit="points", progress=progress)
+    try:
+        for n_pt, (t, k, p) in enumerate(points):
+            model = GMMAgents(agents=agents, components=components, memory=memory, neighbours=k,
+                              mirror=p, ties=t)
+            try:
+                bound, note = sequence_bound(model), ""
+            except SpecError as exc:
+                bound, note = None, str(exc)
+            sim = simulate_split(model, num_samples=num_runs, rng=children[2 * n_pt],
+                                 max_rounds=max_rounds)
+            est = sim.estimate()
+            c_est, readout = None, None
+            if continuous:
+                from ..continuous import simulate_gmm
 
-            res = simulate_gmm(agents=agents, components=components, memory=memory,
-                               neighbours=k, mirror=p, rounds=rounds, runs=crun, ties=t,
-                               rng=children[2 * n_pt + 1])
-            split, readout = _continuous_split(res, k)
-            c_est = proportion(int(split.sum()), len(split))
-        rows.append(PaperScaleRow(
-            neighbours=k, mirror=p, ties=t, bound=bound, bound_note=note, chain=est,
-            chain_truncated=sim.num_truncated,
-            chain_verdict=_verdict(bound, est, sim.num_truncated, max_rounds),
-            continuous=c_est, continuous_readout=readout,
-            continuous_verdict=_verdict(bound, c_est, 0, None) if continuous else "not run"))
-        if progress:
-            import sys
-
-            sys.stderr.write(f"paper scale: {n_pt + 1}/{len(points)} points "
-                             f"({time.perf_counter() - started:.0f} s)\n")
-            sys.stderr.flush()
+                res = simulate_gmm(agents=agents, components=components, memory=memory,
+                                   neighbours=k, mirror=p, rounds=rounds, runs=crun, ties=t,
+                                   rng=children[2 * n_pt + 1])
+                split, readout = _continuous_split(res, k)
+                c_est = proportion(int(split.sum()), len(split))
+            rows.append(PaperScaleRow(
+                neighbours=k, mirror=p, ties=t, bound=bound, bound_note=note, chain=est,
+                chain_truncated=sim.num_truncated,
+                chain_verdict=_verdict(bound, est, sim.num_truncated, max_rounds),
+                continuous=c_est, continuous_readout=readout,
+                continuous_verdict=_verdict(bound, c_est, 0, None) if continuous else "not run"))
+            bar.update(n_pt + 1)
+    finally:
+        bar.close(interrupted=len(rows) < len(points))
     params = {"agents": agents, "components": components, "memory": memory, "runs": num_runs,
               "continuous_runs": crun if continuous else 0, "rounds": rounds,
               "max_rounds": max_rounds}

@@ -1,7 +1,7 @@
 """Vectorised Monte Carlo of the discretized GMM chain on count vectors (private).
 
 Many runs advance together as an int array ``(runs, n, K)`` of label counts; one round follows
-DESIGN.md section 4 step by step (partner from the k-set with the model's tie rule, query from
+docs/model.md ("The discretized chain") step by step (partner from the k-set with the model's tie rule, query from
 the asker's counts, the partner's temporary counts, answer, asker's eviction; farthest-point ties
 by count). A run stops as soon as its fate is decided: two closed silos (polarized for sure,
 POL-1/SIL-1) or, when ``r >= 2`` and ``p < 1``, a closed silo of at least ``n - k`` agents
@@ -11,12 +11,11 @@ POL-1/SIL-1) or, when ``r >= 2`` and ``p < 1``, a closed silo of at least ``n - 
 from __future__ import annotations
 
 import dataclasses
-import sys
-import time
 from typing import Any
 
 import numpy as np
 
+from .._progress import Progress
 from .._validate import integer
 from ..models.gmm import GMMAgents
 from ..stats import ProportionEstimate, proportion
@@ -169,8 +168,11 @@ def simulate_split(model: GMMAgents, *, num_samples: int, rng: Any = None,
         Runs still undecided after this many rounds are reported as undecided.
     batch_size : int, default 2000
         Runs advanced together.
-    progress : bool, default False
-        Print progress to stderr.
+    progress : bool or callable, default False
+        ``True``: a progress line on stderr (at most every half second); a callable:
+        called with progress events (``.task``, ``.done``, ``.total``, ``.unit``,
+        ``.elapsed``, ``.detail``, ``.final``, ``.interrupted``, and ``.line()`` for the text);
+        ``False``: silent.
 
     Returns
     -------
@@ -204,7 +206,7 @@ def simulate_split(model: GMMAgents, *, num_samples: int, rng: Any = None,
     rounds = np.full(num_samples, max_rounds, dtype=np.int64)
     done = 0
     interrupted = False
-    t0 = time.perf_counter()
+    bar = Progress("simulating the chain", total=num_samples, unit="runs", progress=progress)
     try:
         for b0 in range(0, num_samples, batch_size):
             b1 = min(num_samples, b0 + batch_size)
@@ -224,17 +226,14 @@ def simulate_split(model: GMMAgents, *, num_samples: int, rng: Any = None,
                 rounds[b0 + live[hit]] = t
                 live = live[~hit]
             done = b1
-            if progress:
-                sys.stderr.write(f"\rsimulating the chain: {b1:,}/{num_samples:,} runs "
-                                 f"({time.perf_counter() - t0:.1f} s)")
-                sys.stderr.flush()
+            bar.update(b1)
     except KeyboardInterrupt:
+        bar.close(interrupted=True)
         if done == 0:
             raise
         interrupted = True
     finally:
-        if progress:
-            sys.stderr.write("\n")
+        bar.close()
     return SplitRunResult(split=split[:done], consensus=cons[:done], rounds=rounds[:done],
                           max_rounds=max_rounds, parameters=model.describe(),
                           interrupted=interrupted)
