@@ -1,7 +1,7 @@
 r"""The :class:`Chain`: an immutable finite Markov chain with exact entries.
 
 Notation (used everywhere in chainlab: code, docstrings, result fields, proofs)
-------------------------------------------------------------------------------
+-------------------------------------------------------------------------------
 * ``P`` — the transition matrix, ``P[i, j]`` = probability of moving from state ``i`` to ``j``;
   every row sums to exactly 1.
 * A *closed* (recurrent) class is a communicating class that no edge leaves; every other state
