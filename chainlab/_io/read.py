@@ -116,9 +116,14 @@ def _finish(path: Path, line_of_row, make, exact: bool | None) -> Chain:
         line = line_of_row(row) if row is not None else None
         where = f"{path}:{line}" if line is not None else str(path)
         hint = ("" if exact is not True or "sums to" not in str(exc) else
-                "; the file's rounded decimals do not sum to exactly 1: write fractions p/q, "
-                "or read it with exact=False (--float)")
-        raise FileFormatError(f"{where}: {exc}{hint}") from None
+                "; the file's rounded decimals do not sum to exactly 1: write fractions p/q in "
+                "the file, or read it with exact=False (as floats)")
+        err = FileFormatError(f"{where}: {exc}{hint}")
+        # what a caller needs to say it in its own terms (the CLI names its flags)
+        err.row, err.line = row, line
+        found = re.search(r"sums to (\S+), expected 1", str(exc))
+        err.row_sum = found.group(1).rstrip(",;") if found else None
+        raise err from None
 
 
 def _initial_and_labels(labels: dict[str, Any]) -> tuple[dict | None, dict]:
@@ -231,15 +236,25 @@ def read_prism(tra: str | os.PathLike, *, lab: str | os.PathLike | None = None,
         raise FileFormatError(f"{tra}:1: empty file; the first line must be "
                               "'num_states num_transitions'")
     lineno, parts = header
-    if len(parts) != 2:
+    storm = parts[0][:1].isalpha()  # Storm's explicit dialect: a model-type line, no counts
+    if storm:
+        if len(parts) != 1 or parts[0].lower() != "dtmc":
+            raise FileFormatError(
+                f"{tra}:{lineno}: model type {' '.join(parts)!r} is not supported; chainlab "
+                "reads DTMCs (Storm's explicit files start with the line 'dtmc')"
+            )
+        n = m = -1  # known once every transition is read
+    elif len(parts) != 2:
         raise FileFormatError(
             f"{tra}:{lineno}: header {' '.join(parts)!r} must be 'num_states num_transitions' "
-            "(MDP files with choices are not DTMCs)"
+            "(or the line 'dtmc' of Storm's explicit format; MDP files with choices are not "
+            "DTMCs)"
         )
-    n = _int(parts[0], tra, lineno, "number of states")
-    m = _int(parts[1], tra, lineno, "number of transitions")
-    if n < 1:
-        raise FileFormatError(f"{tra}:{lineno}: a chain needs at least one state")
+    else:
+        n = _int(parts[0], tra, lineno, "number of states")
+        m = _int(parts[1], tra, lineno, "number of transitions")
+        if n < 1:
+            raise FileFormatError(f"{tra}:{lineno}: a chain needs at least one state")
     transitions: list[tuple[int, int, fmpq]] = []
     row_line: dict[int, int] = {}
     for lineno, line in it:
@@ -254,13 +269,19 @@ def read_prism(tra: str | os.PathLike, *, lab: str | os.PathLike | None = None,
         i = _int(parts[0], tra, lineno, "source state")
         j = _int(parts[1], tra, lineno, "target state")
         for s in (i, j):
-            if s >= n:
+            if s >= n and not storm:
                 raise FileFormatError(
                     f"{tra}:{lineno}: state {s} is out of range; the header declares {n} "
                     f"states (0..{n - 1})"
                 )
         transitions.append((i, j, value(parts[2], lineno)))
         row_line.setdefault(i, lineno)
+    if storm:
+        if not transitions:
+            raise FileFormatError(f"{tra}: no transitions after the line 'dtmc'; a chain needs "
+                                  "at least one state")
+        n = 1 + max(max(i, j) for i, j, _ in transitions)  # Storm: the highest index seen
+        m = len(transitions)
     if len(transitions) != m:
         raise FileFormatError(
             f"{tra}: the header declares {m} transitions but the file has {len(transitions)}"
@@ -271,6 +292,10 @@ def read_prism(tra: str | os.PathLike, *, lab: str | os.PathLike | None = None,
 
 
 def _read_lab(path: Path, n: int) -> dict[str, list[int]]:
+    with open(path, encoding="utf-8") as f:
+        head = f.read(4096).lstrip()
+    if head.startswith("#DECLARATION"):
+        return _read_storm_lab(path, n)
     it = _lines(path)
     names: dict[str, str] = {}
     for lineno, line in it:
@@ -301,6 +326,44 @@ def _read_lab(path: Path, n: int) -> dict[str, list[int]]:
                                       "first line")
             labels[names[k]].append(s)
     labels.pop("deadlock", None)  # PRISM's own bookkeeping label
+    return labels
+
+
+def _read_storm_lab(path: Path, n: int) -> dict[str, list[int]]:
+    """Storm's explicit labelling: ``#DECLARATION``, label names, ``#END``, ``state name ...``."""
+    labels: dict[str, list[int]] = {}
+    declaring = None  # None: before #DECLARATION, True: in it, False: after #END
+    last = -1
+    for lineno, line in _lines(path):
+        parts = line.split()
+        if not parts:
+            continue
+        if declaring is not False:
+            for tok in parts:
+                if tok == "#DECLARATION" and declaring is None:
+                    declaring = True
+                elif tok == "#END" and declaring:
+                    declaring = False
+                elif declaring:
+                    labels.setdefault(tok, [])
+                else:
+                    raise FileFormatError(f"{path}:{lineno}: expected #DECLARATION, got {tok!r}")
+            continue
+        s = _int(parts[0], path, lineno, "state")
+        if s >= n:
+            raise FileFormatError(f"{path}:{lineno}: state {s} is out of range (0..{n - 1})")
+        if s <= last:
+            raise FileFormatError(f"{path}:{lineno}: state {s} comes after state {last}; Storm's "
+                                  "label files list each state once, in increasing order")
+        last = s
+        for name in parts[1:]:
+            if name not in labels:
+                raise FileFormatError(f"{path}:{lineno}: label {name!r} is not declared between "
+                                      "#DECLARATION and #END")
+            labels[name].append(s)
+    if declaring is not False:
+        raise FileFormatError(f"{path}: no #END after the #DECLARATION of the label names")
+    labels.pop("deadlock", None)  # bookkeeping label, as in PRISM's files
     return labels
 
 
