@@ -17,7 +17,6 @@ unlabelled commands) from a state satisfying ``g``, weighted by ``1/k``.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from fractions import Fraction
 from typing import Any
 
@@ -25,6 +24,7 @@ import numpy as np
 from flint import fmpq
 
 from .. import config
+
 try:  # the agent-model compiler's progress line and garbage-collector pause
     from .._compile.explore import _gc_paused, _Progress
 except ImportError:  # pragma: no cover - older layout
@@ -318,42 +318,57 @@ class _Explorer:
                           "them sum to 1 in every state where the guard holds")
         return out
 
-    def _block(self, cmds: list[CommandInfo], sel: np.ndarray, full: dict, codes: np.ndarray,
-               out: list) -> None:
-        """Transitions of the choice made of ``cmds`` (one per module) in the states ``sel``."""
-        env = _LazyEnv(full, sel)
-        m = len(sel)
-        base = codes[sel]
-        per_cmd = [self._updates(c, env, m) for c in cmds]
-        for combo in itertools.product(*per_cmd):
-            n, d = combo[0][0], combo[0][1]
-            for n2, d2, _ in combo[1:]:
-                n, d = _pair(_eval._rmul((n, d), (n2, d2)), m)
-            succ = base.copy()
-            for (_, _, u), c in zip(combo, cmds):
-                for k, val, line, col in u.assignments:
-                    v = broadcast(val(env), m)
-                    if self.is_bool[k]:
-                        v = v.astype(np.int64)
+    def _choices(self, states: np.ndarray, per_module: list[list[CommandInfo]],
+                 cids: list[np.ndarray], full: dict, codes: np.ndarray, out: list) -> None:
+        """Transitions of the choices ``(states[r], (per_module[j][cids[j][r]])_j)``: the
+        product of the chosen commands' updates, built module by module on all choices at
+        once (rows: choice, successor-code delta, probability)."""
+        L = len(states)
+        row = np.arange(L, dtype=np.int64)
+        delta = np.zeros((L, self.W), dtype=np.int64)
+        num = np.ones(L, dtype=np.int64)
+        den = np.ones(L, dtype=np.int64)
+        for cmds, cid in zip(per_module, cids):
+            parts = []
+            for j, c in enumerate(cmds):
+                sub = np.flatnonzero(cid[row] == j) if len(cmds) > 1 else np.arange(len(row))
+                if not len(sub):
+                    continue
+                env = _LazyEnv(full, states[row[sub]])
+                m = len(sub)
+                for un, ud, u in self._updates(c, env, m):
+                    keep = un != 0
+                    if not keep.any():
+                        continue
+                    pn, pd = _pair(_eval._rmul((num[sub], den[sub]), (un, ud)), m)
+                    d = delta[sub].copy()
+                    for k, val, line, col in u.assignments:
+                        v = broadcast(val(env), m).astype(np.int64)
+                        if not self.is_bool[k]:
+                            bad = (v < self.low[k]) | (v > self.high[k])
+                            if bad.any():
+                                i = int(np.flatnonzero(bad)[0])
+                                name = self.names[k]
+                                raise located(
+                                    PrismModelError, self.p.source, line, col,
+                                    f"{name}' = {val.expr} gives {int(v[i])}, outside the "
+                                    f"range [{self.low[k]}..{self.high[k]}] of {name}, in the "
+                                    f"reachable state {self.valuation_text(env, i)} (command: "
+                                    f"{c.text}); widen the range or guard the command")
+                        old = env[self.names[k]].astype(np.int64)
+                        d[:, self.words[k]] += (v - old) * self.strides[k]
+                    if keep.all():
+                        parts.append((row[sub], d, pn, pd))
                     else:
-                        v = v.astype(np.int64)
-                        bad = (v < self.low[k]) | (v > self.high[k])
-                        if bad.any():
-                            i = int(np.flatnonzero(bad)[0])
-                            name = self.names[k]
-                            raise located(
-                                PrismModelError, self.p.source, line, col,
-                                f"{name}' = {val.expr} gives {int(v[i])}, outside the range "
-                                f"[{self.low[k]}..{self.high[k]}] of {name}, in the reachable "
-                                f"state {self.valuation_text(env, i)} (command: {c.text}); "
-                                "widen the range or guard the command")
-                    old = env[self.names[k]].astype(np.int64)
-                    succ[:, self.words[k]] += (v - old) * self.strides[k]
-            keep = n != 0
-            if not keep.all():
-                out.append((sel[keep], succ[keep], n[keep], d[keep]))
-            else:
-                out.append((sel, succ, n, d))
+                        parts.append((row[sub][keep], d[keep], pn[keep], pd[keep]))
+            if not parts:
+                return
+            row = np.concatenate([q[0] for q in parts])
+            delta = np.concatenate([q[1] for q in parts])
+            num = _cat([q[2] for q in parts])
+            den = _cat([q[3] for q in parts])
+        src = states[row]
+        out.append((src, codes[src] + delta, num, den))
 
     def _rewards(self, action: str | None, sel: np.ndarray, full: dict, acc: list) -> None:
         for r, (name, items) in enumerate(self.trans_rewards):
@@ -395,7 +410,7 @@ class _Explorer:
                 if not len(sel):
                     continue
                 choices[sel] += 1
-                self._block([c], sel, full, codes, out)
+                self._choices(sel, [[c]], [np.zeros(len(sel), np.int64)], full, codes, out)
                 if self.trans_rewards:
                     self._rewards(None, sel, full, acc)
             for a, per_module in self.actions.items():
@@ -441,28 +456,17 @@ class _Explorer:
             joined_cmds = [x[left] for x in joined_cmds] + [cid[right]]
         if joined_states is None or not len(joined_states):
             return
-        # group the states by the combination of commands
-        key = np.zeros(len(joined_states), dtype=np.int64)
-        for cmds, col in zip(per_module, joined_cmds):
-            key = key * len(cmds) + col
-        if len(per_module) == 1 and len(per_module[0]) == 1:
-            groups = [(0, np.arange(len(key)))]
-        else:
-            order = np.argsort(key, kind="stable")
-            ks = key[order]
-            cut = np.flatnonzero(ks[1:] != ks[:-1]) + 1
-            groups = [(int(ks[s]), order[s:e]) for s, e in
-                      zip(np.concatenate([[0], cut]), np.concatenate([cut, [len(ks)]]))]
-        for _, rows in groups:
-            first = int(rows[0])
-            cmds = [per_module[i][int(joined_cmds[i][first])] for i in range(len(per_module))]
-            sel = joined_states[rows]
-            np.add.at(choices, sel, 1)
-            self._block(cmds, sel, full, codes, out)
-            if self.trans_rewards:
-                # a state with several choices of this action earns once per choice
-                self._rewards(a, sel, full, acc) if len(np.unique(sel)) == len(sel) else \
-                    [self._rewards(a, sel[i:i + 1], full, acc) for i in range(len(sel))]
+        np.add.at(choices, joined_states, 1)
+        self._choices(joined_states, per_module, joined_cmds, full, codes, out)
+        if self.trans_rewards:
+            # a state with several choices of this action earns once per choice: rows of
+            # equal rank within their state are distinct states
+            L = len(joined_states)
+            first = np.concatenate([[True], joined_states[1:] != joined_states[:-1]])
+            starts = np.flatnonzero(first)
+            rank = np.arange(L) - np.repeat(starts, np.diff(np.append(starts, L)))
+            for r in range(int(rank.max()) + 1):
+                self._rewards(a, joined_states[rank == r], full, acc)
 
     # ------------------------------------------------------------------ the search
     def run(self) -> Explored:
@@ -567,6 +571,12 @@ class _Explorer:
         return (f"the model {self.p.source} has more than {self.limit:,} reachable states "
                 f"(found {found:,} after expanding {expanded:,}); raise max_states (or "
                 "chainlab.config.limits.max_states), or choose smaller constants")
+
+
+def _cat(arrays: list[np.ndarray]) -> np.ndarray:
+    if any(a.dtype == object for a in arrays):
+        return np.concatenate([a.astype(object) for a in arrays])
+    return np.concatenate(arrays).astype(np.int64)
 
 
 def _merge(src, idx, pn, pd, same):

@@ -1,0 +1,112 @@
+r"""Check PRISM properties on PRISM models: ``chainlab.check.check`` (also ``chainlab check``).
+
+Supported properties: ``P=? [ F phi ]``, ``P=? [ phi1 U phi2 ]``, ``G``, ``X``, ``W``, bounded
+``F<=k`` / ``U<=k``, ``R{"r"}=? [ F phi ]``, ``R=? [ C<=k ]``, ``R=? [ I=k ]``, ``R=? [ C ]``,
+``R=? [ S ]``, ``T=? [ F phi ]`` (expected steps), ``S=? [ phi ]`` (long-run probability),
+bounded operators ``P>=b [ ... ]`` (true/false), ``filter(op, prop, states)`` with ``op`` one of
+min, max, avg, sum, count, forall, exists, first, print; named properties ``"name": ...``;
+``.props``/``.prctl`` files with several properties, constants, formulas and labels.
+``Pmin``/``Pmax``/``Rmin``/``Rmax`` are accepted (a DTMC has no nondeterminism to resolve).
+
+Expected rewards and times are infinite exactly where the target is missed with positive
+probability, as in PRISM and Storm.
+
+Examples
+--------
+>>> from chainlab.check import check
+>>> model = '''
+... dtmc
+... module die
+...   s : [0..3] init 0;
+...   [] s=0 -> 0.5 : (s'=1) + 0.5 : (s'=2);
+...   [] s=1 -> 0.5 : (s'=0) + 0.5 : (s'=3);
+...   [] s>=2 -> true;
+... endmodule
+... rewards "flips" true : 1; endrewards
+... '''
+>>> res = check(model, 'P=? [ F s=3 ]; "flips": R{"flips"}=? [ F s>=2 ]; P>0.3 [ F<=2 s=3 ]')
+>>> [(r.name, r.value) for r in res]
+[(None, Fraction(1, 3)), ('flips', Fraction(2, 1)), (None, False)]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .errors import SpecError
+from .prism._build import PrismModel, _read_text, build, program_from_text
+from .prism._model import parse_constants
+from .prism._parse import parse_properties_text
+from .prism._properties import PropertyResult, evaluate_properties
+
+__all__ = ["check", "PropertyResult", "load_properties"]
+
+
+def _looks_like_path(x: Any) -> bool:
+    if isinstance(x, Path):
+        return True
+    if not isinstance(x, str):
+        return False
+    return "\n" not in x and x.strip().endswith((".props", ".prctl", ".prism", ".pm", ".pctl"))
+
+
+def load_properties(properties: Any):
+    """The syntax tree of a properties text, a ``.props``/``.prctl`` path or a list of texts."""
+    if isinstance(properties, (list, tuple)):
+        if not all(isinstance(p, str) for p in properties):
+            raise SpecError("properties must be strings")
+        return parse_properties_text(";\n".join(properties), "<properties>")
+    if _looks_like_path(properties):
+        p = Path(properties)
+        return parse_properties_text(_read_text(p), str(p))
+    if not isinstance(properties, str):
+        raise SpecError(f"properties must be a string, a list of strings or a .props path, got "
+                        f"{type(properties).__name__}")
+    return parse_properties_text(properties, "<property>")
+
+
+def check(model: Any, properties: Any, *, constants: Any = None, exact: bool = True,
+          max_states: int | None = None, progress: bool = False) -> list[PropertyResult]:
+    """Evaluate PRISM properties on a PRISM DTMC.
+
+    Parameters
+    ----------
+    model : PrismModel, path of a ``.prism``/``.pm`` file, or PRISM text
+    properties : str, path or list of str
+        One or more properties (separated by ``;`` or newlines), or a ``.props``/``.prctl``
+        file.
+    constants : str or dict, optional
+        Values of undefined constants of the model and of the property file
+        (``"N=16,MAX=2"``); each must be declared by one of them.
+    exact : bool, default True
+        Exact rationals (Fractions); ``False``: certified float64.
+
+    Returns
+    -------
+    list of PropertyResult
+        One per property, in order; ``value`` is at the initial state (a single initial state
+        is needed unless the property is a filter).
+    """
+    props = load_properties(properties)
+    given = parse_constants(constants)
+    declared_props = {c.name for c in props.constants}
+    if isinstance(model, PrismModel):
+        pm = model
+        unknown = set(given) - declared_props - set(pm.constants)
+        if unknown:
+            raise SpecError(f"constants {', '.join(sorted(unknown))} are declared neither by the "
+                            "model nor by the properties; remove them")
+    else:
+        if _looks_like_path(model):
+            path = Path(model)
+            text, source = _read_text(path), str(path)
+        elif isinstance(model, str):
+            text, source = model, "<model>"
+        else:
+            raise SpecError(f"model must be a PrismModel, a .prism/.pm path or PRISM text, got "
+                            f"{type(model).__name__}")
+        ast_consts = {k: v for k, v in given.items() if k not in declared_props}
+        program = program_from_text(text, source, ast_consts)
+        pm = build(program, max_states=max_states, progress=progress)
+    return evaluate_properties(pm, props, given, exact=exact)

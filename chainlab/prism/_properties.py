@@ -1,0 +1,570 @@
+"""PRISM property queries on an explored model: ``P``, ``R``, ``T``, ``S`` operators, bounded
+paths, ``filter(...)``, named properties and property files.
+
+State formulas are evaluated on every state at once: booleans as numpy bool arrays, values as
+object arrays of Fractions (exact) or float64 arrays (float). The probabilistic operators use
+the core analyses (:mod:`chainlab.exact` / :mod:`chainlab.numeric`: reachability, expected times
+and rewards, bounded reachability, absorption and stationary laws), so float values keep their
+certified error bounds; the few quantities without a float analysis of their own (``X``,
+``C<=k``, ``I=k``, long-run rewards) are computed exactly and rounded once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .._values import fmpq_to_fraction
+from ..chain import Chain
+from ..errors import SpecError
+from ..statespace import StateSpace
+from ._ast import Expr, PropertiesAST, to_text
+from ._build import PrismModel, _columns
+from ._errors import PrismModelError, located
+from ._eval import Scope, as_rational, broadcast, compile_expr
+from ._model import define_constants
+
+__all__ = ["PropertyResult", "evaluate_properties"]
+
+_OPS = ("P", "R", "S", "T", "filter")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PropertyResult:
+    """The value of one property.
+
+    Attributes
+    ----------
+    name : str or None
+        The property's name (``"name": ...``), if any.
+    property : str
+        Its text.
+    value : Fraction, float, bool or dict
+        At the initial state (a filter's single value; ``filter(print, ...)``: a dict from
+        state valuations to values). ``inf`` is ``float('inf')``.
+    values : ndarray or None
+        The value in every state (None for filters).
+    exact : bool
+    error_bound : float
+        Certified relative error bound of a float value (0 when exact).
+    """
+
+    name: str | None
+    property: str
+    value: Any
+    values: np.ndarray | None
+    exact: bool
+    error_bound: float = 0.0
+
+
+class _Checker:
+    def __init__(self, model: PrismModel, props: PropertiesAST, given: dict, exact: bool):
+        self.model = model
+        self.exact = exact
+        self.chain = model._index_chain
+        self.n = model.num_states
+        prog = model.program
+        self.source = props.source
+        consts = define_constants(props.constants, {k: v for k, v in given.items()
+                                                   if k not in prog.constants},
+                                  props.source, base=prog.constants)
+        formulas = dict(prog.formulas)
+        for f in props.formulas:
+            formulas[f.name] = f.expr
+        labels = dict(prog.labels)
+        for lab in props.labels:
+            if lab.name in labels:
+                raise located(PrismModelError, props.source, lab.line, lab.column,
+                              f"label \"{lab.name}\" is already a label of the model; rename it")
+            labels[lab.name] = lab.expr
+        self.scope = Scope(props.source, consts, {v.name: v.type for v in prog.variables},
+                           formulas, labels, label_columns=self._builtin_label)
+        self.env = _columns(prog, model.explored.valuations)
+        self.bound = 0.0
+        self._steps: dict = {}
+
+    # ------------------------------------------------------------------ helpers
+    def error(self, e: Expr, message: str) -> PrismModelError:
+        return located(PrismModelError, self.source, e.line, e.column, message)
+
+    def _builtin_label(self, e: Expr):
+        from ._eval import Compiled
+
+        if e.op == "label" and e.args[0] in ("init", "deadlock"):
+            idx = sorted(self.chain.labels[e.args[0]])
+            mask = np.zeros(self.n, bool)
+            mask[idx] = True
+            return Compiled("bool", fn=lambda env: mask, expr=e)
+        if e.op == "label":
+            known = ", ".join(f'"{k}"' for k in sorted(set(self.scope.labels) |
+                                                        {"init", "deadlock"}))
+            raise self.error(e, f"unknown label \"{e.args[0]}\"; the labels are: {known}")
+        raise _HasOperator()
+
+    def _zeros(self):
+        if self.exact:
+            out = np.empty(self.n, dtype=object)
+            out[:] = Fraction(0)
+            return out
+        return np.zeros(self.n)
+
+    def _num_array(self, v) -> np.ndarray:
+        n = self.n
+        if isinstance(v, tuple) or isinstance(v, np.ndarray):
+            num, den = as_rational(v)
+            num, den = broadcast(num, n), broadcast(den, n)
+            if self.exact:
+                out = np.empty(n, dtype=object)
+                out[:] = [Fraction(int(a), int(b)) for a, b in zip(num.tolist(), den.tolist())]
+                return out
+            return np.array([int(a) / int(b) for a, b in zip(num.tolist(), den.tolist())])
+        f = Fraction(v)
+        if self.exact:
+            out = np.empty(n, dtype=object)
+            out[:] = f
+            return out
+        return np.full(n, float(f))
+
+    # ------------------------------------------------------------------ state formulas
+    def state(self, e: Expr, want: str | None = None) -> tuple[str, Any]:
+        """``("bool", mask)`` or ``("num", values)`` over all states, or ``("scalar", v)``."""
+        if not _has_ops(e):
+            c = compile_expr(e, self.scope, want=want)
+            v = c(self.env)
+            if c.type == "bool":
+                return "bool", broadcast(v, self.n).astype(bool)
+            return "num", self._num_array(v)
+        op = e.op
+        if op == "P":
+            return "num" if e.args[1] is None else "bool", self._prob(e)
+        if op == "R":
+            return self._bounded(e, self._reward(e), e.args[1])
+        if op == "T":
+            return self._bounded(e, self._time(e), e.args[0])
+        if op == "S":
+            return self._bounded(e, self._steady(e), e.args[0])
+        if op == "filter":
+            return "scalar", self.filter(e)[0]
+        if op in ("not", "and", "or", "implies", "iff"):
+            vals = [self._bool(a) for a in e.args]
+            if op == "not":
+                return "bool", ~vals[0]
+            a, b = vals
+            return "bool", {"and": a & b, "or": a | b, "implies": ~a | b,
+                            "iff": a == b}[op]
+        if op in ("eq", "ne", "lt", "le", "gt", "ge"):
+            a, b = self._value(e.args[0]), self._value(e.args[1])
+            f = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
+                 "gt": np.greater, "ge": np.greater_equal}[op]
+            return "bool", np.asarray(f(a, b), dtype=bool)
+        if op in ("add", "sub", "mul", "div", "neg"):
+            vals = [self._value(a) for a in e.args]
+            if op == "neg":
+                return "num", -vals[0]
+            a, b = vals
+            if op == "div":
+                if np.any(b == 0):
+                    raise self.error(e, f"division by zero in '{to_text(e)}'")
+                return "num", a / b
+            return "num", {"add": a + b, "sub": a - b, "mul": a * b}[op]
+        if op == "ite":
+            c = self._bool(e.args[0])
+            a, b = self.state(e.args[1]), self.state(e.args[2])
+            if (a[0] == "bool") != (b[0] == "bool"):
+                raise self.error(e, "the branches of ?: must be both booleans or both numbers")
+            return a[0], np.where(c, a[1], b[1])
+        raise self.error(e, f"'{to_text(e)}' cannot be evaluated with a probabilistic operator "
+                            "inside; simplify the property")
+
+    def _bool(self, e: Expr) -> np.ndarray:
+        kind, v = self.state(e, "bool")
+        if kind == "scalar":
+            if not isinstance(v, (bool, np.bool_)):
+                raise self.error(e, f"'{to_text(e)}' is a number, but a condition is needed")
+            return np.full(self.n, bool(v))
+        if kind != "bool":
+            raise self.error(e, f"'{to_text(e)}' is a number, but a condition (true/false) is "
+                                "needed here; compare it, e.g. P>=0.5 [ ... ] or x>0")
+        return v
+
+    def _value(self, e: Expr) -> np.ndarray:
+        kind, v = self.state(e)
+        if kind == "bool":
+            raise self.error(e, f"'{to_text(e)}' is a condition, but a number is needed here")
+        if kind == "scalar":
+            if isinstance(v, (bool, dict)):
+                raise self.error(e, f"'{to_text(e)}' is not a number")
+            return self._num_array(v) if not isinstance(v, float) else np.full(self.n, v)
+        return v
+
+    def _target(self, e: Expr) -> np.ndarray:
+        return np.flatnonzero(self._bool(e))
+
+    # ------------------------------------------------------------------ operators
+    def _backend(self):
+        from .. import exact as ex
+        from .. import numeric as nu
+
+        return ex if self.exact else nu
+
+    def _bounded(self, e, values, bound):
+        if bound is None:
+            return "num", values
+        return "bool", self._compare(e, values, bound)
+
+    def _compare(self, e: Expr, values: np.ndarray, bound) -> np.ndarray:
+        op, be = bound
+        c = compile_expr(be, self.scope, want="double")
+        if not c.const:
+            raise self.error(be, f"the bound {to_text(be)} must be a constant")
+        b = Fraction(c.value)
+        if e.op == "P" and not 0 <= b <= 1:
+            raise self.error(be, f"the probability bound {b} is outside [0, 1]")
+        ref = b if self.exact else float(b)
+        f = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less}[op]
+        return np.asarray(f(values, ref), dtype=bool)
+
+    def _steps_of(self, e: Expr, be: Expr, strict: bool) -> int:
+        c = compile_expr(be, self.scope, want="int")
+        if not c.const:
+            raise self.error(be, f"the step bound {to_text(be)} must be a constant integer")
+        k = int(c.value) - (1 if strict else 0)
+        if k < 0:
+            raise self.error(be, f"the step bound {to_text(be)} is negative; give k >= 0")
+        return k
+
+    def _prob(self, e: Expr) -> np.ndarray:
+        kind_op, bound, path = e.args[0], e.args[1], e.args[2]
+        values = self._path_prob(e, path)
+        if bound is None:
+            return values
+        return self._compare(e, values, bound)
+
+    def _path_prob(self, e: Expr, path) -> np.ndarray:
+        kind = path[0]
+        if kind in ("F", "G"):
+            _, tb, phi = path[:3]
+            if kind == "G":
+                inner = self._path_prob(e, ("F", tb, Expr("not", (phi,), phi.line,
+                                                          phi.column)))
+                return 1 - inner
+            return self._until(None, self._target(phi), tb, e)
+        if kind in ("U", "W"):
+            _, tb, left, right = path[:4]
+            a, b = self._bool(left), self._bool(right)
+            if kind == "W":  # a W b = not ((a & !b) U (!a & !b))
+                return 1 - self._until(a & ~b, np.flatnonzero(~a & ~b), tb, e)
+            return self._until(a, np.flatnonzero(b), tb, e)
+        if kind == "X":
+            mask = self._bool(path[2])
+            return self._next(mask)
+        raise self.error(e, f"path formula {kind} is not supported")  # pragma: no cover
+
+    def _until(self, allowed: np.ndarray | None, target: np.ndarray, tb, e: Expr):
+        """P(allowed U target) (allowed None: true), optionally within a step bound."""
+        chain = self.chain
+        if allowed is not None:
+            stop = ~allowed
+            stop[target] = False
+            if stop.any():
+                chain = _absorbing(chain, stop)
+        if not len(target):
+            return self._zeros()
+        back = self._backend()
+        if tb is not None:
+            k = self._steps_of(e, tb[1], tb[0] == "<")
+            res = back.bounded_reachability(chain, target, k)
+            self.bound = max(self.bound, res.error_bound)
+            return res.probabilities[k]
+        res = back.hitting(chain, target)
+        self.bound = max(self.bound, res.error_bound)
+        return res.probabilities
+
+    def _next(self, mask: np.ndarray) -> np.ndarray:
+        c = self.chain
+        vals = c._exact
+        rows = np.repeat(np.arange(self.n), np.diff(c._indptr))
+        hit = mask[c._indices]
+        out = self._zeros()
+        if self.exact:
+            sums: dict[int, Any] = {}
+            for i, v in zip(rows[hit].tolist(), vals[hit]):
+                sums[i] = sums.get(i, 0) + fmpq_to_fraction(v)
+            for i, v in sums.items():
+                out[i] = v
+        else:
+            acc = np.zeros(self.n, dtype=object)
+            acc[:] = 0
+            np.add.at(acc, rows[hit], vals[hit])
+            out = np.array([float(fmpq_to_fraction(x)) if not isinstance(x, int) else 0.0
+                            for x in acc])
+            self.bound = max(self.bound, 2.0 ** -53)
+        return out
+
+    def _reward_struct(self, e: Expr):
+        index = e.args[0]
+        if isinstance(index, Expr):
+            c = compile_expr(index, self.scope, want="int")
+            if not c.const:
+                raise self.error(index, "a reward structure index must be a constant integer")
+            index = int(c.value)
+        try:
+            return self.model.reward(index)
+        except SpecError as exc:
+            raise self.error(e, str(exc)) from None
+
+    def _per_step(self, r) -> np.ndarray:
+        key = id(r)
+        if key not in self._steps:
+            self._steps[key] = r.per_step()
+        return self._steps[key]
+
+    def _reward(self, e: Expr) -> np.ndarray:
+        r = self._reward_struct(e)
+        path = e.args[2]
+        kind = path[0]
+        back = self._backend()
+        if kind == "F":
+            target = self._target(path[2])
+            if not len(target):
+                return self._inf_or_zero(self._per_step(r), np.zeros(self.n, bool))
+            res = back.expected_reward(self.chain, target, state_rewards=self._per_step(r))
+            self.bound = max(self.bound, res.error_bound)
+            return res.values
+        if kind == "C":
+            k = self._steps_of(e, path[1][1], False)
+            return self._exactly(self._cumulative(self._per_step(r), k))
+        if kind == "I":
+            k = self._steps_of(e, path[1][1], False)
+            state = r.state if r.state is not None else self._fmpq_zeros()
+            return self._exactly(self._instantaneous(state, k))
+        if kind == "Srew":
+            return self._exactly(self._long_run(self._per_step(r)))
+        if kind == "Ctotal":
+            return self._total(self._per_step(r))
+        raise self.error(e, f"reward path {kind} is not supported")  # pragma: no cover
+
+    def _fmpq_zeros(self):
+        from flint import fmpq
+
+        out = np.empty(self.n, dtype=object)
+        out[:] = fmpq(0)
+        return out
+
+    def _exactly(self, values: np.ndarray) -> np.ndarray:
+        """Exact fmpq values as Fractions, or rounded once to float (then certified to the
+        unit roundoff)."""
+        if self.exact:
+            out = np.empty(len(values), dtype=object)
+            out[:] = [fmpq_to_fraction(v) if not isinstance(v, (float, Fraction)) else v
+                      for v in values]
+            return out
+        self.bound = max(self.bound, 2.0 ** -53)
+        return np.array([float(fmpq_to_fraction(v)) if not isinstance(v, float) else v
+                         for v in values])
+
+    def _matvec(self, x: np.ndarray) -> np.ndarray:
+        from .._linalg.sparse import csr_matvec_object
+
+        c = self.chain
+        return csr_matvec_object(c._indptr, c._indices, c._exact, x)
+
+    def _cumulative(self, rho: np.ndarray, k: int) -> np.ndarray:
+        x = self._fmpq_zeros()
+        for _ in range(k):
+            x = rho + self._matvec(x)
+        return x
+
+    def _instantaneous(self, state: np.ndarray, k: int) -> np.ndarray:
+        x = state.copy()
+        for _ in range(k):
+            x = self._matvec(x)
+        return x
+
+    def _long_run(self, rho: np.ndarray) -> np.ndarray:
+        from .. import exact as ex
+
+        st = ex.stationary(self.chain)
+        ab = ex.absorption(self.chain, variance=False)
+        per_class = []
+        for c, dist in zip(st.closed_classes, st.distributions):
+            per_class.append(sum((Fraction(dist[r]) * fmpq_to_fraction(rho[s])
+                                  for r, s in enumerate(c)), Fraction(0)))
+        out = np.empty(self.n, dtype=object)
+        B = ab.B
+        for i in range(self.n):
+            row = B[ab.row_of(i)]
+            out[i] = sum((Fraction(row[c]) * per_class[c] for c in range(len(per_class))),
+                         Fraction(0))
+        return out
+
+    def _steady(self, e: Expr) -> np.ndarray:
+        mask = self._bool(e.args[1])
+        from flint import fmpq
+
+        rho = np.empty(self.n, dtype=object)
+        rho[:] = [fmpq(1) if m else fmpq(0) for m in mask.tolist()]
+        return self._exactly(self._long_run(rho))
+
+    def _total(self, rho: np.ndarray) -> np.ndarray:
+        from ..structure import can_reach, classify
+
+        st = classify(self.chain)
+        bad = [i for c in st.closed_classes if any(rho[s] != 0 for s in c) for i in c]
+        closed = np.array(sorted(i for c in st.closed_classes for i in c), dtype=np.int64)
+        back = self._backend()
+        res = back.expected_reward(self.chain, closed, state_rewards=rho)
+        self.bound = max(self.bound, res.error_bound)
+        values = res.values.copy()
+        if bad:
+            reach = can_reach(self.chain, np.array(bad, dtype=np.int64))
+            values[reach] = float("inf")
+        return values
+
+    def _inf_or_zero(self, rho, target_mask):
+        out = np.empty(self.n, dtype=object) if self.exact else np.zeros(self.n)
+        out[:] = float("inf")
+        return out
+
+    def _time(self, e: Expr) -> np.ndarray:
+        path = e.args[1]
+        if path[0] != "F":
+            raise self.error(e, "T=? takes an eventually path: T=? [ F target ]")
+        target = self._target(path[2])
+        if not len(target):
+            out = np.empty(self.n, dtype=object) if self.exact else np.zeros(self.n)
+            out[:] = float("inf")
+            return out
+        res = self._backend().hitting(self.chain, target)
+        self.bound = max(self.bound, res.error_bound)
+        return res.expected_times
+
+    # ------------------------------------------------------------------ filters
+    def filter(self, e: Expr) -> tuple[Any, np.ndarray | None]:
+        kind, prop, states = e.args
+        sel = np.ones(self.n, bool) if states is None else self._bool(states)
+        idx = np.flatnonzero(sel)
+        if not len(idx):
+            raise self.error(e, "the filter's states are empty; give a condition that holds "
+                                "in some reachable state")
+        k, v = self.state(prop)
+        if k == "scalar":
+            v = np.full(self.n, v, dtype=object)
+        vals = v[idx]
+        if kind in ("forall", "exists"):
+            if k != "bool":
+                raise self.error(e, f"filter({kind}, ...) needs a condition")
+            return (bool(vals.all()) if kind == "forall" else bool(vals.any())), None
+        if kind == "count":
+            if k != "bool":
+                raise self.error(e, "filter(count, ...) needs a condition")
+            return int(vals.sum()), None
+        if kind == "print":
+            labels = self.model.chain.states
+            return {self._state_text(labels.label_of(int(i))): _plain(x)
+                    for i, x in zip(idx, vals)}, None
+        if kind == "first":
+            return _plain(vals[0]), None
+        if k == "bool":
+            raise self.error(e, f"filter({kind}, ...) needs numbers, got a condition; use "
+                                "forall, exists or count for conditions")
+        if kind == "max":
+            return _plain(max(vals.tolist())), None
+        if kind == "min":
+            return _plain(min(vals.tolist())), None
+        if kind == "sum":
+            return _plain(sum(vals.tolist(), Fraction(0) if self.exact else 0.0)), None
+        if kind == "avg":
+            total = sum(vals.tolist(), Fraction(0) if self.exact else 0.0)
+            return _plain(total / len(vals) if self.exact and not isinstance(total, float)
+                          else total / len(vals)), None
+        raise self.error(e, f"unknown filter {kind!r}; use one of min, max, avg, sum, count, "
+                            "forall, exists, first, print")
+
+    def _state_text(self, label) -> str:
+        parts = []
+        for name, x in zip(self.model.variables, label):
+            parts.append(f"{name}={'true' if x is True else 'false' if x is False else x}")
+        return "(" + ",".join(parts) + ")"
+
+
+class _HasOperator(Exception):
+    pass
+
+
+def _plain(x):
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if isinstance(x, np.floating):
+        return float(x)
+    return x
+
+
+def _has_ops(e) -> bool:
+    if isinstance(e, Expr):
+        if e.op in _OPS or (e.op == "label" and e.args[0] in ("init", "deadlock")):
+            return True if e.op in _OPS else False
+        return any(_has_ops(a) for a in e.args)
+    if isinstance(e, tuple):
+        return any(_has_ops(a) for a in e)
+    return False
+
+
+def _absorbing(chain: Chain, stop: np.ndarray) -> Chain:
+    """The chain with every state of ``stop`` made absorbing."""
+    from flint import fmpq
+
+    n = chain.num_states
+    indptr, indices, values = chain._indptr, chain._indices, chain._exact
+    counts = np.diff(indptr)
+    keep_rows = ~stop
+    new_counts = np.where(stop, 1, counts)
+    new_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(new_counts, out=new_ptr[1:])
+    rows = np.repeat(np.arange(n), counts)
+    keep = keep_rows[rows]
+    cols = np.empty(new_ptr[-1], dtype=np.int64)
+    vals = np.empty(new_ptr[-1], dtype=object)
+    floats = np.empty(new_ptr[-1])
+    pos_keep = np.repeat(new_ptr[:-1], new_counts) + (
+        np.arange(new_ptr[-1]) - np.repeat(new_ptr[:-1], new_counts))
+    kept_pos = pos_keep[np.repeat(keep_rows, new_counts)]
+    cols[kept_pos] = indices[keep]
+    vals[kept_pos] = values[keep]
+    floats[kept_pos] = chain._float[keep]
+    s = np.flatnonzero(stop)
+    cols[new_ptr[s]] = s
+    vals[new_ptr[s]] = fmpq(1)
+    floats[new_ptr[s]] = 1.0
+    return Chain._from_csr_exact(StateSpace.range(n), new_ptr, cols, vals, floats=floats,
+                                 initial=chain.initial)
+
+
+def evaluate_properties(model: PrismModel, props: PropertiesAST, given: dict,
+                        *, exact: bool = True) -> list[PropertyResult]:
+    checker = _Checker(model, props, given, exact)
+    out = []
+    init = model.initial_states
+    for p in props.properties:
+        checker.bound = 0.0
+        e = p.expr
+        if e.op == "filter":
+            value, _ = checker.filter(e)
+            out.append(PropertyResult(p.name, p.text, value, None, exact, checker.bound))
+            continue
+        kind, values = checker.state(e)
+        if kind == "scalar":
+            out.append(PropertyResult(p.name, p.text, _plain(values), None, exact,
+                                      checker.bound))
+            continue
+        if len(init) != 1:
+            raise located(PrismModelError, props.source, p.line, p.column,
+                          f"the model has {len(init)} initial states, so '{p.text}' has no "
+                          "single value; wrap it in a filter, e.g. "
+                          f"filter(max, {p.text}, \"init\") (or min, avg, forall, print)")
+        out.append(PropertyResult(p.name, p.text, _plain(values[init[0]]), values, exact,
+                                  checker.bound))
+    return out
