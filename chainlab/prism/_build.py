@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 from flint import fmpq
 
-from .._values import fmpq_to_fraction
 from ..chain import Chain
 from ..errors import FileFormatError, SpecError
 from ..statespace import StateSpace

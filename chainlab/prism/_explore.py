@@ -25,10 +25,12 @@ from flint import fmpq
 
 from .. import config
 
-try:  # the agent-model compiler's progress line and garbage-collector pause
-    from .._compile.explore import _gc_paused, _Progress
+from .._progress import Progress
+
+try:  # the agent-model compiler's garbage-collector pause
+    from .._compile.explore import _gc_paused
 except ImportError:  # pragma: no cover - older layout
-    from ..compiler import _gc_paused, _Progress
+    from ..compiler import _gc_paused
 from ..errors import StateSpaceLimitError
 from . import _eval
 from ._errors import PrismModelError, PrismProbabilityError, located
@@ -152,7 +154,7 @@ def _reduce_pair(n: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Explorer:
-    def __init__(self, program: Program, limit: int, progress: _Progress) -> None:
+    def __init__(self, program: Program, limit: int, progress: Progress) -> None:
         self.p = program
         self.limit = limit
         self.progress = progress
@@ -547,7 +549,7 @@ class _Explorer:
             expanded += m
             frontier = next_frontier
             if self.progress.enabled:
-                self.progress.update(expanded, num, ntrans)
+                self.progress.update(expanded, f"{num:,} found, {ntrans:,} transitions")
         counts = np.concatenate(rows_count)
         indptr = np.zeros(num + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
@@ -634,12 +636,14 @@ def _fmpq_values(nums: list[np.ndarray], dens: list[np.ndarray]):
 
 
 def explore(program: Program, *, max_states: int | None = None,
-            progress: bool = False) -> Explored:
-    """Explore the reachable states of ``program`` breadth-first (see the module docstring)."""
+            progress: Any = False) -> Explored:
+    """Explore the reachable states of ``program`` breadth-first (see the module docstring).
+
+    ``progress``: ``True`` for a progress line on the terminal, or a callable receiving
+    :class:`chainlab._progress.ProgressEvent` objects (as every long chainlab computation).
+    An interrupt discards the partial exploration.
+    """
     limit = config.limits.max_states if max_states is None else int(max_states)
-    prog = _Progress(progress)
-    with _gc_paused():
-        try:
+    with Progress("exploring", unit="states expanded", progress=progress, keep=False) as prog:
+        with _gc_paused():
             return _Explorer(program, limit, prog).run()
-        finally:
-            prog.close()

@@ -1,0 +1,117 @@
+"""``chainlab check``: PRISM properties on a PRISM model (``chainlab.check``).
+
+Registered by :func:`chainlab.cli.build_parser`; the only place that touches argv and stdout
+for this subcommand.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+__all__ = ["register", "run", "json_value"]
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "check",
+        help="check PRISM properties on a PRISM model (.prism/.pm)",
+        description="Read a PRISM DTMC exactly, explore its reachable states and evaluate "
+        "PRISM properties (P, R, T, S operators, bounded paths, filters) at the initial state.",
+    )
+    p.add_argument("model", help="a PRISM model file (.prism or .pm)")
+    p.add_argument("--const", default=None, metavar="N=16,MAX=2",
+                   help="values of undefined constants (of the model and the property file)")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--property", action="append", metavar="PROPERTY",
+                   help="a property such as 'P=? [ F s=5 ]' (may be repeated)")
+    g.add_argument("--props", metavar="FILE", help="a .props/.prctl file")
+    m = p.add_mutually_exclusive_group()
+    m.add_argument("--exact", dest="method", action="store_const", const="exact",
+                   help="exact rationals (default)")
+    m.add_argument("--float", dest="method", action="store_const", const="float",
+                   help="certified float64")
+    p.set_defaults(method="exact")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--progress", action="store_true", help="a progress line while exploring")
+    p.set_defaults(func=run)
+
+
+def json_value(v):
+    """JSON form of a property value: exact ``'p/q'`` strings, numbers, booleans; an infinite
+    value is the string ``'inf'`` (JSON has no infinity)."""
+    from .._values import fraction_str
+
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, dict):
+        return {k: json_value(x) for k, x in v.items()}
+    if isinstance(v, float):
+        return "inf" if math.isinf(v) and v > 0 else v
+    if isinstance(v, Fraction):
+        return fraction_str(v)
+    if isinstance(v, int):
+        return fraction_str(Fraction(v))
+    return v
+
+
+def _show(v) -> str:
+    from .._values import fraction_str
+
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Fraction):
+        s = fraction_str(v)
+        if len(s) > 60:
+            s = f"{s[:25]}...{s[-25:]} ({len(s)} chars)"
+        return s if v.denominator == 1 else f"{s}  ≈ {float(v):.12g}"
+    if isinstance(v, float):
+        return "inf" if math.isinf(v) else f"{v:.12g}"
+    if isinstance(v, dict):
+        items = list(v.items())
+        shown = ", ".join(f"{k}: {_show(x)}" for k, x in items[:5])
+        return "{" + shown + (", ..." if len(items) > 5 else "") + "}"
+    return str(v)
+
+
+def run(args) -> int:
+    from ..check import check, load_properties
+    from ..prism._build import _read_text, build, program_from_text
+    from ..prism._model import parse_constants
+
+    started = time.perf_counter()
+    path = Path(args.model)
+    props = load_properties(args.props if args.props else list(args.property))  # errors first
+    given = parse_constants(args.const)
+    declared = {c.name for c in props.constants}
+    program = program_from_text(_read_text(path), str(path),
+                                {k: v for k, v in given.items() if k not in declared})
+    model = build(program, progress=args.progress)
+    results = check(model, args.props if args.props else list(args.property),
+                    constants=given, exact=args.method == "exact")
+    if args.json:
+        out = {"num_states": model.num_states, "num_transitions": model.num_transitions,
+               "results": [{"property": (f'"{r.name}": ' if r.name else "") + r.property,
+                            "value": json_value(r.value)} for r in results]}
+        sys.stdout.write(json.dumps(out) + "\n")
+        return 0
+    w = sys.stdout.write
+    w(f"model: {path}\n")
+    w(f"  states: {model.num_states:,}   transitions: {model.num_transitions:,}   "
+      f"initial states: {len(model.initial_states)}   built in {model.seconds:.3f} s\n")
+    if args.method == "exact":
+        w("  arithmetic: exact\n")
+    else:
+        bound = max((r.error_bound for r in results), default=0.0)
+        w(f"  arithmetic: float (certified relative error <= {bound:.2g})\n")
+    width = max((len(r.name or "") for r in results), default=0)
+    for r in results:
+        label = (r.name or "").ljust(width)
+        w(f"  {label}{'  ' if width else ''}{r.property}\n")
+        w(f"  {' ' * width}{'  ' if width else ''}  = {_show(r.value)}\n")
+    w(f"  time: {time.perf_counter() - started:.3f} s\n")
+    return 0
