@@ -1,6 +1,6 @@
 """Baseline for ``bench_compile.py``: the GMM chain compiled the straightforward way.
 
-The one-round rules of DESIGN.md section 4 restated with :class:`fractions.Fraction` (sharing
+The one-round rules of docs/model.md ("The discretized chain") restated with :class:`fractions.Fraction` (sharing
 no code with :mod:`chainlab.models.gmm`), and a breadth-first compiler that, for every state,
 enumerates every combination of the agents' next states (a product over agent orderings, no
 memoization) and multiplies Fractions; lumped states are sorted tuples, and a lumped row sums the

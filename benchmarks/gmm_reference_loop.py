@@ -1,12 +1,12 @@
 """Baseline: the continuous GMM-agents model as a straightforward per-agent Python loop.
 
 This is the speed baseline of ``bench_simulate_gmm.py`` and an independent cross-check of the
-vectorized simulator :func:`chainlab.continuous.simulate_gmm`: the same model (DESIGN.md
-section 3), written the obvious way -- one run at a time, one round at a time, one agent at a
+vectorized simulator :func:`chainlab.continuous.simulate_gmm`: the same model (docs/model.md,
+"The continuous model"), written the obvious way -- one run at a time, one round at a time, one agent at a
 time, small numpy arrays per agent, ``rng.choice`` for categorical draws, log-sum-exp
 responsibilities.  It shares no code with the vectorized simulator.
 
-Two details are written with care because the model depends on them (DESIGN.md section 4):
+Two details are written with care because the model depends on them (docs/model.md, "Tie rules"):
 
 * pure agents on different components must be *exactly* equidistant (the epsilon clip makes
   their weight vectors permutations of one another), so weights are renormalised with

@@ -1,4 +1,4 @@
-r"""Polarization read-outs of a compiled agent model (DESIGN.md section 5).
+r"""Polarization read-outs of a compiled agent model (docs/model.md, "Polarization").
 
 Definitions
 -----------
@@ -9,6 +9,14 @@ Definitions
   closed classes (from the initial state); consensus likewise.
 * *No-return* states are those from which no consensus class is reachable -- a graph property,
   computed without arithmetic.
+* The event the chain and the simulations share: a configuration is *split* when it has two
+  *closed silos* -- two labels each held purely (all ``r`` memory points) by at least ``k + 1``
+  agents. Closed silos never lose a member and never merge (POL-1), and for ``r >= 2`` and
+  ``p < 1`` the chain polarizes exactly when it reaches a split state (SIL-1 in
+  proofs/polarization.md). :func:`polarized_runs` decides it for simulated runs (the continuous
+  model, ``chainlab simulate-gmm``); :func:`state_labels` marks it on exported chains (label
+  ``split``); both call the one implementation, :func:`chainlab.bounds.split_from_labels` /
+  :func:`chainlab.bounds.is_split`.
 
 Examples
 --------
@@ -37,7 +45,11 @@ from .errors import SpecError
 from .results import _Result
 from .structure import can_reach, classify
 
-__all__ = ["PolarizationResult", "class_kinds", "polarization"]
+__all__ = ["PolarizationResult", "class_kinds", "polarization", "polarized_runs", "state_labels"]
+
+# one line, printed by `chainlab gmm` and `chainlab simulate-gmm` (docs/model.md, "Polarization")
+DEFINITION = ("polarization = ending in two closed silos: two labels, each held by at least "
+              "k + 1 agents whose whole memory is that label (such groups never merge)")
 
 KINDS = ("consensus", "polarized", "mixed")
 
@@ -199,3 +211,89 @@ def polarization(model: CompiledChain | Chain, *, num_silos: Any = None,
         no_return=np.flatnonzero(~reach),
         error_bound=res.error_bound,
     )
+
+
+def state_labels(model: CompiledChain, result: PolarizationResult | None = None
+                 ) -> dict[str, list[int]]:
+    """State sets (by index) that mean what the polarization report means.
+
+    * ``consensus``, ``polarized`` (and ``mixed`` when there is such a class): the states of the
+      closed classes of that kind -- so the probability of reaching ``consensus`` is
+      ``P(consensus)`` of :func:`polarization`, not the probability of passing through a
+      one-silo state;
+    * ``one_silo``: every state with a single silo (transient ones included; the compiler's own
+      ``consensus`` label);
+    * ``split`` (GMM models): the states with two closed silos (:func:`chainlab.bounds.is_split`),
+      reached exactly when the chain polarizes if ``r >= 2`` and ``p < 1``.
+
+    Parameters
+    ----------
+    model : CompiledChain
+    result : PolarizationResult, optional
+        From :func:`polarization` of the same model (its closed classes are reused).
+
+    Examples
+    --------
+    >>> from chainlab.compiler import compile_model
+    >>> from chainlab.models import GMMAgents
+    >>> cc = compile_model(GMMAgents(agents=5, components=4, memory=2, neighbours=1))
+    >>> labels = state_labels(cc)
+    >>> {name: len(states) for name, states in labels.items()}
+    {'consensus': 1, 'polarized': 6, 'one_silo': 9, 'split': 27}
+    """
+    if not isinstance(model, CompiledChain):
+        raise SpecError(f"model must be a CompiledChain (chainlab.compiler.compile_model), got "
+                        f"{type(model).__name__}")
+    if result is None:
+        st = classify(model.chain)
+        classes, kinds = st.closed_classes, class_kinds(model)
+    elif isinstance(result, PolarizationResult) and result.num_states == model.chain.num_states:
+        classes, kinds = result.closed_classes, result.kinds
+    else:
+        raise SpecError("result must be the PolarizationResult of polarization(model) for this "
+                        "model; leave it out to classify the chain again")
+    out: dict[str, list[int]] = {}
+    for kind in KINDS:
+        if kind != "mixed" or kind in kinds:
+            out[kind] = sorted(s for c, k in zip(classes, kinds) if k == kind for s in c)
+    out["one_silo"] = np.flatnonzero(np.asarray(model.num_silos) == 1).tolist()
+    k = model.parameters.get("neighbours")
+    if model.parameters.get("model") == "gmm" and k is not None:
+        from .bounds import is_split
+
+        labels = model.chain.states.labels
+        out["split"] = [i for i, s in enumerate(labels) if is_split(s, neighbours=k)]
+    return out
+
+
+def polarized_runs(memory_labels: Any, *, neighbours: int, components: int | None = None
+                   ) -> np.ndarray:
+    """Which simulated runs end polarized: two closed silos in their final memories.
+
+    The same event as the chain's ``P(polarization)`` (module docstring): a label is a closed
+    silo when at least ``neighbours + 1`` agents hold only points of that label.
+
+    Parameters
+    ----------
+    memory_labels : (runs, agents, memory) array of int
+        The component (label) of every memory point of every agent, e.g.
+        ``ContinuousRunResult.final_memory_components``.
+    neighbours : int
+        The k-set size ``k``.
+    components : int, optional
+        ``K`` (default: the largest label + 1).
+
+    Returns
+    -------
+    (runs,) ndarray of bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> runs = np.array([[[0, 0], [0, 0], [1, 1], [1, 1]], [[0, 0], [0, 1], [1, 1], [1, 1]]])
+    >>> polarized_runs(runs, neighbours=1).tolist()
+    [True, False]
+    """
+    from .bounds import split_from_labels
+
+    return split_from_labels(memory_labels, neighbours=neighbours, components=components)

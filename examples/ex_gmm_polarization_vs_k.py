@@ -1,7 +1,7 @@
 """GMM agents: how the exact probability of polarization depends on the neighbourhood size k.
 
-Four agents, four mixture components, a two-point memory (the discretized chain of DESIGN.md
-section 4, 'random' tie rule, lumped to multisets). With k nearest neighbours, a camp that can
+Four agents, four mixture components, a two-point memory (the discretized chain of docs/model.md,
+'random' tie rule, lumped to multisets). With k nearest neighbours, a camp that can
 never be invaded needs at least k + 1 agents, so two camps need n >= 2(k + 1): with n = 4 only
 k = 1 can polarize at all. Mirroring (talking to oneself with probability p) changes the odds
 but not that threshold. A silo-population plot of one sampled run is saved as a PNG.

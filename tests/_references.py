@@ -1,7 +1,7 @@
 """The straightforward reference implementations kept in ``benchmarks/`` (they are the speed
 baselines there and the test oracles here): one copy of each.
 
-* ``benchmarks/_reference_compiler.py`` -- the one-round rules of DESIGN.md section 4 with
+* ``benchmarks/_reference_compiler.py`` -- the one-round rules of docs/model.md ("The discretized chain") with
   Fractions (``reference_law``, ``reference_partner_law``, ``evict``) and a compiler that
   enumerates every combination of agent outcomes (``reference_compile``);
 * ``benchmarks/gmm_reference_loop.py`` -- the continuous model as a per-agent Python loop.

@@ -1,5 +1,5 @@
 """The public API: every public module has ``__all__`` naming exactly its public definitions, and
-every exported function and class has a docstring with an Examples section (CONVENTIONS.md)."""
+every exported function and class has a docstring with an Examples section."""
 
 from __future__ import annotations
 

@@ -21,12 +21,12 @@ def test_default_instance_exact(capsys):
     out = run_json(capsys)
     assert set(out) == {"num_states", "num_closed_classes", "num_polarized_classes",
                         "polarization_probability", "consensus_probability", "expected_rounds",
-                        "method", "error_bound"}
+                        "mixed_probability", "method", "error_bound", "instance", "notes"}
     assert out["method"] == "exact" and out["error_bound"] == 0
     assert out["num_states"] == 497 and out["num_closed_classes"] == 10
     assert out["num_polarized_classes"] == 6
     pol, con = F(out["polarization_probability"]), F(out["consensus_probability"])
-    assert pol + con == 1 and round(float(pol), 4) == 0.3406  # DESIGN/issue prototype value
+    assert pol + con == 1 and round(float(pol), 4) == 0.3406  # the prototype's value
     assert F(out["expected_rounds"]) > 1
 
 

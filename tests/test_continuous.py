@@ -1,4 +1,4 @@
-"""Tests of chainlab.continuous: the continuous GMM-agents simulator (DESIGN.md section 3).
+"""Tests of chainlab.continuous: the continuous GMM-agents simulator (docs/model.md).
 
 Fast tests run by default (the whole file in well under 20 s); the reproduction of the DESIGN
 numbers at the paper's scale is marked ``slow`` (``python -m pytest -m slow``).
@@ -431,7 +431,7 @@ def test_summary_statistics():
 
 # --------------------------------------------------------------------------- slow reproductions
 
-# DESIGN.md section 3: mean final silos at p = 0 (n = K = 30, r = 5, 100 rounds, index ties),
+# The paper's mean final silos (arXiv 2506.00077, docs/model.md "Source") at p = 0 (n = K = 30, r = 5, 100 rounds, index ties),
 # and our measured standard deviation of S(T) per run (1,000 runs each; means 7.24, 6.17,
 # 3.30, 1.84, 1.09, 1.00, 1.00; k = 1 was 7.28-7.33 before the k-set tie tolerance, which
 # decides sub-precision near-ties by the tie rule instead of by rounding).

@@ -1,7 +1,7 @@
-"""The discretized GMM chain (DESIGN.md section 4): hand-computed laws, tie rules, structure.
+"""The discretized GMM chain (docs/model.md): hand-computed laws, tie rules, structure.
 
 ``reference_law`` (``benchmarks/_reference_compiler.py``, loaded by ``tests/_references.py``)
-restates the one-round rules of DESIGN.md section 4 with Fractions, the obvious way, sharing no
+restates the one-round rules of docs/model.md with Fractions, the obvious way, sharing no
 code with :mod:`chainlab.models.gmm` (whose fast paths use integer kernels and memo keys);
 ``tests/test_compiler.py`` compiles chains with it.
 """

@@ -1,6 +1,6 @@
 """chainlab.parametric: rational functions, parametric chains, state elimination, GMM, files.
 
-Kinds of tests (CONVENTIONS.md): known answers (gambler's ruin and Moran closed forms),
+Kinds of tests: known answers (gambler's ruin and Moran closed forms),
 invariants (rows sum to 1, B rows sum to 1), differential (parametric result at a point vs the
 exact result of the substituted chain; Storm-style strings vs SymPy), metamorphic (relabelling).
 """

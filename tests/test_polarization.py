@@ -53,7 +53,7 @@ def test_no_return_states_are_those_where_consensus_has_probability_zero():
 
 @pytest.mark.parametrize("n,k", [(3, 1), (4, 2), (5, 2), (5, 3)])
 def test_no_polarization_below_two_closed_silos(n, k):
-    # n < 2(k + 1): two groups of k + 1 agents cannot both exist (DESIGN.md section 3)
+    # n < 2(k + 1): two groups of k + 1 agents cannot both exist (POL-2 in proofs/polarization.md)
     cc = compile_model(GMMAgents(agents=n, components=3, memory=2, neighbours=k))
     r = polarization(cc)
     assert r.polarization_probability == 0 and r.num_polarized_classes == 0

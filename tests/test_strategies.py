@@ -153,7 +153,7 @@ def test_gmm_instances_compile_small_and_probabilities_add_up(model):
         res.mixed_probability == 1
     n, k = model.num_agents, model.neighbours
     if model.memory >= 2 and n < 2 * (k + 1):
-        assert res.polarization_probability == 0  # DESIGN.md section 4
+        assert res.polarization_probability == 0  # POL-2 in proofs/polarization.md
     if model.memory == 1:  # every state is absorbing
         assert cc.chain.num_states == 1
 

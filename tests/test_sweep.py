@@ -165,6 +165,12 @@ def test_cli_inline_sweep_exports_gmm_json_keys(tmp_path, capsys):
     assert main(["gmm", "--agents", "3", "--components", "3", "--memory", "2", "--neighbours",
                  "2", "--mirror", "1/5", "--json"]) == 0
     direct = json.loads(capsys.readouterr().out)
+    # the instance is stored as the point's own columns, not as a nested object
+    instance, notes = direct.pop("instance"), direct.pop("notes")
+    assert "faithful" in notes[-1] and instance["start"] == [0, 1, 2]
+    for key in ("agents", "components", "memory", "neighbours", "mirror", "ties", "spacing",
+                "method", "chainlab_version"):
+        assert rows[3][key] == instance[key], key
     assert set(direct) <= set(rows[3]) and {k: rows[3][k] for k in direct} == direct
     assert {"agents", "components", "memory", "ties", "method"} <= set(rows[0])
     out = tmp_path / "table.csv"

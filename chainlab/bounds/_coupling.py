@@ -39,7 +39,7 @@ state, ``Z(b, d)`` that ``b`` takes one point of ``d`` while all others keep, an
 affine in ``W(x)`` and the children's values (birth-death solutions). ``W = 1`` on split
 configurations, ``0`` where POL-2 decides consensus; ``B_4`` is the sequence bound (BND-4);
 ``h_x(x)`` the value of the local sub-chain. Every
-coefficient is a product of exact one-agent transition probabilities (DESIGN.md section 4) at one
+coefficient is a product of exact one-agent transition probabilities (docs/model.md, "The discretized chain") at one
 explicit joint state.
 """
 
@@ -62,7 +62,7 @@ from ._gmm import (
 )
 from ._types import BoundResult
 
-_ASSUME = ("GMM chain (DESIGN.md section 4), memory r >= 2, mirror p < 1, every agent pure at "
+_ASSUME = ("GMM chain (docs/model.md), memory r >= 2, mirror p < 1, every agent pure at "
            "the start; both k-set tie rules (configurations are multisets for ties='random', "
            "label tuples for ties='index')")
 
@@ -231,7 +231,7 @@ class _Stages:
         return tuple(self.r - m if d == c else m if d == t else 0 for d in range(self.K))
 
     def law(self, state: tuple, i: int) -> dict[tuple[int, ...], Fraction]:
-        """Exact law of agent ``i``'s next counts (DESIGN.md section 4)."""
+        """Exact law of agent ``i``'s next counts (docs/model.md, "The discretized chain")."""
         key = (tuple(sorted(state)), state[i]) if self.lumped else (state, i)
         got = self.laws.get(key)
         if got is None:

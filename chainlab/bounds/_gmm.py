@@ -25,9 +25,9 @@ from ..errors import SpecError, StateSpaceLimitError
 from ..models.gmm import GMMAgents
 from ._types import BoundResult
 
-_ASSUME_SEQ = ("GMM chain (DESIGN.md section 4), memory r >= 2, mirror p < 1, every agent pure "
+_ASSUME_SEQ = ("GMM chain (docs/model.md), memory r >= 2, mirror p < 1, every agent pure "
                "at the start; both k-set tie rules (the plan is searched under the given rule)")
-_ASSUME_RESTRICTED = ("GMM chain (DESIGN.md section 4), any r, p, tie rule and initial state "
+_ASSUME_RESTRICTED = ("GMM chain (docs/model.md), any r, p, tie rule and initial state "
                       "(exact sub-chain of the model's own transition law)")
 
 

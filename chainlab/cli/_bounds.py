@@ -204,11 +204,22 @@ def _run_instance(args: argparse.Namespace) -> int:
     checks = B.check_bounds(found, model, num_samples=0, compiled=compiled, simulation=sim,
                             max_states=max(1, args.max_states))
     if args.json:
-        json.dump([c.to_json() for c in checks], sys.stdout)
+        instance = _instance(model, args)
+        json.dump([dict(c.to_json(), instance=instance) for c in checks], sys.stdout)
         sys.stdout.write("\n")
         return 0
     _report(model, compiled, checks, skipped, sim, args, time.perf_counter() - started)
     return 0
+
+
+def _instance(model, args) -> dict:
+    """The whole instance (every check of ``--json`` carries it)."""
+    from ._gmm import instance_record, start_labels
+
+    return instance_record(
+        agents=model.num_agents, components=model.components, memory=model.memory,
+        neighbours=model.neighbours, mirror=args.mirror, ties=model.ties, spacing=args.spacing,
+        start=start_labels(model), method="bounds", samples=args.samples, seed=args.seed)
 
 
 def _short(v) -> str:
@@ -221,10 +232,15 @@ def _short(v) -> str:
 def _report(model, compiled, checks, skipped, sim, args, elapsed: float) -> None:
     w = sys.stdout.write
     d = model.describe()
-    w("Lower bounds on P(polarization), discretized GMM chain (DESIGN.md section 4)\n")
+    from ._gmm import START_RULE, start_labels, start_notes
+
+    w("Lower bounds on P(polarization), discretized GMM chain (docs/model.md)\n")
     w(f"  agents n={d['agents']}  components K={d['components']}  memory r={d['memory']}  "
       f"neighbours k={d['neighbours']}  mirror p={d['mirror']}\n")
-    w(f"  tie rule: ties={d['ties']!r}\n")
+    w(f"  tie rule: ties={d['ties']!r}   start: {START_RULE}\n")
+    for note in start_notes(model.num_agents, model.components, model.neighbours,
+                            start_labels(model)):
+        w(f"  note: {note}\n")
     ex = checks[0] if checks else None
     if compiled is None:
         w(f"  exact value: not available (more than {args.max_states:,} states)\n")

@@ -16,7 +16,111 @@ from pathlib import Path
 from .._values import fraction_str
 from ..errors import SpecError
 
-__all__ = ["register", "instance_options", "model_from_args"]
+__all__ = ["register", "instance_options", "model_from_args", "instance_record", "start_notes",
+           "spacing_note"]
+
+# One set of defaults for every command on the GMM agents -- gmm, bounds, sweep (through this
+# parser) and simulate-gmm (docs/model.md, "Defaults"): the exchangeable tie rule and k = 1.
+DEFAULT_TIES = "random"
+DEFAULT_NEIGHBOURS = 1
+DEFAULT_SPACING = Fraction(1)
+# The continuous model's component standard deviation (simulate-gmm --sigma) and the spacing,
+# in standard deviations, from which the chain is a faithful model of it (docs/fidelity.md).
+DEFAULT_SIGMA = 0.2
+FAITHFUL_SIGMAS = 7.5
+START_RULE = "agent i pure on label i mod K"
+
+
+def instance_record(*, agents: int, components: int, memory: int, neighbours: int, mirror,
+                    ties: str, spacing, start, method: str, **extra) -> dict:
+    """The whole instance of a run, as recorded in every JSON output of the GMM commands.
+
+    ``mirror`` and ``spacing`` are written as exact fractions (``"1/5"``), ``start`` as the
+    initial label of every agent (or its counts when it is not pure).
+
+    Examples
+    --------
+    >>> r = instance_record(agents=2, components=2, memory=1, neighbours=1, mirror=0.2,
+    ...                     ties="random", spacing=1, start=[0, 1], method="exact")
+    >>> r["mirror"], r["spacing"], r["start"], r["start_rule"]
+    ('1/5', '1', [0, 1], 'agent i pure on label i mod K')
+    """
+    from .. import __version__
+
+    def exact_str(x) -> str:
+        return str(Fraction(repr(x)) if isinstance(x, float) else Fraction(x))
+
+    rec = {"agents": int(agents), "components": int(components), "memory": int(memory),
+           "neighbours": int(neighbours), "mirror": exact_str(mirror), "ties": str(ties),
+           "spacing": exact_str(spacing),
+           "start": [s if isinstance(s, int) else list(s) for s in start],
+           "start_rule": START_RULE if list(start) == [i % components for i in range(agents)]
+           else "given", "method": method}
+    rec.update(extra)
+    rec["chainlab_version"] = __version__
+    return rec
+
+
+def start_labels(model) -> list:
+    """The initial label of every agent of a GMMAgents model (counts when not pure)."""
+    out: list = []
+    for a in model.initial_agents():
+        pure = [c for c, m in enumerate(a) if m == model.memory]
+        out.append(pure[0] if pure else list(a))
+    return out
+
+
+def start_notes(agents: int, components: int, neighbours: int, start: list) -> list[str]:
+    """What the start already decides: closed silos at round 0 (empty when there are none).
+
+    With the default start (agent ``i`` pure on ``i mod K``) and more agents than components,
+    several agents share a label; ``k + 1`` of them form a closed silo, and two closed silos
+    mean the start is already split: polarized with probability 1.
+
+    Examples
+    --------
+    >>> start_notes(8, 4, 1, [i % 4 for i in range(8)])[0]  # doctest: +ELLIPSIS
+    'the start is already split: ...'
+    >>> start_notes(4, 4, 1, [0, 1, 2, 3])
+    []
+    """
+    from ..bounds import closed_silos
+
+    pure = [s for s in start if isinstance(s, int)]
+    if not pure:
+        return []
+    counts = [tuple(1 if c == s else 0 for c in range(components)) for s in pure]
+    silos = closed_silos(counts, neighbours=neighbours)
+    if not silos:
+        return []
+    where = ", ".join(f"label {a}: {m} agents" for a, m in silos.items())
+    rule = f"{START_RULE}" + (f", and n = {agents} > K = {components}"
+                              if agents > components else "")
+    if len(silos) >= 2:
+        return [f"the start is already split: {rule}, so {len(silos)} labels each hold at least "
+                f"k + 1 = {neighbours + 1} pure agents ({where}); closed silos never merge, so "
+                "every run is polarized from round 0 (P(polarization) = 1); give fewer agents, "
+                "more components or a larger k for a question the dynamics decide"]
+    return [f"one closed silo at the start ({where}; {rule}): it never loses a member"]
+
+
+def spacing_note(spacing, sigma: float = DEFAULT_SIGMA) -> str | None:
+    """A warning when the spacing is below the range where the chain is faithful, else None.
+
+    Examples
+    --------
+    >>> spacing_note(3) is None, spacing_note(1)[:22]
+    (True, 'spacing 1 is 5 sigma: ')
+    """
+    ratio = float(spacing) / sigma
+    if ratio >= FAITHFUL_SIGMAS:
+        return None
+    return (f"spacing {float(spacing):g} is {ratio:.3g} sigma: below the range where the chain "
+            f"is a faithful model of the continuous agents (spacing >= {FAITHFUL_SIGMAS:g} sigma "
+            f"= {FAITHFUL_SIGMAS * sigma:g} at sigma = {sigma:g}); the values are exact for the "
+            "discretized chain, but not a quantitative model of the continuous agents (at "
+            "unit spacing their P(polarization) differed by up to 0.35: docs/fidelity.md; "
+            "docs/model.md, \"When the chain is faithful\"; use simulate-gmm)")
 
 
 def _fraction(text: str) -> Fraction:
@@ -44,22 +148,26 @@ def _mirror(text: str) -> Fraction | str:
 
 def instance_options(parser: argparse.ArgumentParser) -> None:
     """The GMM instance options shared by ``gmm`` and the commands built on it."""
-    g = parser.add_argument_group("instance (DESIGN.md section 4)")
+    g = parser.add_argument_group("instance (docs/model.md)")
     g.add_argument("--agents", "-n", type=int, default=4, help="number of agents n (default 4)")
     g.add_argument("--components", "-K", type=int, default=4,
                    help="number of mixture components / labels K (default 4)")
     g.add_argument("--memory", "-r", type=int, default=2, help="memory size r (default 2)")
-    g.add_argument("--neighbours", "-k", type=int, default=1,
-                   help="size k of the nearest-neighbour set (default 1)")
+    g.add_argument("--neighbours", "-k", type=int, default=DEFAULT_NEIGHBOURS,
+                   help=f"size k of the nearest-neighbour set (default {DEFAULT_NEIGHBOURS}, "
+                   "as in every chainlab command on the GMM agents)")
     g.add_argument("--mirror", "-p", type=_mirror, default=Fraction(0),
                    help="mirroring probability p, e.g. 1/5 or 0.2 (default 0); with --symbolic "
                    "a symbol name such as p")
-    g.add_argument("--ties", choices=("random", "index"), default="random",
-                   help="k-set tie rule: 'random' (lumpable, default) or 'index' (agent order, "
-                   "like the reference implementation)")
-    g.add_argument("--spacing", type=_fraction, default=Fraction(1),
-                   help="distance between component means (reported; the chain does not depend "
-                   "on it)")
+    g.add_argument("--ties", choices=("random", "index"), default=DEFAULT_TIES,
+                   help="k-set tie rule: 'random' (lumpable; the default of every chainlab "
+                   "command on the GMM agents) or 'index' (agent order, like the reference "
+                   "implementation)")
+    g.add_argument("--spacing", type=_fraction, default=DEFAULT_SPACING,
+                   help="distance between component means (default 1; the chain does not depend "
+                   f"on it, but it is a faithful model of the continuous agents only for "
+                   f"spacing >= {FAITHFUL_SIGMAS:g} sigma = {FAITHFUL_SIGMAS * DEFAULT_SIGMA:g}, "
+                   "and the report warns below)")
 
 
 def model_from_args(args: argparse.Namespace):
@@ -76,9 +184,10 @@ def register(sub) -> None:
     p = sub.add_parser(
         "gmm",
         help="polarization of the discretized GMM agents, exactly",
-        description="Compile the discretized interacting Gaussian-mixture agents (DESIGN.md "
-        "section 4) into an exact chain and report its closed classes, the probabilities of "
-        "polarization and consensus, and the expected rounds until absorption.",
+        description="Compile the discretized interacting Gaussian-mixture agents "
+        "(docs/model.md) into an exact chain and report its closed classes, the probabilities "
+        "of polarization (ending in two closed silos) and consensus, and the expected rounds "
+        "until absorption.",
     )
     instance_options(p)
     m = p.add_mutually_exclusive_group()
@@ -96,8 +205,14 @@ def register(sub) -> None:
                    help="refuse chains with more reachable states (default: "
                    "chainlab.config.limits.max_states)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--digits", type=_digits, default=None, metavar="N",
+                   help="print values to N significant digits, correctly rounded from the "
+                   "exact value (default: exact fractions printed whole)")
     p.add_argument("--export", metavar="FILE", type=Path,
-                   help="also write the chain to FILE.drn (Storm) or FILE.tra (PRISM, with .lab)")
+                   help="also write the chain to FILE.drn (Storm) or FILE.tra (PRISM, with "
+                   ".lab), and FILE.sta naming each state's agent configuration; labels "
+                   "consensus / polarized / mixed mark the closed classes of that kind, "
+                   "one_silo every one-silo state, split every state with two closed silos")
     p.add_argument("--symbolic", action="store_true",
                    help="keep the mirroring probability symbolic (--mirror NAME): report "
                    "polarization and expected rounds as exact rational functions of it")
@@ -107,10 +222,57 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _digits(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of digits; give an integer "
+                                         "from 1 to 1000, e.g. --digits 6")
+    return value
+
+
+def _write_sta(chain, path: Path, agents: int, components: int) -> Path:
+    """``path``: PRISM state valuations naming every state's agent configuration.
+
+    Variable ``a{i}_l{c}`` is the number of memory points of label ``c`` held by agent ``i``
+    (in a lumped chain the agents of a state are listed in sorted order).
+    """
+    from .._io.atomic import atomic_open
+
+    names = ",".join(f"a{i}_l{c}" for i in range(agents) for c in range(components))
+    with atomic_open(path) as f:
+        f.write(f"({names})\n")
+        for s, state in enumerate(chain.states.labels):
+            f.write(f"{s}:({','.join(str(x) for agent in state for x in agent)})\n")
+    return path
+
+
+def _export(cc, res, target: Path) -> list[Path]:
+    """Write the chain with labels that mean what the report means, and its ``.sta``."""
+    from ..io import write_drn, write_prism
+    from ..polarization import state_labels
+
+    chain = cc.chain
+    by_index = state_labels(cc, res)
+    labels = chain.states.labels
+    chain = chain.with_labels({name: [labels[s] for s in states]
+                               for name, states in by_index.items()})
+    prm = cc.parameters
+    if target.suffix == ".drn":
+        written = [write_drn(chain, target)]
+    else:
+        paths = write_prism(chain, target.with_suffix(""))
+        written = [paths["tra"], paths["lab"]]
+    written.append(_write_sta(chain, target.with_suffix(".sta"), prm["agents"],
+                              prm["components"]))
+    return written
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``chainlab gmm`` (see :func:`register`)."""
     from ..compiler import compile_model
-    from ..io import write_drn, write_prism
     from ..polarization import polarization
 
     if getattr(args, "symbolic", False):
@@ -150,45 +312,93 @@ def run(args: argparse.Namespace) -> int:
         "polarization_probability": fmt(res.polarization_probability),
         "consensus_probability": fmt(res.consensus_probability),
         "expected_rounds": fmt(res.expected_rounds),
+        "mixed_probability": fmt(res.mixed_probability),
         "method": args.method,
         "error_bound": res.error_bound,
     }
-    if args.export is not None:
-        chain = cc.chain.with_labels({
-            kind: [cc.chain.states.label_of(s)
-                   for c, k in zip(res.closed_classes, res.kinds) if k == kind for s in c]
-            for kind in ("polarized", "mixed") if kind in res.kinds
-        })
-        if args.export.suffix == ".drn":
-            write_drn(chain, args.export)
-        else:
-            write_prism(chain, args.export.with_suffix(""))
+    start = start_labels(model)
+    out["instance"] = instance_record(
+        agents=model.num_agents, components=model.components, memory=model.memory,
+        neighbours=model.neighbours, mirror=args.mirror, ties=model.ties, spacing=args.spacing,
+        start=start, method=args.method, lumped=bool(cc.lumped))
+    notes = start_notes(model.num_agents, model.components, model.neighbours, start)
+    spacing = spacing_note(args.spacing)
+    out["notes"] = notes + ([spacing] if spacing else [])
+    written = _export(cc, res, args.export) if args.export is not None else []
     if args.json:
         json.dump(out, sys.stdout)
         sys.stdout.write("\n")
         return 0
-    _report(cc, res, out, args, compiled - started, solved - compiled)
+    _report(cc, res, out, args, compiled - started, solved - compiled, written)
     return 0
 
 
-def _show(v) -> str:
+def _rounded(v: Fraction, digits: int) -> str:
+    """``v`` to ``digits`` significant digits, correctly rounded (half to even) from the exact
+    value, with ``=`` when that is exact and ``≈`` otherwise.
+
+    Examples
+    --------
+    >>> _rounded(Fraction(1, 3), 4), _rounded(Fraction(1, 4), 6), _rounded(Fraction(-2, 3), 2)
+    ('≈ 0.3333', '= 0.25', '≈ -0.67')
+    >>> _rounded(Fraction(99996, 10**9), 4), _rounded(Fraction(99996, 10**12), 4)
+    ('≈ 0.0001000', '≈ 1.000e-7')
+    >>> _rounded(Fraction(0), 3), _rounded(Fraction(7), 3), _rounded(Fraction(123456), 3)
+    ('= 0', '= 7', '≈ 1.23e+5')
+    """
+    if v == 0:
+        return "= 0"
+    sign, a = ("-" if v < 0 else ""), abs(v)
+    e = a.numerator.bit_length() - a.denominator.bit_length()  # 2**(e-1) < a < 2**(e+1)
+    e = int(e * 0.30102999566398120) - 1
+    while Fraction(10) ** (e + 1) <= a:
+        e += 1
+    while Fraction(10) ** e > a:
+        e -= 1
+    scaled = a * Fraction(10) ** (digits - 1 - e)
+    m = round(scaled)
+    if m == 10 ** digits:
+        m, e = m // 10, e + 1
+    rel = "=" if m == scaled else "≈"
+    text = str(m)
+    if -5 <= e < digits:
+        if e >= 0:
+            body = text[:e + 1] + ("." + text[e + 1:] if text[e + 1:] else "")
+        else:
+            body = "0." + "0" * (-e - 1) + text
+        if "." in body and rel == "=":
+            body = body.rstrip("0").rstrip(".")
+    else:
+        body = text[0] + ("." + text[1:] if len(text) > 1 else "") + f"e{e:+d}"
+    return f"{rel} {sign}{body}"
+
+
+def _show(v, digits: int | None = None) -> str:
+    """A value of the report: exact fractions whole (never cut), or ``digits`` digits."""
     if isinstance(v, Fraction):
-        s = fraction_str(v)
-        if len(s) > 70:
-            s = f"{s[:30]}...{s[-30:]} ({len(s)} digits)"
-        return f"{float(v):.12g}   (= {s})"
-    return f"{float(v):.12g}"
+        if digits is not None:
+            shown = _rounded(v, digits)
+            return shown[2:] if shown.startswith("=") else shown
+        if v.denominator == 1:
+            return fraction_str(v)
+        return f"{float(v):.12g}   (= {fraction_str(v)})"
+    return f"{float(v):.{digits or 12}g}"
 
 
-def _report(cc, res, out, args, compile_s: float, solve_s: float) -> None:
+def _report(cc, res, out, args, compile_s: float, solve_s: float,
+            written: list[Path]) -> None:
+    from ..polarization import DEFINITION
+
     w = sys.stdout.write
     prm = cc.parameters
-    w("GMM agents, discretized chain (DESIGN.md section 4)\n")
+    digits = getattr(args, "digits", None)
+    w("GMM agents, discretized chain (docs/model.md)\n")
     w(f"  agents n={prm['agents']}  components K={prm['components']}  memory r={prm['memory']}"
       f"  neighbours k={prm['neighbours']}  mirror p={prm['mirror']}  spacing={prm['spacing']}\n")
     w(f"  tie rule: ties={prm['ties']!r} (k-set: "
       + ("equidistant agents in uniformly random order" if prm["ties"] == "random"
          else "equidistant agents in agent-index order") + "; farthest point: by count)\n")
+    w(f"  start: {START_RULE}\n")
     w(f"  lumped: {'yes (multisets of agent states)' if cc.lumped else 'no (agents in order)'}\n")
     w(f"  reachable states: {res.num_states:,}   transitions: {res.num_transitions:,}\n")
     counts = {k: res.kinds.count(k) for k in ("consensus", "polarized", "mixed")}
@@ -197,11 +407,22 @@ def _report(cc, res, out, args, compile_s: float, solve_s: float) -> None:
     w(f"  no-return states (consensus unreachable): {len(res.no_return):,}\n")
     w(f"  arithmetic: {args.method}" + ("" if args.method == "exact" else
       f" (float64; certified relative error <= {res.error_bound:.2g})") + "\n")
-    w(f"  P(polarization) = {_show(res.polarization_probability)}\n")
-    w(f"  P(consensus)    = {_show(res.consensus_probability)}\n")
+    w(f"  {DEFINITION}\n")
+    values = [("P(polarization)", res.polarization_probability),
+              ("P(consensus)   ", res.consensus_probability)]
     if counts["mixed"]:
-        w(f"  P(mixed class)  = {_show(res.mixed_probability)}\n")
-    w(f"  expected rounds to absorption = {_show(res.expected_rounds)}\n")
-    if args.export is not None:
-        w(f"  chain written to {args.export}\n")
+        values.append(("P(mixed class) ", res.mixed_probability))
+    values.append(("expected rounds to absorption", res.expected_rounds))
+    for name, v in values:
+        shown = _show(v, digits)
+        w(f"  {name} {'' if shown[:1] == '≈' else '= '}{shown}\n")
+    if digits is None and any(isinstance(v, Fraction) and len(fraction_str(v)) > 70
+                              for _, v in values):
+        w("  (exact values are printed whole; --digits N prints N significant digits)\n")
+    for note in out["notes"]:
+        w(f"  note: {note}\n")
+    if written:
+        w(f"  chain written to {', '.join(str(p) for p in written)} (labels consensus, "
+          "polarized" + (", mixed" if counts["mixed"] else "") + ": the closed classes of "
+          "that kind; one_silo, split: every state with one silo, with two closed silos)\n")
     w(f"  time: compile {compile_s:.2f} s, solve {solve_s:.2f} s\n")

@@ -179,15 +179,31 @@ def run_gmm(args: Any, lumped: bool) -> int:
         "polarization_probability": str(res.polarization_probability),
         "consensus_probability": str(res.consensus_probability),
         "expected_rounds": str(res.expected_rounds),
+        "mixed_probability": str(res.mixed_probability),
         "method": "symbolic",
         "error_bound": 0.0,
     }
+    from ._gmm import instance_record, start_notes
+
+    start = [i % args.components for i in range(args.agents)]
+    out["instance"] = instance_record(
+        agents=args.agents, components=args.components, memory=args.memory,
+        neighbours=args.neighbours, mirror=0, ties=args.ties, spacing=args.spacing,
+        start=start, method="symbolic", lumped=bool(lumped))
+    out["instance"]["mirror"] = symbol
+    out["notes"] = start_notes(args.agents, args.components, args.neighbours, start)
     chain = cc.chain
     if args.export is not None:
-        write_drn(chain.with_labels({
-            kind: [chain.states.label_of(s) for c, k in zip(res.closed_classes, res.kinds)
-                   if k == kind for s in c]
-            for kind in ("polarized", "mixed") if kind in res.kinds}), args.export)
+        # the labels of chainlab gmm --export (docs/model.md, "Exported chains")
+        from ..bounds import is_split
+
+        names = chain.states.labels
+        marks = {kind: [names[s] for c, k in zip(res.closed_classes, res.kinds) if k == kind
+                        for s in c] for kind in ("consensus", "polarized", "mixed")
+                 if kind != "mixed" or kind in res.kinds}
+        marks["one_silo"] = [names[s] for s in range(len(names)) if cc.num_silos[s] == 1]
+        marks["split"] = [s for s in names if is_split(s, neighbours=args.neighbours)]
+        write_drn(chain.with_labels(marks), args.export)
     points = []  # (x, polarization, consensus, expected rounds, generic?)
     for x in GMM_POINTS:
         if chain.is_generic_at(x):
@@ -206,7 +222,7 @@ def run_gmm(args: Any, lumped: bool) -> int:
     w = sys.stdout.write
     prm = cc.parameters
     ring = chain._ring
-    w("GMM agents, discretized chain (DESIGN.md section 4), symbolic mirroring probability\n")
+    w("GMM agents, discretized chain (docs/model.md), symbolic mirroring probability\n")
     w(f"  agents n={prm['agents']}  components K={prm['components']}  memory r={prm['memory']}"
       f"  neighbours k={prm['neighbours']}  mirror p: the symbol {symbol}  "
       f"spacing={prm['spacing']}\n")

@@ -1,15 +1,17 @@
 """``chainlab simulate-gmm``: replicate runs of the continuous GMM-agents model.
 
-Registered by :func:`chainlab.cli.build_parser` (through ``register``). Prints silo statistics
-(final number of silos S(T), consensus round t*, fraction of runs still split, and the tie rule),
-or one JSON object with ``--json``; ``--plot FILE.png`` draws the silo trajectories.
+Registered by :func:`chainlab.cli.build_parser` (through ``register``). Prints P(polarization)
+(runs ending with two closed silos, the chain's event) with its Clopper-Pearson interval, silo
+statistics (final number of silos S(T), consensus round t*, runs still split) and the tie rule,
+or one JSON object with ``--json``; ``--plot FILE.png`` draws the silo trajectories. The tie rule
+and ``k`` default as in every other command on the GMM agents (docs/model.md, "Defaults").
 
 Examples
 --------
 >>> from chainlab.cli import main
 >>> main(["simulate-gmm", "--agents", "4", "--components", "4", "--neighbours", "3",
 ...       "--rounds", "20", "--runs", "3", "--seed", "1", "--json"])  # doctest: +ELLIPSIS
-{"final_silos": [...], "consensus_round": [...], ...}
+{"polarization": {"polarized_runs": ..., "runs": 3, ...}, "final_silos": [...], ...}
 0
 """
 
@@ -26,6 +28,7 @@ import numpy as np
 
 from .._io.atomic import atomic_path
 from ..errors import SpecError
+from ._gmm import DEFAULT_NEIGHBOURS, DEFAULT_SIGMA, DEFAULT_TIES
 
 __all__ = ["register"]
 
@@ -36,17 +39,20 @@ def register(sub) -> None:
         "simulate-gmm",
         help="simulate the continuous GMM-agents model (silos and consensus time)",
         description="Replicate runs of the continuous interacting Gaussian-mixture agents "
-        "(DESIGN.md section 3): n agents, K components with means c * spacing, memories of r "
+        "(docs/model.md): n agents, K components with means c * spacing, memories of r "
         "points, partners among the k nearest others (or themselves with probability "
-        "--mirror). Prints the final number of silos S(T), the consensus round t* (last "
-        "round with more than one silo; T for runs still split) and the tie rule.",
+        "--mirror). Prints P(polarization) -- runs ending with two closed silos, the event "
+        "whose probability `chainlab gmm` computes exactly -- with its Clopper-Pearson "
+        "interval, the final number of silos S(T), the consensus round t* (last round with "
+        "more than one silo; T for runs still split) and the tie rule.",
     )
     p.add_argument("--agents", type=int, default=30, help="number of agents n (default 30)")
     p.add_argument("--components", type=int, default=30, help="number of components K "
                    "(default 30)")
     p.add_argument("--memory", type=int, default=5, help="points per memory r (default 5)")
-    p.add_argument("--neighbours", type=int, default=5, metavar="K",
-                   help="size k of the k-set of nearest others, 1..n-1 (default 5)")
+    p.add_argument("--neighbours", type=int, default=DEFAULT_NEIGHBOURS, metavar="K",
+                   help=f"size k of the k-set of nearest others, 1..n-1 (default "
+                   f"{DEFAULT_NEIGHBOURS}, as in chainlab gmm, bounds and sweep)")
     p.add_argument("--mirror", default="0", metavar="P",
                    help="probability of talking to oneself, e.g. 0.2 or 1/5 (default 0)")
     p.add_argument("--rounds", type=int, default=100, metavar="T", help="horizon (default 100)")
@@ -54,11 +60,11 @@ def register(sub) -> None:
                    help="number of replicate runs (default 100)")
     p.add_argument("--seed", type=int, default=None, metavar="S",
                    help="random seed (default: fresh entropy, printed so the run can be redone)")
-    p.add_argument("--ties", choices=("index", "random"), default="index",
-                   help="order of equidistant agents in the k-set: agent index (default, the "
-                   "reference code) or random")
-    p.add_argument("--sigma", type=float, default=0.2, help="component standard deviation "
-                   "(default 0.2)")
+    p.add_argument("--ties", choices=("index", "random"), default=DEFAULT_TIES,
+                   help="order of equidistant agents in the k-set: random (default, as in "
+                   "chainlab gmm, bounds and sweep) or agent index (the reference code)")
+    p.add_argument("--sigma", type=float, default=DEFAULT_SIGMA,
+                   help=f"component standard deviation (default {DEFAULT_SIGMA:g})")
     p.add_argument("--spacing", type=float, default=1.0, help="distance between adjacent "
                    "means (default 1)")
     p.add_argument("--epsilon", type=float, default=1e-12, help="weight clip bound "
@@ -115,12 +121,17 @@ def _run(args: argparse.Namespace) -> int:
     if plot is not None:
         _write_plot(res, plot, seed)
     if args.json:
+        summary = res.summary()
         out = {
+            "polarization": summary["polarization"],
             "final_silos": res.final_silos.tolist(),
             "consensus_round": res.consensus_round.tolist(),
             "reached_consensus": res.reached_consensus.tolist(),
-            "summary": res.summary(),
+            "polarized": res.polarized.tolist(),
+            "summary": summary,
             "parameters": {**res.parameters, "seed": seed},
+            "instance": _instance(res, seed),
+            "notes": _notes(res),
             "complete": complete,
         }
         del out["parameters"]["initial"]
@@ -139,13 +150,53 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+def _instance(res, seed: int) -> dict:
+    from ._gmm import instance_record
+
+    p = res.parameters
+    return instance_record(
+        agents=p["agents"], components=p["components"], memory=p["memory"],
+        neighbours=p["neighbours"], mirror=p["mirror"], ties=p["ties"], spacing=p["spacing"],
+        start=[int(s) for s in p["initial"]], method="simulation of the continuous model",
+        sigma=p["sigma"], epsilon=p["epsilon"], rounds=p["rounds"], runs=p["runs"], seed=seed)
+
+
+def _notes(res) -> list[str]:
+    from ._gmm import start_notes
+
+    p = res.parameters
+    return start_notes(p["agents"], p["components"], p["neighbours"],
+                       [int(s) for s in p["initial"]])
+
+
+def _split_sentence(split: int, runs: int, rounds: int) -> str:
+    """The runs still split at the horizon, as a sentence.
+
+    Examples
+    --------
+    >>> _split_sentence(1, 100, 50)
+    '1 of 100 runs still had more than one silo after round 50 (t* = 50 for it).'
+    >>> _split_sentence(100, 100, 50)
+    'All 100 runs still had more than one silo after round 50 (t* = 50 for them).'
+    >>> _split_sentence(0, 3, 50)
+    'No run had more than one silo after round 50: all 3 reached consensus.'
+    """
+    if split == 0:
+        return f"No run had more than one silo after round {rounds}: all {runs} reached consensus."
+    who = f"All {runs} runs" if split == runs else f"{split} of {runs} runs"
+    if split == runs == 1:
+        who = "The run"
+    them = "it" if split == 1 else "them"
+    return f"{who} still had more than one silo after round {rounds} (t* = {rounds} for {them})."
+
+
 def _print_report(res, seed: int, elapsed: float, plot: Path | None) -> None:
     p = res.parameters
     s = res.summary()
     w = sys.stdout.write
     ties = {"index": "equidistant agents in agent-index order, like the reference code",
             "random": "equidistant agents in uniformly random order"}[p["ties"]]
-    w("continuous GMM agents (DESIGN.md section 3)\n")
+    w("continuous GMM agents (docs/model.md)\n")
     w(f"  agents {p['agents']}  components {p['components']}  memory {p['memory']}  "
       f"neighbours {p['neighbours']}  mirror {p['mirror']:g}  sigma {p['sigma']:g}  "
       f"spacing {p['spacing']:g}  epsilon {p['epsilon']:g}\n")
@@ -153,6 +204,16 @@ def _print_report(res, seed: int, elapsed: float, plot: Path | None) -> None:
     w(f"  rounds {p['rounds']}  runs {res.num_runs}"
       + ("" if res.num_runs == p["runs"] else f" of {p['runs']} (interrupted)")
       + f"  seed {seed}\n")
+    w(f"  start: agent i pure on component i mod K\n")
+    pol = s["polarization"]
+    if pol is not None:
+        from ..polarization import DEFINITION
+
+        lo, hi = pol["ci"]
+        w(f"  P(polarization) = {pol['estimate']:.4f}  [{lo:.4f}, {hi:.4f}] "
+          f"({pol['confidence']:.0%} Clopper-Pearson): {pol['polarized_runs']} of "
+          f"{pol['runs']} runs ended with two closed silos\n")
+        w(f"  {DEFINITION}\n")
     for key, title in (("final_silos", "final silos S(T)"),
                        ("consensus_round", "consensus round t*")):
         d = s[key]
@@ -160,8 +221,9 @@ def _print_report(res, seed: int, elapsed: float, plot: Path | None) -> None:
           f"min {_fmt(d['min'])}  q25 {_fmt(d['q25'])}  median {_fmt(d['median'])}  "
           f"q75 {_fmt(d['q75'])}  max {_fmt(d['max'])}\n")
     split = int(np.count_nonzero(~res.reached_consensus))
-    w(f"  {'runs still split:':22s} {_fmt(s['fraction_split'])} ({split} of {res.num_runs}; "
-      f"t* = {p['rounds']} for them)\n")
+    w(f"  {_split_sentence(split, res.num_runs, p['rounds'])}\n")
+    for note in _notes(res):
+        w(f"  note: {note}\n")
     if plot is not None:
         w(f"  plot: {plot}\n")
     w(f"  time: {elapsed:.2f} s\n")

@@ -30,7 +30,7 @@ from ..errors import SpecError
 __all__ = ["register"]
 
 # options of `chainlab gmm` that are not parameters of a point (outputs, limits)
-_NOT_PARAMETERS = {"help", "json", "export", "plot", "func", "command", "max_states"}
+_NOT_PARAMETERS = {"help", "json", "export", "plot", "func", "command", "max_states", "digits"}
 _STDOUT_LOCK = threading.Lock()
 
 
@@ -110,6 +110,10 @@ def _gmm_point(parameters: dict, max_states: int | None = None) -> dict:
         raise SpecError(f"chainlab gmm exited with status {code}")
     out = json.loads(buf.getvalue())
     out.pop("method", None)  # (a parameter of the point already)
+    # the instance is the point's parameters (the start follows from agents and components:
+    # agent i on label i mod K) and the store's chainlab_version
+    out.pop("instance", None)
+    out.pop("notes", None)
     if sim.get("simulate"):
         out.update(_simulated(args, parameters, int(sim["simulate"]), int(sim.get("seed", 0)),
                               max_states))

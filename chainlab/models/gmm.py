@@ -1,4 +1,4 @@
-r"""The discretized interacting Gaussian-mixture agents (GMM agents), DESIGN.md section 4.
+r"""The discretized interacting Gaussian-mixture agents (GMM agents), docs/model.md.
 
 Each of ``n`` agents keeps a retrieval memory of ``r`` points, each point discretized to the
 label of its mixture component, so an agent's state is the vector of label counts

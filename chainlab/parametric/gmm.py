@@ -1,4 +1,4 @@
-r"""The discretized GMM agents (DESIGN.md section 4) with a symbolic mirroring probability.
+r"""The discretized GMM agents (docs/model.md) with a symbolic mirroring probability.
 
 Why interpolation: an agent's law is ``p * (self-interaction law) + (1 - p) * (k-set law)``,
 affine in ``p``; the compiled chain's entries are sums of products of ``n`` such laws, so each is

@@ -12,14 +12,14 @@ For small instances (n <= 5 agents, r <= 3 memory points, k = 1) this script
   exact 95% Clopper-Pearson interval, whether the interval contains the chain value of the same
   tie rule, and the fraction of runs *settled* at the horizon (every agent's memory holds points
   of one component only, and every label group has at least k + 1 agents, or there is one group:
-  exactly the chain's absorbing states, DESIGN.md section 4);
+  exactly the chain's absorbing states, proofs/polarization.md POL-3);
 * audits every k-set choice of the simulator: the partner it picked is compared with the partner
   picked, from the same random numbers, after distances equal to within a relative 1e-12 (i.e.
   up to floating-point rounding) are made exactly equal, so that the tie rule decides them as in
   the chain; where any choice differs, the simulation is re-run with those ties made exact (same
   seed, so the two runs share their random numbers);
 * isolates the causes of the remaining differences with a small independent re-implementation
-  of DESIGN.md section 3 (:func:`reference_simulation`, vectorized over runs) whose parts can be
+  of docs/model.md, "The continuous model" (:func:`reference_simulation`, vectorized over runs) whose parts can be
   replaced one at a time by their discretized counterparts: the partner's temporary weights, the
   asker's weights (one EM step -> the label fractions), the eviction (farthest noisy point ->
   farthest label, proportional to count);
@@ -335,7 +335,7 @@ def reference_simulation(inst: Instance, mirror: float, spacing: float, ties: st
                          own_weights: str = "em", evict: str = "noisy",
                          tie_rel: float = TIE_REL, eviction_stats: dict | None = None
                          ) -> tuple[np.ndarray, np.ndarray]:
-    """An independent, plain re-implementation of DESIGN.md section 3 with swappable parts.
+    """An independent, plain re-implementation of the continuous model (docs/model.md) with swappable parts.
 
     Vectorized over runs; distances are computed from differences and ties up to rounding
     (:func:`snap_ties` with ``tie_rel``) are decided by the tie rule. Parts that can be replaced
@@ -456,7 +456,7 @@ VARIANTS = (
      "official", {"snap": True}),
     ("official-snap9", "same, distances equal to within rel. 1e-9 made ties (also merges the "
      "~1e-10 EM leakage at unit spacing)", "official", {"snap": True, "rel": 1e-9}),
-    ("ref", "reference re-implementation of DESIGN.md section 3", "ref", {}),
+    ("ref", "reference re-implementation of the continuous model", "ref", {}),
     ("ref-9", "ref, distances equal to within rel. 1e-9 made ties", "ref", {"tie_rel": 1e-9}),
     ("ref-partner", "ref, partner's temporary weights = label fractions", "ref",
      {"partner_weights": "labels"}),
