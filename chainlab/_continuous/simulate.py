@@ -37,12 +37,6 @@ code).
   computes exactly (one definition for both: :func:`chainlab.polarization.polarized_runs`).
   :attr:`ContinuousRunResult.polarized` and :meth:`ContinuousRunResult.polarization` read it
   out, the latter with a Clopper-Pearson interval.
-* Polarization: a run is *polarized* when its final memories hold two *closed silos* -- two
-  labels (the components that generated the points), each held by at least ``k + 1`` agents
-  whose every memory point has that label -- the event whose probability the discretized chain
-  computes exactly (one definition for both: :func:`chainlab.polarization.polarized_runs`).
-  :attr:`ContinuousRunResult.polarized` and :meth:`ContinuousRunResult.polarization` read it
-  out, the latter with a Clopper-Pearson interval.
 
 Ties between equidistant agents are real, not a float accident: an agent whose memory holds
 points of one component only ends every EM step with every other weight clipped to
@@ -221,44 +215,6 @@ class ContinuousRunResult:
     def fraction_split(self) -> float:
         """Fraction of runs with more than one silo at the horizon."""
         return float(np.mean(~self.reached_consensus))
-
-    @property
-    def polarized(self) -> np.ndarray:
-        """``(runs,)`` bool: the run ends with two closed silos (polarized, as in the chain).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> res = simulate_gmm(agents=4, components=2, neighbours=1, rounds=5, runs=3,
-        ...                    rng=np.random.default_rng(0))
-        >>> res.polarized.tolist()  # two pure agents on each label: split from the start
-        [True, True, True]
-        """
-        from ..polarization import polarized_runs
-
-        p = self.parameters
-        return polarized_runs(self.final_memory_components, neighbours=p["neighbours"],
-                              components=p["components"])
-
-    def polarization(self, confidence: float = 0.95):
-        """P(polarization) estimated from the runs: a :class:`chainlab.stats.ProportionEstimate`
-        (polarized runs, runs, their fraction and its exact Clopper-Pearson interval).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> res = simulate_gmm(agents=4, components=2, neighbours=1, rounds=5, runs=3,
-        ...                    rng=np.random.default_rng(0))
-        >>> e = res.polarization()
-        >>> e.successes, e.trials, round(e.ci[0], 4)
-        (3, 3, 0.2924)
-        """
-        from ..stats import proportion
-
-        if self.num_runs == 0:
-            raise SpecError("no run has finished, so there is nothing to estimate; simulate at "
-                            "least one run (runs >= 1)")
-        return proportion(int(self.polarized.sum()), self.num_runs, confidence=confidence)
 
     @property
     def polarized(self) -> np.ndarray:

@@ -204,7 +204,7 @@ def _print_report(res, seed: int, elapsed: float, plot: Path | None) -> None:
     w(f"  rounds {p['rounds']}  runs {res.num_runs}"
       + ("" if res.num_runs == p["runs"] else f" of {p['runs']} (interrupted)")
       + f"  seed {seed}\n")
-    w(f"  start: agent i pure on component i mod K\n")
+    w("  start: agent i pure on component i mod K\n")
     pol = s["polarization"]
     if pol is not None:
         from ..polarization import DEFINITION
