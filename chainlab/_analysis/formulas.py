@@ -104,6 +104,8 @@ def _initial_vector(chain: Chain, initial: Any, exact: bool) -> dict[int, Any] |
     if dist is None:
         return None
     if exact:
+        # a float chain is refused for its entries, not for its (float-stored) initial weights
+        chain.require_exact()
         return {i: to_fmpq(v, where="initial") for i, v in dist.items()}
     return {i: float(v) for i, v in dist.items()}
 

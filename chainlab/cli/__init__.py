@@ -72,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
                    f"{config.limits.tolerance:g}); without --float a chain whose float bound "
                    "misses it is solved exactly instead")
     a.add_argument("--json", action="store_true", help="print one JSON object")
+    a.add_argument("--normalise", "--normalize", action="store_true",
+                   help="for a file whose rounded decimals make rows sum to almost 1 (within "
+                   "1e-6): divide every row by its exact sum and solve the renormalised chain "
+                   "exactly")
     a.add_argument("--target", metavar="LABEL",
                    help="report the probability of ever reaching a state labelled LABEL")
     a.set_defaults(func=_run_analyze)
@@ -252,7 +256,7 @@ def _run_analyze(args) -> int:
 
     path = Path(args.path) if args.path else _bundled_example()
     started = time.perf_counter()
-    chain = read_chain(path)
+    chain, rounded = _read_analyzed(path, args)
     from ..chain import Chain
 
     if not isinstance(chain, Chain):  # a parametric .drn file: rational functions
@@ -309,12 +313,99 @@ def _run_analyze(args) -> int:
     out["tolerance"] = tolerance
     if note is not None:
         out["fallback"] = note
+    if rounded is not None:
+        out["rounded_rows"] = rounded
+        if args.json:  # the text report prints it under "arithmetic"
+            sys.stderr.write(f"chainlab analyze: note: {rounded}\n")
     elapsed = time.perf_counter() - started
     if args.json:
         _write_json(out, sys.stdout)
         return 0
     _print_report(path, chain, st, res, out, method, elapsed, args.target)
     return 0
+
+
+def _rounded_rows(path: Path, err) -> tuple[str, str]:
+    """``(where, what)``: the first row of a file that does not sum to exactly 1, in words."""
+    from fractions import Fraction
+
+    where = f"{path.name} line {err.line}" if getattr(err, "line", None) else path.name
+    total = getattr(err, "row_sum", None)
+    shown = total
+    try:
+        shown = f"{total} (= {float(Fraction(total)):.15g})"
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        pass
+    return where, f"the probabilities of row {err.row} sum to {shown}, not 1"
+
+
+def _read_analyzed(path: Path, args):
+    """The chain of ``path`` and, when rounded decimals break its row sums, a note saying so.
+
+    ``--exact`` refuses such a file (naming the file, the line, the row, its sum and the
+    remedies), ``--normalise`` renormalises it exactly, and the default mode solves it in
+    float64 and says so.
+    """
+    from ..errors import FileFormatError
+    from ..io import read_chain
+
+    if path.suffix not in (".tra", ".drn"):
+        return read_chain(path), None
+    try:
+        return read_chain(path, exact=True), None
+    except FileFormatError as exc:
+        if getattr(exc, "row", None) is None or getattr(exc, "row_sum", None) is None:
+            if args.method == "exact" or args.normalise:
+                raise
+            return read_chain(path), None  # e.g. a parametric file: read as it is
+        where, what = _rounded_rows(path, exc)
+    if args.normalise:
+        return _normalised(path, where, what)
+    if args.method == "exact":
+        raise ChainlabError(
+            f"{where}: {what} -- the file's decimals are rounded, so it is not an exact Markov "
+            "chain. Fix the file (write fractions such as 1/3, or decimals that sum to exactly "
+            "1), add --normalise to divide every row by its exact sum, or use --float to solve "
+            "it in floating point")
+    chain = read_chain(path, exact=False)
+    return chain, (f"{where}: {what} (rounded decimals): solved in float64, which accepts rows "
+                   "within 1e-10 of 1; fix the file, or use --normalise for the exact answer of "
+                   "the renormalised chain")
+
+
+def _normalised(path: Path, where: str, what: str):
+    """The chain of ``path`` with every row divided by its exact sum (decimals as written)."""
+    from fractions import Fraction
+
+    from ..chain import Chain
+    from ..errors import FileFormatError
+    from ..io import read_chain
+
+    try:
+        fl = read_chain(path, exact=False, atol=1e-6)
+    except FileFormatError as exc:
+        raise ChainlabError(f"{exc}; --normalise only corrects rounding (rows within 1e-6 of "
+                            "1): fix the file") from None
+    rows: dict[int, list] = {}
+    for i, j, v in fl.transitions():
+        rows.setdefault(i, []).append((j, Fraction(repr(float(v)))))
+    triples, changed, worst = [], 0, Fraction(0)
+    for i, entries in rows.items():
+        total = sum(v for _, v in entries)
+        if total != 1:
+            changed += 1
+            worst = max(worst, abs(1 - total))
+        triples.extend((i, j, v / total) for j, v in entries)
+    init = None
+    if fl.initial:
+        init = {i: Fraction(1, len(fl.initial)) for i in fl.initial}
+    states = None if fl.states.is_range else list(fl.states.labels)
+    chain = Chain.from_transitions(fl.num_states, triples, states=states, initial=init,
+                                   labels={k: sorted(v) for k, v in fl.labels.items()},
+                                   exact=True)
+    return chain, (f"{where}: {what}; --normalise divided {changed:,} row(s) by their exact "
+                   f"sums (largest correction {float(worst):.3g}) and solved the renormalised "
+                   "chain")
 
 
 def _analyze_values(chain, exact: bool, target):
@@ -354,6 +445,8 @@ def _print_report(path, chain, st, res, out, method, elapsed, target) -> None:
     else:
         w(f"  arithmetic: float (float64, sparse LU; every value certified to a relative error "
           f"<= {_bound_text(out['error_bound'])}, tolerance {out['tolerance']:g})\n")
+    if "rounded_rows" in out:
+        w(f"  note: {out['rounded_rows']}\n")
     w(f"  closed classes: {st.num_closed_classes} "
       f"({len(st.absorbing)} absorbing states; periods {sorted(set(st.periods))})\n")
     w(f"  transient states: {len(st.transient):,}\n")
