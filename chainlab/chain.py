@@ -164,6 +164,9 @@ class Chain:
         atol: float = 1e-10,
     ) -> None:
         num_states, triples, states = _triples_from_any(P, states)
+        if hasattr(P, "graph") and hasattr(P, "nodes"):  # networkx: labels, initial law
+            from .interop import _networkx_extras
+            labels, initial = _networkx_extras(P, labels, initial)
         space = _as_state_space(states, num_states)
         self._build(
             space,
@@ -631,7 +634,9 @@ class Chain:
     def to_networkx(self):
         """A ``networkx.DiGraph`` with the state labels as nodes and ``weight`` on edges.
 
-        Exact chains carry Fractions as weights; label names are node attributes.
+        Exact chains carry Fractions as weights; label names are node attributes, the initial
+        law a graph attribute (see :func:`chainlab.interop.to_networkx`); ``Chain(graph)`` reads
+        them back.
 
         Examples
         --------
@@ -639,15 +644,9 @@ class Chain:
         >>> g["y"]["x"]["weight"]
         Fraction(1, 2)
         """
-        import networkx as nx
+        from .interop import to_networkx
 
-        g = nx.DiGraph()
-        labs = self._states.labels
-        for i, lab in enumerate(labs):
-            g.add_node(lab, labels=sorted(n for n, s in self._labels.items() if i in s))
-        for i, j, v in self.transitions():
-            g.add_edge(labs[i], labs[j], weight=v)
-        return g
+        return to_networkx(self)
 
     def to_dict(self) -> dict[Hashable, dict[Hashable, Fraction | float]]:
         """``{state: {next_state: probability}}`` by state labels."""

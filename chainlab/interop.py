@@ -1,20 +1,36 @@
-r"""Conversion to and from other Markov-chain packages: QuantEcon and PyDTMC (both optional).
+r"""Conversion to and from networkx, QuantEcon and PyDTMC (the last two optional).
 
-Neither package is a dependency: each function imports its package when called and says how to
-install it if it is missing. Both packages hold float64 matrices, so
+**networkx** carries everything: :func:`to_networkx` (also :meth:`chainlab.Chain.to_networkx`)
+puts the state labels as nodes, the entries as edge ``weight`` (Fractions for exact chains), the
+label names of each state as the node attribute ``labels``, and two graph attributes,
+``graph.graph["initial"]`` (``{state: probability}`` or None) and
+``graph.graph["label_names"]`` (every label, the empty ones too); ``Chain(graph)`` (or
+:func:`from_networkx`) reads them back, so the round trip returns an equal chain. Explicit
+``labels=`` / ``initial=`` arguments take precedence over what the graph carries.
+
+**QuantEcon and PyDTMC** are not dependencies: each function imports its package when called
+and says how to install it if it is missing. Both hold a float64 matrix and state names only, so
 
 * ``to_*`` hands them the float view :attr:`chainlab.Chain.P` (correctly rounded from the exact
-  entries);
+  entries) and warns, with :class:`ConversionWarning`, about what the other package cannot
+  hold: the initial distribution, the labels, exact entries that float64 rounds (1/3), state
+  labels QuantEcon cannot store and, for PyDTMC, labels that are not strings (its names are
+  ``str(label)``);
 * ``from_*`` returns a *float* chain by default; pass ``limit_denominator=...`` to recover exact
-  rationals (e.g. ``1/3`` from ``0.333...``), after which the rows must sum to exactly 1.
+  rationals (e.g. ``1/3`` from ``0.333...``), after which the rows must sum to exactly 1, and
+  give back what was dropped with ``initial=``, ``labels=`` (and ``states=``, for PyDTMC).
 
-State labels travel as QuantEcon's ``state_values`` and as PyDTMC's state names (PyDTMC needs
-strings, so labels become ``str(label)`` there). For ``networkx`` use
-:meth:`chainlab.Chain.to_networkx` and ``Chain(graph)``; for PRISM and Storm files,
+Then ``from_quantecon(to_quantecon(c), limit_denominator=q, initial=..., labels=...) == c``
+when every denominator of ``c`` is at most ``q``. For PRISM and Storm files, see
 :mod:`chainlab.io`.
 
 Examples
 --------
+>>> from chainlab import Chain
+>>> c = Chain([[1, 0], ["1/3", "2/3"]], states=["a", "b"], initial="b", labels={"done": ["a"]})
+>>> g = to_networkx(c)
+>>> g.graph["initial"], g.nodes["a"]["labels"], Chain(g) == c
+({'b': Fraction(1, 1)}, ['done'], True)
 >>> from chainlab.models import gamblers_ruin
 >>> mc = to_quantecon(gamblers_ruin(3))  # doctest: +SKIP
 >>> mc.P[1]  # doctest: +SKIP
@@ -23,14 +39,196 @@ array([0.5, 0. , 0.5, 0. ])
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .chain import Chain
 from .errors import SpecError
 
-__all__ = ["to_quantecon", "from_quantecon", "to_pydtmc", "from_pydtmc"]
+if TYPE_CHECKING:
+    from .chain import Chain
+
+__all__ = ["ConversionWarning", "from_networkx", "from_pydtmc", "from_quantecon", "to_networkx",
+           "to_pydtmc", "to_quantecon"]
+
+
+class ConversionWarning(UserWarning):
+    """A conversion to another package drops something of the chain it cannot hold (the
+    initial distribution, labels, exact entries, state labels); the message says what and how
+    to give it back on the way in.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", ConversionWarning)  # silence them all
+    >>> issubclass(ConversionWarning, UserWarning)
+    True
+    """
+
+
+def _check_chain(chain: Any) -> None:
+    from .chain import Chain
+
+    if not isinstance(chain, Chain):
+        raise SpecError(f"chain must be a chainlab Chain, got {type(chain).__name__}; build one "
+                        "with chainlab.Chain(...)")
+
+
+# ---------------------------------------------------------------------- networkx
+def to_networkx(chain: Chain) -> Any:
+    """A ``networkx.DiGraph`` holding the whole chain (``Chain(graph)`` gives it back).
+
+    Nodes are the state labels, in order, each with the attribute ``labels`` (the sorted names
+    of its labels); edges carry ``weight`` (Fractions for exact chains, floats otherwise); the
+    graph attributes ``initial`` (``{state: probability}``, or None) and ``label_names`` (all
+    label names, also those of empty labels) carry the rest.
+
+    Parameters
+    ----------
+    chain : Chain
+
+    Returns
+    -------
+    networkx.DiGraph
+
+    Raises
+    ------
+    SpecError
+        ``chain`` is not a Chain.
+
+    See Also
+    --------
+    chainlab.interop.from_networkx : The way back (``Chain(graph)`` does the same).
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> g = to_networkx(Chain([[0, 1], ["1/2", "1/2"]], states=["x", "y"], initial="x"))
+    >>> g["y"]["x"]["weight"], g.graph["initial"]
+    (Fraction(1, 2), {'x': Fraction(1, 1)})
+    """
+    import networkx as nx
+
+    _check_chain(chain)
+    g = nx.DiGraph()
+    labs = chain.states.labels
+    names = chain.labels
+    for i, lab in enumerate(labs):
+        g.add_node(lab, labels=sorted(n for n, s in names.items() if i in s))
+    for i, j, v in chain.transitions():
+        g.add_edge(labs[i], labs[j], weight=v)
+    g.graph["label_names"] = sorted(names)
+    init = chain.initial
+    g.graph["initial"] = {labs[i]: p for i, p in init.items()} if init else None
+    return g
+
+
+def from_networkx(graph: Any, **kwargs: Any) -> Chain:
+    """``Chain(graph, **kwargs)``: the chain of a ``networkx.DiGraph`` whose edges carry
+    ``weight``, with the labels and initial distribution :func:`to_networkx` stores.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+    **kwargs
+        Passed to :class:`~chainlab.chain.Chain` (``states``, ``initial``, ``labels``, ``exact``,
+        ``limit_denominator``, ``atol``); ``initial`` and ``labels`` replace the graph's.
+
+    Returns
+    -------
+    Chain
+
+    Raises
+    ------
+    SpecError
+        Not a directed networkx graph, an edge without ``weight``, or a malformed ``labels`` node
+        attribute or ``label_names`` / ``initial`` graph attribute.
+
+    See Also
+    --------
+    chainlab.interop.to_networkx : The way there.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.DiGraph()
+    >>> g.add_edge("a", "a", weight=1)
+    >>> g.add_edge("b", "a", weight="1/2"); g.add_edge("b", "b", weight="1/2")
+    >>> g.nodes["a"]["labels"] = ["home"]
+    >>> c = from_networkx(g)
+    >>> sorted(c.labels["home"]), c.probability("b", "a")
+    ([0], Fraction(1, 2))
+    """
+    import networkx as nx
+
+    from .chain import Chain
+
+    if not isinstance(graph, nx.DiGraph):
+        raise SpecError(f"graph must be a networkx.DiGraph with 'weight' on its edges, got "
+                        f"{type(graph).__name__}")
+    return Chain(graph, **kwargs)
+
+
+def _networkx_extras(graph: Any, labels: Any, initial: Any) -> tuple[Any, Any]:
+    """``(labels, initial)`` for ``Chain(graph)``: the given ones, else what the graph carries
+    (node attribute ``labels``, graph attributes ``label_names`` and ``initial``)."""
+    if labels is None:
+        found: dict[str, list] = {}
+        names = graph.graph.get("label_names", ())
+        if isinstance(names, str) or not all(isinstance(x, str) for x in names):
+            raise SpecError(f"graph attribute 'label_names' must be a list of label names, got "
+                            f"{names!r}")
+        for name in names:
+            found[name] = []
+        for node, data in graph.nodes(data=True):
+            names = data.get("labels")
+            if names is None:
+                continue
+            if isinstance(names, str):
+                names = [names]
+            try:
+                names = list(names)
+            except TypeError:
+                names = [names]
+            if not all(isinstance(x, str) for x in names):
+                raise SpecError(f"node {node!r} has 'labels' {data['labels']!r}; the attribute "
+                                "must be a list of label names (strings), e.g. ['goal']")
+            for name in names:
+                found.setdefault(name, []).append(node)
+        labels = found or None
+    if initial is None:
+        initial = graph.graph.get("initial")
+        if initial is not None and not isinstance(initial, Mapping):
+            raise SpecError(f"graph attribute 'initial' must map states to probabilities, got "
+                            f"{initial!r}")
+    return labels, initial
+
+
+def _warn_dropped(chain: Chain, package: str, extra: list[str]) -> None:
+    """One ConversionWarning listing what ``package`` cannot hold of ``chain``."""
+    lost = list(extra)
+    if chain.initial:
+        lost.append("the initial distribution (give initial=... to from_" + package.lower()
+                    + ")")
+    if chain.labels:
+        lost.append(f"the labels {sorted(chain.labels)} (give labels=... back)")
+    if chain.is_exact:
+        vals = chain.require_exact()
+        floats = chain.P.data
+        if any(_rounds(v, x) for v, x in zip(vals, floats)):
+            lost.append("exact entries that float64 rounds (recover them with "
+                        "limit_denominator=...)")
+    if lost:
+        warnings.warn(f"{package} cannot hold " + "; ".join(lost), ConversionWarning,
+                      stacklevel=3)
+
+
+def _rounds(v: Any, x: float) -> bool:
+    q = int(v.q)
+    return q & (q - 1) != 0 or float(x) * q != int(v.p)
 
 
 def _require(module: str, package: str):
@@ -87,8 +285,12 @@ def to_quantecon(chain: Chain) -> Any:
     >>> mc.period, mc.state_values.tolist()  # doctest: +SKIP
     (2, [0, 1, 2])
     """
+    _check_chain(chain)
     qe = _require("quantecon", "quantecon")
-    return qe.MarkovChain(chain.P.toarray(), state_values=_labels_array(chain))
+    values = _labels_array(chain)
+    _warn_dropped(chain, "QuantEcon", [] if values is not None or chain.states.is_range else
+                  ["the state labels (mixed or ragged; states are numbered 0..n-1)"])
+    return qe.MarkovChain(chain.P.toarray(), state_values=values)
 
 
 def _state_list(values: Any, n: int) -> list | None:
@@ -103,7 +305,7 @@ def _state_list(values: Any, n: int) -> list | None:
 
 
 def from_quantecon(mc: Any, *, limit_denominator: int | None = None,
-                   initial: Any = None) -> Chain:
+                   initial: Any = None, labels: Any = None) -> Chain:
     """A :class:`~chainlab.chain.Chain` from a ``quantecon.MarkovChain``.
 
     Parameters
@@ -114,6 +316,8 @@ def from_quantecon(mc: Any, *, limit_denominator: int | None = None,
         a float chain.
     initial : optional
         Initial distribution (by state value).
+    labels : mapping of str to iterable of states, optional
+        Named state sets (by state value); QuantEcon holds none.
 
     Returns
     -------
@@ -139,7 +343,9 @@ def from_quantecon(mc: Any, *, limit_denominator: int | None = None,
     P = np.asarray(P, dtype=np.float64)
     states = _state_list(getattr(mc, "state_values", None), P.shape[0])
     exact = limit_denominator is not None
-    return Chain(P, states=states, initial=initial, exact=exact,
+    from .chain import Chain
+
+    return Chain(P, states=states, initial=initial, labels=labels, exact=exact,
                  limit_denominator=limit_denominator)
 
 
@@ -151,7 +357,8 @@ def to_pydtmc(chain: Chain) -> Any:
     ImportError
         PyDTMC is not installed (``pip install PyDTMC``).
     SpecError
-        Two labels with the same string form (PyDTMC names must be distinct).
+        Two labels with the same string form (PyDTMC names must be distinct), or fewer than
+        two states (PyDTMC's minimum).
 
     See Also
     --------
@@ -165,15 +372,23 @@ def to_pydtmc(chain: Chain) -> Any:
     >>> m.states, m.absorbing_states  # doctest: +SKIP
     (['0', '1', '2', '3'], ['0', '3'])
     """
+    _check_chain(chain)
+    if chain.num_states < 2:
+        raise SpecError(f"PyDTMC holds chains of at least 2 states; this chain has "
+                        f"{chain.num_states}: convert a larger chain, or analyse it in chainlab")
     pydtmc = _require("pydtmc", "PyDTMC")
     names = [str(x) for x in chain.states.labels]
     if len(set(names)) != len(names):
         raise SpecError("two state labels have the same string form; PyDTMC needs distinct "
                         "state names, so relabel the chain first")
+    _warn_dropped(chain, "PyDTMC", [] if all(isinstance(x, str) for x in chain.states.labels)
+                  else [("state labels that are not strings (its names are str(label); give "
+                         "states=... back)")])
     return pydtmc.MarkovChain(chain.P.toarray(), names)
 
 
-def from_pydtmc(mc: Any, *, limit_denominator: int | None = None, initial: Any = None) -> Chain:
+def from_pydtmc(mc: Any, *, limit_denominator: int | None = None, initial: Any = None,
+                labels: Any = None, states: Any = None) -> Chain:
     """A :class:`~chainlab.chain.Chain` from a ``pydtmc.MarkovChain`` (states keep their names).
 
     Parameters
@@ -182,7 +397,11 @@ def from_pydtmc(mc: Any, *, limit_denominator: int | None = None, initial: Any =
     limit_denominator : int, optional
         Recover exact fractions (see the module docstring); default: a float chain.
     initial : optional
-        Initial distribution (by state name).
+        Initial distribution (by state, as ``states`` names them).
+    labels : mapping of str to iterable of states, optional
+        Named state sets; PyDTMC holds none.
+    states : sequence, optional
+        The chainlab state labels in PyDTMC's order (default: its names, strings).
 
     Returns
     -------
@@ -206,5 +425,7 @@ def from_pydtmc(mc: Any, *, limit_denominator: int | None = None, initial: Any =
         raise SpecError(f"expected a pydtmc.MarkovChain, got {type(mc).__name__}")
     P = np.asarray(P, dtype=np.float64)
     exact = limit_denominator is not None
-    return Chain(P, states=list(mc.states), initial=initial, exact=exact,
-                 limit_denominator=limit_denominator)
+    from .chain import Chain
+
+    return Chain(P, states=list(mc.states) if states is None else states, initial=initial,
+                 labels=labels, exact=exact, limit_denominator=limit_denominator)
