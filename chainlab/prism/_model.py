@@ -292,9 +292,8 @@ def resolve(ast: ModelAST, constants: dict[str, Any], *, text: str = "",
     source = ast.source
     if ast.model_type is not None and ast.model_type not in ("dtmc", "probabilistic"):
         raise located(PrismModelError, source, ast.type_line, 1,
-                      f"this is a{'n' if ast.model_type[0] in 'aeiou' else ''} "
-                      f"{ast.model_type} model; chainlab reads discrete-time Markov chains "
-                      "only (model type dtmc)")
+                      f"this is a model of type {ast.model_type}; chainlab reads "
+                      "discrete-time Markov chains only (model type dtmc)")
     formulas: dict[str, Expr] = {}
     for f in ast.formulas:
         if f.name in formulas:
@@ -449,7 +448,7 @@ def resolve(ast: ModelAST, constants: dict[str, Any], *, text: str = "",
                         raise
                     assigns.append((index[x], cv, ln, cl))
                 ups.append(UpdateInfo(prob, assigns, u.line, u.column))
-            src = lines[c.line - 1].strip() if 0 < c.line <= len(lines) else ""
+            src = _command_text(lines, c.line, c.column)
             commands.append(CommandInfo(c.action, guard, ups, m.name, c.line, c.column, src))
 
     rewards = []
@@ -475,6 +474,19 @@ def resolve(ast: ModelAST, constants: dict[str, Any], *, text: str = "",
         init = compile_expr(_expand(ast.init, formulas, source), scope, want="bool")
     return Program(source, consts, variables, [m.name for m in order], commands, alphabets,
                    labels, formulas, rewards, init, scope, used)
+
+
+def _command_text(lines: list[str], line: int, column: int) -> str:
+    """The source of a command, from its ``[`` to its ``;`` (whitespace collapsed)."""
+    if not 0 < line <= len(lines):
+        return ""
+    text = lines[line - 1][column - 1:]
+    k = line
+    while ";" not in text and k < len(lines) and k - line < 20:
+        text += " " + lines[k]
+        k += 1
+    text = text.split(";", 1)[0] + ";"
+    return " ".join(text.split())
 
 
 def _const_int(e: Expr, scope: Scope, what: str) -> int:

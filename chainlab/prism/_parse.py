@@ -13,6 +13,7 @@ from lark.exceptions import (
     UnexpectedEOF,
     UnexpectedInput,
     UnexpectedToken,
+    VisitError,
 )
 
 from ._ast import (
@@ -422,6 +423,8 @@ def _construct(text: str, pos: int, start: str) -> str:
         return "a property"
     last = None
     for m in _KEYWORDS.finditer(before):
+        if m.group(1) == "init" and re.search(r"(\]|\bbool|\bint)\s*$", before[:m.start()]):
+            continue  # a variable's initial value, not an init...endinit block
         last = m
     if last is None:
         return "the model header"
@@ -470,7 +473,10 @@ def _parse(text: str, source: str, start: str):
         tree = _parser().parse(text, start=start)
     except UnexpectedInput as exc:
         raise _syntax_error(exc, text, source, start) from None
-    return _ToAST(source, text).transform(tree)
+    try:
+        return _ToAST(source, text).transform(tree)
+    except VisitError as exc:  # errors raised while building the tree, unwrapped
+        raise exc.orig_exc from None
 
 
 def _syntax_error(exc: UnexpectedInput, text: str, source: str, start: str) -> PrismSyntaxError:
