@@ -17,7 +17,7 @@ from pathlib import Path
 from .. import config
 from ..errors import ChainlabError, PrecisionError
 
-__all__ = ["main", "build_parser", "C_EXTENSIONS", "extension_status"]
+__all__ = ["C_EXTENSIONS", "build_parser", "extension_status", "main"]
 
 
 def _bundled_example() -> Path:
