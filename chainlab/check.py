@@ -52,7 +52,14 @@ def _looks_like_path(x: Any) -> bool:
 
 
 def load_properties(properties: Any):
-    """The syntax tree of a properties text, a ``.props``/``.prctl`` path or a list of texts."""
+    """The syntax tree of a properties text, a ``.props``/``.prctl`` path or a list of texts.
+
+    Examples
+    --------
+    >>> props = load_properties(['"goal": P=? [ F x=2 ]', 'T=? [ F x=2 ]'])
+    >>> [(p.name, p.text) for p in props.properties]
+    [('goal', 'P=? [ F x=2 ]'), (None, 'T=? [ F x=2 ]')]
+    """
     if isinstance(properties, (list, tuple)):
         if not all(isinstance(p, str) for p in properties):
             raise SpecError("properties must be strings")
@@ -87,6 +94,15 @@ def check(model: Any, properties: Any, *, constants: Any = None, exact: bool = T
     list of PropertyResult
         One per property, in order; ``value`` is at the initial state (a single initial state
         is needed unless the property is a filter).
+
+    Examples
+    --------
+    >>> walk = ("dtmc module w x : [0..2] init 1; [] x=1 -> 0.5 : (x'=0) + 0.5 : (x'=2); "
+    ...         "[] x!=1 -> true; endmodule")
+    >>> [r.value for r in check(walk, "P=? [ F x=2 ]; T=? [ F x!=1 ]")]
+    [Fraction(1, 2), Fraction(1, 1)]
+    >>> check(walk, "P=? [ F x=2 ]", exact=False)[0].value
+    0.5
     """
     props = load_properties(properties)
     given = parse_constants(constants)

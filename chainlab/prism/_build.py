@@ -30,6 +30,14 @@ class Rewards:
     ``state[i]`` is earned in each step spent in state ``i``; ``transition[i]`` is the expected
     transition reward of one step from ``i`` (the ``[action] guard : value`` items, each choice
     weighted by its probability ``1/k``); ``None`` when the structure has no such items.
+
+    Examples
+    --------
+    >>> m = parse_model("dtmc module c x : [0..1]; [go] x=0 -> (x'=1); [go] x=1 -> true; "
+    ...                 'endmodule rewards "r" x=1 : 2; [go] x=0 : 3; endrewards')
+    >>> r = m.reward("r")
+    >>> r.state.tolist(), r.transition.tolist(), r.per_step().tolist()
+    ([0, 2], [3, 0], [3, 2])
     """
 
     name: str | None
@@ -67,6 +75,15 @@ class PrismModel:
     source : str
     seconds : float
         Time to explore the states and build the chain (parsing excluded).
+
+    Examples
+    --------
+    >>> m = parse_model("dtmc module c x : [0..2] init 0; [] x<2 -> 1/3 : (x'=x+1) + "
+    ...                 "2/3 : true; [] x=2 -> true; endmodule")
+    >>> m.num_states, m.variables, m.valuation(2), m.initial_states
+    (3, ('x',), {'x': 2}, (0,))
+    >>> m.chain.probability((0,), (1,))
+    Fraction(1, 3)
     """
 
     chain: Chain
@@ -254,6 +271,19 @@ def read_model(path: Any, *, constants: Any = None, max_states: int | None = Non
         valuation).
     StateSpaceLimitError
         More than ``max_states`` reachable states.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "coin.pm"
+    >>> _ = path.write_text("dtmc const double p; module coin x : [0..1] init 0; "
+    ...                     "[] x=0 -> p : (x'=1) + 1-p : true; [] x=1 -> true; endmodule")
+    >>> read_model(path, constants="p=0.1").chain.probability((0,), (1,))
+    Fraction(1, 10)
+    >>> read_model(path)
+    Traceback (most recent call last):
+    ...
+    chainlab.prism._errors.PrismModelError: ...coin.pm:1:6: undefined constant p: give it a value with --const p=... (constants={...} in Python)
     """
     p = Path(path)
     text = _read_text(p)
@@ -263,7 +293,13 @@ def read_model(path: Any, *, constants: Any = None, max_states: int | None = Non
 
 def parse_model(text: str, *, constants: Any = None, max_states: int | None = None,
                 progress: bool = False, source: str = "<model>") -> PrismModel:
-    """:func:`read_model` for PRISM text given as a string."""
+    """:func:`read_model` for PRISM text given as a string.
+
+    Examples
+    --------
+    >>> parse_model("dtmc module m x : [0..1]; [] x=0 -> (x'=1); [] x=1 -> true; endmodule")
+    PrismModel(<model>: 2 states, 2 transitions, 0 reward structure(s), ... s)
+    """
     if not isinstance(text, str):
         raise SpecError(f"text must be a string of PRISM code, got {type(text).__name__}")
     return build(program_from_text(text, source, constants), max_states=max_states,

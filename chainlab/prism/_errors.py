@@ -14,16 +14,44 @@ class _Located:
 
 
 class PrismSyntaxError(FileFormatError, _Located):
-    """Text that is not PRISM: names the place, the construct being read and the fix."""
+    """Text that is not PRISM: names the place, the construct being read and the fix.
+
+    Examples
+    --------
+    >>> from chainlab.prism import parse_model
+    >>> try:
+    ...     parse_model("dtmc module m x : [0..1]; [] x=0 -> (x'=1) endmodule")
+    ... except PrismSyntaxError as err:
+    ...     print(err.line, err.column, isinstance(err, FileFormatError))
+    1 44 True
+    """
 
 
 class PrismModelError(SpecError, _Located):
     """A well-formed PRISM text that means nothing (unknown name, wrong type, missing or
-    unused constant, a variable out of its range, ...)."""
+    unused constant, a variable out of its range, ...).
+
+    Examples
+    --------
+    >>> from chainlab.prism import parse_model
+    >>> parse_model("dtmc module m x : [0..1]; [] y=0 -> (x'=1); endmodule")
+    Traceback (most recent call last):
+    ...
+    chainlab.prism._errors.PrismModelError: <model>:1:30: unknown identifier 'y'; declare it as a variable, constant or formula
+    """
 
 
 class PrismProbabilityError(NotStochasticError, _Located):
-    """A command whose probabilities do not form a distribution in a reachable state."""
+    """A command whose probabilities do not form a distribution in a reachable state.
+
+    Examples
+    --------
+    >>> from chainlab.prism import parse_model
+    >>> parse_model("dtmc module m x : [0..1]; [] x=0 -> x/2 : (x'=1); endmodule")
+    Traceback (most recent call last):
+    ...
+    chainlab.prism._errors.PrismProbabilityError: <model>:1:27: the probabilities of the command '[] x=0 -> x/2 : (x'=1);' sum to 0, not 1, in the reachable state (x=0); make them sum to 1 in every state where the guard holds
+    """
 
 
 def located(cls, source: str, line: int, column: int, message: str):

@@ -50,6 +50,14 @@ class PropertyResult:
     exact : bool
     error_bound : float
         Certified relative error bound of a float value (0 when exact).
+
+    Examples
+    --------
+    >>> from chainlab.check import check
+    >>> (r,) = check("dtmc module c x : bool; [] !x -> 0.25 : (x'=true) + 0.75 : true; "
+    ...              "[] x -> true; endmodule", '"t": T=? [ F x ]')
+    >>> r.name, r.property, r.value, r.values.tolist()
+    ('t', 'T=? [ F x ]', Fraction(4, 1), [Fraction(4, 1), Fraction(0, 1)])
     """
 
     name: str | None
