@@ -43,6 +43,7 @@ __all__ = [
     "stationary",
     "limiting",
     "expected_visits",
+    "expected_reward",
 ]
 
 _EXACT = True
@@ -256,3 +257,42 @@ def expected_visits(chain: Chain, sources: Any) -> ExpectedVisitsResult:
     [[Fraction(4, 3)]]
     """
     return _analysis.expected_visits(chain, sources, _EXACT)
+
+
+def expected_reward(chain: Chain, target: Any = None, *, state_rewards: Any = None,
+                    transition_rewards: Any = None, initial: Any = None):
+    """Expected reward accumulated until ``target`` is hit, exactly.
+
+    Parameters
+    ----------
+    chain : Chain
+    target : str, state or iterable of states, optional
+        The target (a label, one state or several); default: until a closed class is entered.
+    state_rewards : sequence (one per state) or mapping {state: reward}, optional
+        Earned in each step spent in a state (``r(i)``).
+    transition_rewards : mapping {(state, next_state): reward} or n x n array, optional
+        Earned when a transition is taken (``r(i, j)``).
+    initial : optional
+        Initial distribution for ``initial`` (default: the chain's own).
+
+    Returns
+    -------
+    RewardResult
+        ``values`` solve ``(I - Q) x = rho`` with ``rho(i) = r(i) + sum_j P[i, j] r(i, j)``;
+        ``inf`` where the target is missed with positive probability (as in PRISM and Storm).
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> h = "1/2"
+    >>> c = Chain([[1, 0, 0], [h, 0, h], [0, 0, 1]], initial=1, labels={"end": [0, 2]})
+    >>> expected_reward(c, "end", state_rewards=[0, 3, 0]).initial
+    Fraction(3, 1)
+    >>> r = expected_reward(c, [2], transition_rewards={(1, 2): 10})
+    >>> r.values.tolist()
+    [inf, inf, Fraction(0, 1)]
+    """
+    from ._analysis.rewards import expected_reward as _expected_reward
+
+    return _expected_reward(chain, target, _EXACT, state_rewards=state_rewards,
+                            transition_rewards=transition_rewards, initial=initial)

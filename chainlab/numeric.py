@@ -40,6 +40,7 @@ __all__ = [
     "stationary",
     "limiting",
     "expected_visits",
+    "expected_reward",
 ]
 
 _EXACT = False
@@ -182,3 +183,22 @@ def expected_visits(chain: Chain, sources: Any) -> ExpectedVisitsResult:
     [[1.333333]]
     """
     return _analysis.expected_visits(chain, sources, _EXACT)
+
+
+def expected_reward(chain: Chain, target: Any = None, *, state_rewards: Any = None,
+                    transition_rewards: Any = None, initial: Any = None):
+    """Expected reward accumulated until ``target`` is hit, in certified float64.
+
+    Parameters and result as :func:`chainlab.exact.expected_reward`.
+
+    Examples
+    --------
+    >>> from chainlab import Chain
+    >>> c = Chain([[0, 1, 0], [0.5, 0, 0.5], [0, 0, 1]], initial=0)
+    >>> round(expected_reward(c, [2], state_rewards=[1, 2, 0]).initial, 6)
+    6.0
+    """
+    from ._analysis.rewards import expected_reward as _expected_reward
+
+    return _expected_reward(chain, target, _EXACT, state_rewards=state_rewards,
+                            transition_rewards=transition_rewards, initial=initial)
