@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="for a file whose rounded decimals make rows sum to almost 1 (within "
                    "1e-6): divide every row by its exact sum and solve the renormalised chain "
                    "exactly")
+    a.add_argument("--const", default=None, metavar="N=16,MAX=2",
+                   help="for a PRISM model (.prism/.pm): values of its undefined constants")
     a.add_argument("--target", metavar="LABEL",
                    help="report the probability of ever reaching a state labelled LABEL")
     a.set_defaults(func=_run_analyze)
@@ -177,7 +179,7 @@ def _register_optional(sub) -> None:
     import importlib
 
     for modname in ("chainlab.cli._gmm", "chainlab.cli._simulate_gmm", "chainlab.cli._bounds",
-                    "chainlab.cli._sweep"):
+                    "chainlab.cli._sweep", "chainlab.cli._check"):
         try:
             mod = importlib.import_module(modname)
         except ModuleNotFoundError as exc:
@@ -349,6 +351,10 @@ def _read_analyzed(path: Path, args):
     from ..errors import FileFormatError
     from ..io import read_chain
 
+    if path.suffix.lower() in (".prism", ".pm"):  # a PRISM model: explored by chainlab.prism
+        from ..prism import read_model
+
+        return read_model(path, constants=args.const).chain, None
     if path.suffix not in (".tra", ".drn"):
         return read_chain(path), None
     try:
