@@ -32,6 +32,13 @@ class Limits:
     exact_auto_max_states : int
         ``method="auto"`` front ends (the CLI) use exact arithmetic up to this many states
         and float64 above it.
+    memory_budget : int
+        Bytes the command line lets one run use (its address space is capped there, and exact
+        solves whose estimate exceeds it are refused before they start); default half of the
+        machine's physical memory.
+    exact_time_budget : float
+        Seconds an exact solve may be estimated to take before it is refused (the estimate,
+        ``chainlab._linalg.budget``, errs on the slow side); ``inf`` never refuses.
     tolerance : float
         Relative error every float64 result must be certified to (its ``error_bound``, claims
         CERT-1 .. CERT-4): :mod:`chainlab.numeric` refines a solve that misses it and raises
@@ -42,6 +49,18 @@ class Limits:
     max_states: int = 20_000_000
     exact_auto_max_states: int = 5_000
     tolerance: float = 1e-6
+    exact_time_budget: float = 1800.0
+    memory_budget: int = dataclasses.field(default_factory=lambda: _half_the_memory())
+
+
+def _half_the_memory() -> int:
+    """Half of the physical memory (8 GiB where the platform does not tell)."""
+    import os
+
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - non-POSIX
+        return 8 * 2**30
 
 
 limits = Limits()
@@ -103,6 +122,10 @@ def _check(key: str, value: object) -> None:
         if value is not None and not isinstance(value, list):
             raise SpecError(f"block_log must be a list (records are appended) or None, "
                             f"got {type(value).__name__}")
+    elif key == "exact_time_budget":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise SpecError(f"exact_time_budget must be a positive number of seconds (or "
+                            f"float('inf')), got {value!r}")
     elif key == "tolerance":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
                 not value > 0:  # (also refuses NaN)

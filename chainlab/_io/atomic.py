@@ -17,6 +17,13 @@ from typing import IO
 
 __all__: list[str] = []
 
+_open_writes = 0  # atomic writes in progress (the interrupt watchdog lets them finish)
+
+
+def writes_in_progress() -> int:
+    """How many atomic writes are under way in this process."""
+    return _open_writes
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
@@ -24,12 +31,14 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
     For writers that want a file name (matplotlib's ``savefig``); the folder is created.
     """
+    global _open_writes
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.",
                                suffix=(path.suffix or "") + ".part")
     os.close(fd)
+    _open_writes += 1
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -40,6 +49,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    finally:
+        _open_writes -= 1
 
 
 @contextlib.contextmanager

@@ -182,6 +182,13 @@ class SubsystemSolver:
             self._needed[needed] = True
 
     def _solve_exact(self, b2: np.ndarray) -> np.ndarray:
+        if not getattr(self, "_checked", False):  # estimate the big blocks before any work
+            from . import budget
+
+            big = [states[0] if kind == "copies" else states for kind, states in self._plan
+                   if kind not in ("vector", "scalar")]
+            budget.check_blocks(big, self._block_matrix, b2.shape[1] if b2.ndim > 1 else 1)
+            self._checked = True
         x = np.empty(b2.shape, dtype=object)
         x[...] = _ZERO
         args = (self._ptr, self._cols, self._vals, self._one_minus_diag)

@@ -510,15 +510,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     {"num_states": 11, "num_transitions": 20, "closed_classes": [[0], [10]], ...}
     0
     """
+    from . import _guard
+
     parser = build_parser()
+    _guard.add_options(parser)
     args = parser.parse_args(argv)
+    budget = getattr(args, "memory_budget", None) or config.limits.memory_budget
+    seconds = getattr(args, "time_budget", None) or config.limits.exact_time_budget
     try:
-        return int(args.func(args) or 0)
+        with config.override(memory_budget=budget, exact_time_budget=seconds), \
+                _guard.memory_budget(budget, args.command), \
+                _guard.interrupt_deadline(args.command):
+            return int(args.func(args) or 0)
     except ChainlabError as exc:
         sys.stderr.write(f"chainlab {args.command}: error: {exc}\n")
         return 2
+    except MemoryError:
+        sys.stderr.write(_guard.memory_refusal(args.command, budget) + "\n")
+        return 2
     except KeyboardInterrupt:
+        if _guard.memory_exceeded():
+            sys.stderr.write("\n" + _guard.memory_refusal(args.command, budget) + "\n")
+            return 2
         sys.stderr.write(f"\nchainlab {args.command}: interrupted\n")
+        return 130
+    except Exception:
+        if not _guard.was_interrupted():
+            raise
+        sys.stderr.write(f"\nchainlab {args.command}: interrupted\n")  # e.g. inside an import
         return 130
 
 
