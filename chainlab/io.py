@@ -69,6 +69,10 @@ A parametric chain (gambler's ruin with N = 3 and symbolic ``p``):
 from __future__ import annotations
 
 from ._io.read import bundled_example, read_chain, read_drn, read_prism
+from ._io.rewards import read_rewards, write_transition_rewards
 from ._io.write import write_drn, write_prism
 
-__all__ = ["bundled_example", "read_chain", "read_drn", "read_prism", "write_drn", "write_prism"]
+__all__ = [
+    "bundled_example", "read_chain", "read_drn", "read_prism", "write_drn", "write_prism",
+    "read_rewards", "write_transition_rewards",
+]

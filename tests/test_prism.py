@@ -485,3 +485,44 @@ def test_random_programs_match_their_explicit_chains(tmp_path_factory, program):
     assert bounded.tolist() == ref.tolist()
     assert isinstance(np.asarray(via_prism)[0], F)
     assert Chain  # (the explicit chain type the file reader returns)
+
+
+# ---------------------------------------------------------------------- reward files
+def test_reward_files_round_trip(tmp_path):
+    from chainlab.io import read_rewards, write_prism, write_transition_rewards
+
+    m = parse_model(COINS)
+    state = [F(int(v.p), int(v.q)) for v in m.reward("heads").state]
+    assert state == [0, 1, 1, 2]
+    paths = write_prism(m.chain, tmp_path / "coins", steps=False, rewards={"heads": state})
+    assert read_rewards(paths["srew"]).tolist() == state
+    flips = m.reward("flips").transition
+    trew = write_transition_rewards(m.chain, tmp_path / "coins.trew", flips.tolist())
+    back = read_rewards(trew, num_states=m.num_states)
+    assert back == {(i, j): 1 for i, j, _ in m.chain.transitions()}
+    # the transition rewards read back give the same expected reward
+    ic = m._index_chain
+    target = [m.chain.states.index_of((1, 1))]
+    assert exact.expected_reward(ic, target, transition_rewards=back).initial == F(8, 3)
+    drn = write_drn(m.chain, tmp_path / "coins.drn", rewards={"heads": state})
+    models = read_rewards(drn)
+    assert list(models) == ["steps", "heads"] and models["heads"].tolist() == state
+
+
+def test_reward_file_errors(tmp_path):
+    from chainlab.io import read_rewards
+
+    bad = tmp_path / "m.srew"
+    bad.write_text("2 1\n0 -1\n")
+    with pytest.raises(FileFormatError, match=r"m.srew:2: the reward -1 is negative"):
+        read_rewards(bad)
+    bad.write_text("2 1\n5 1\n")
+    with pytest.raises(FileFormatError, match=r"m.srew:2: state 5 is out of range \(0..1\)"):
+        read_rewards(bad)
+    with pytest.raises(FileFormatError, match="unknown reward file type"):
+        read_rewards(_touch(tmp_path / "m.rewards"))
+
+
+def _touch(path):
+    path.write_text("")
+    return path
