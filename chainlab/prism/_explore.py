@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from fractions import Fraction
+from fractions import Fraction as F
 from typing import Any
 
 import numpy as np
@@ -290,6 +291,24 @@ class _Explorer:
     def _updates(self, c: CommandInfo, env: dict, m: int):
         """``[(num, den, update), ...]`` over the ``m`` states of ``env``, checked to be a
         distribution in each state."""
+        if all(u.probability.const for u in c.updates):  # checked once, not per state
+            total = sum((F(u.probability.value) for u in c.updates), F(0))
+            if total != 1 or any(F(u.probability.value) < 0 for u in c.updates):
+                i = 0
+                bad = next((u for u in c.updates if F(u.probability.value) < 0), None)
+                if bad is not None:
+                    raise located(PrismProbabilityError, self.p.source, bad.line, bad.column,
+                                  f"the update probability {bad.probability.expr} is "
+                                  f"{F(bad.probability.value)} < 0 in the reachable state "
+                                  f"{self.valuation_text(env, i)} (command: {c.text}); "
+                                  "probabilities must be in [0, 1]")
+                raise located(PrismProbabilityError, self.p.source, c.line, c.column,
+                              f"the probabilities of the command '{c.text}' sum to {total}, "
+                              f"not 1, in the reachable state {self.valuation_text(env, i)}; "
+                              "make them sum to 1 in every state where the guard holds")
+            return [(np.full(m, F(u.probability.value).numerator, dtype=np.int64),
+                     np.full(m, F(u.probability.value).denominator, dtype=np.int64), u)
+                    for u in c.updates]
         out = []
         sn = sd = None
         for u in c.updates:
@@ -330,6 +349,7 @@ class _Explorer:
         delta = np.zeros((L, self.W), dtype=np.int64)
         num = np.ones(L, dtype=np.int64)
         den = np.ones(L, dtype=np.int64)
+        first = True  # probabilities still all 1: the first module's are taken as they are
         for cmds, cid in zip(per_module, cids):
             parts = []
             for j, c in enumerate(cmds):
@@ -342,7 +362,10 @@ class _Explorer:
                     keep = un != 0
                     if not keep.any():
                         continue
-                    pn, pd = _pair(_eval._rmul((num[sub], den[sub]), (un, ud)), m)
+                    if first:
+                        pn, pd = un, ud
+                    else:
+                        pn, pd = _pair(_eval._rmul((num[sub], den[sub]), (un, ud)), m)
                     d = delta[sub].copy()
                     for k, val, line, col in u.assignments:
                         v = broadcast(val(env), m).astype(np.int64)
@@ -369,6 +392,7 @@ class _Explorer:
             delta = np.concatenate([q[1] for q in parts])
             num = _cat([q[2] for q in parts])
             den = _cat([q[3] for q in parts])
+            first = False
         src = states[row]
         out.append((src, codes[src] + delta, num, den))
 
