@@ -272,14 +272,34 @@ def _export(cc, res, target: Path) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``chainlab gmm`` (see :func:`register`)."""
-    from ..compiler import compile_model
-    from ..polarization import polarization
-
     if getattr(args, "symbolic", False):
         from ._parametric import run_gmm
 
         return run_gmm(args, args.ties == "random" if args.lumped is None else args.lumped)
     started = time.perf_counter()
+    out, cc, res, (compiled, solved) = summarise(args, progress=not args.json
+                                                 and sys.stderr.isatty())
+    written = _export(cc, res, args.export) if args.export is not None else []
+    if args.json:
+        json.dump(out, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    _report(cc, res, out, args, compiled - started, solved - compiled, written)
+    return 0
+
+
+def summarise(args: argparse.Namespace, *, progress: bool = False) -> tuple:
+    """Compile and solve the instance of ``args``: ``(record, compiled chain, polarization
+    result, (compiled at, solved at))``, the record being what ``chainlab gmm --json`` prints
+    (the sweep stores the same record for each point)."""
+    from ..compiler import compile_model
+    from ..polarization import polarization
+
+    if getattr(args, "symbolic", False):
+        from ._parametric import summarise_gmm
+
+        return summarise_gmm(args, args.ties == "random" if args.lumped is None else
+                             args.lumped)
     if isinstance(args.mirror, str):  # a symbol name without --symbolic: argparse's usage error
         sys.stderr.write(f"chainlab gmm: error: argument --mirror/-p: {args.mirror!r} is not a "
                          "number; write a fraction like 1/5 or a decimal like 0.2, or add "
@@ -295,8 +315,7 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "plot", None) is not None:
         raise SpecError("--plot draws the rational functions of --symbolic; add --symbolic "
                         "--mirror p")
-    show_progress = not args.json and sys.stderr.isatty()
-    cc = compile_model(model, lumped=lumped, max_states=args.max_states, progress=show_progress)
+    cc = compile_model(model, lumped=lumped, max_states=args.max_states, progress=progress)
     compiled = time.perf_counter()
     res = polarization(cc, method=args.method)
     solved = time.perf_counter()
@@ -324,13 +343,7 @@ def run(args: argparse.Namespace) -> int:
     notes = start_notes(model.num_agents, model.components, model.neighbours, start)
     spacing = spacing_note(args.spacing)
     out["notes"] = notes + ([spacing] if spacing else [])
-    written = _export(cc, res, args.export) if args.export is not None else []
-    if args.json:
-        json.dump(out, sys.stdout)
-        sys.stdout.write("\n")
-        return 0
-    _report(cc, res, out, args, compiled - started, solved - compiled, written)
-    return 0
+    return out, cc, res, (compiled, solved)
 
 
 def _rounded(v: Fraction, digits: int) -> str:

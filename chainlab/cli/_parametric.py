@@ -151,8 +151,14 @@ def run_analyze(args: Any, path: Path, chain: Any, started: float) -> int:
 # ---------------------------------------------------------------------- chainlab gmm --symbolic
 def run_gmm(args: Any, lumped: bool) -> int:
     """``chainlab gmm --symbolic``: polarization as rational functions of the mirror symbol."""
-    from .. import polarization as numeric_polarization
-    from ..io import write_drn
+    started = time.perf_counter()
+    out, cc, res, times = summarise_gmm(args, lumped)
+    return _continue_gmm(args, out, cc, res, args.mirror, (started, *times))
+
+
+def summarise_gmm(args: Any, lumped: bool) -> tuple:
+    """The ``--symbolic`` record of ``chainlab gmm --json`` with the compiled chain and result
+    (see ``chainlab.cli._gmm.summarise``)."""
     from ..parametric.analysis import polarization
     from ..parametric.gmm import compile_gmm
 
@@ -165,7 +171,6 @@ def run_gmm(args: Any, lumped: bool) -> int:
     if args.export is not None and args.export.suffix != ".drn":
         raise SpecError(f"--export {args.export}: parametric chains are written as Storm .drn "
                         "files only")
-    started = time.perf_counter()
     cc = compile_gmm(agents=args.agents, components=args.components, memory=args.memory,
                      neighbours=args.neighbours, mirror=symbol, spacing=args.spacing,
                      ties=args.ties, lumped=lumped, max_states=args.max_states)
@@ -192,6 +197,15 @@ def run_gmm(args: Any, lumped: bool) -> int:
         start=start, method="symbolic", lumped=bool(lumped))
     out["instance"]["mirror"] = symbol
     out["notes"] = start_notes(args.agents, args.components, args.neighbours, start)
+    return out, cc, res, (compiled, solved)
+
+
+def _continue_gmm(args: Any, out: dict, cc: Any, res: Any, symbol: str,
+                  times: tuple[float, float, float]) -> int:
+    from .. import polarization as numeric_polarization
+    from ..io import write_drn
+
+    started, compiled, solved = times
     chain = cc.chain
     if args.export is not None:
         # the labels of chainlab gmm --export (docs/model.md, "Exported chains")

@@ -14,8 +14,6 @@ own parser and ``run`` are called on the worker), so the stored values carry the
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import signal
 import sys
@@ -31,7 +29,6 @@ __all__ = ["register"]
 
 # options of `chainlab gmm` that are not parameters of a point (outputs, limits)
 _NOT_PARAMETERS = {"help", "json", "export", "plot", "func", "command", "max_states", "digits"}
-_STDOUT_LOCK = threading.Lock()
 
 
 # ---------------------------------------------------------------------- the gmm task
@@ -83,7 +80,8 @@ _SIMULATION = ("simulate", "seed")
 
 
 def _gmm_point(parameters: dict, max_states: int | None = None) -> dict:
-    """One sweep point: ``chainlab gmm --json`` with these options, as a dict.
+    """One sweep point: the record of ``chainlab gmm --json`` with these options (computed
+    through the library, as ``chainlab gmm`` computes it).
 
     With ``simulate=N`` in the parameters, also simulate ``N`` runs of the compiled chain (seeded
     from ``seed`` and the point itself, so a rerun reproduces them) and add the estimated
@@ -103,12 +101,9 @@ def _gmm_point(parameters: dict, max_states: int | None = None) -> dict:
     args.json = True
     args.export = None
     args.max_states = max_states
-    buf = io.StringIO()
-    with _STDOUT_LOCK, contextlib.redirect_stdout(buf):  # one redirect at a time per process
-        code = args.func(args)
-    if code:
-        raise SpecError(f"chainlab gmm exited with status {code}")
-    out = json.loads(buf.getvalue())
+    from . import _gmm as _cli_gmm
+
+    out = _cli_gmm.summarise(args)[0]  # the record chainlab gmm --json prints
     out.pop("method", None)  # (a parameter of the point already)
     # the instance is the point's parameters (the start follows from agents and components:
     # agent i on label i mod K) and the store's chainlab_version
