@@ -40,7 +40,7 @@ from flint import fmpq
 
 from . import config
 from ._validate import integer
-from ._values import fmpq_to_float, fmpq_to_fraction, to_float, to_fmpq
+from ._chain.values import fmpq_to_float, fmpq_to_fraction, to_float, to_fmpq
 from .errors import ExactnessError, NotStochasticError, SpecError, StateSpaceLimitError
 from .statespace import StateSpace, _as_state_space
 

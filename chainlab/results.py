@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._values import brief
+from ._chain.values import brief
 
 __all__ = [
     "ExactMatrix",

@@ -54,7 +54,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ._values import fraction_str
+from ._chain.values import fraction_str
 from .errors import ChainlabError, SpecError
 
 __all__ = [

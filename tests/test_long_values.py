@@ -2,7 +2,7 @@
 
 The 8,762-state GMM chain has a 20,408-digit polarization probability; ``str(Fraction)`` of it
 raises ``ValueError`` under the default ``sys.get_int_max_str_digits()``. Every output path of
-chainlab goes through :func:`chainlab._values.fraction_str` (flint's conversion, no limit).
+chainlab goes through :func:`chainlab._chain.values.fraction_str` (flint's conversion, no limit).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from flint import fmpq, fmpz
 
 from chainlab import exact
-from chainlab._values import brief, fraction_str
+from chainlab._chain.values import brief, fraction_str
 from chainlab.models.classic import gamblers_ruin
 
 

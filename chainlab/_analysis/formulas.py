@@ -20,7 +20,7 @@ from .._linalg.certify import U as _U
 from .._linalg.linsolve import SubsystemSolver
 from .._linalg.sparse import csr_matvec_object, local_index, rows_positions
 from .._validate import integer
-from .._values import to_fmpq, to_fraction_array
+from .._chain.values import to_fmpq, to_fraction_array
 from ..chain import Chain
 from ..errors import PrecisionError, SpecError
 from ..results import (
@@ -90,7 +90,7 @@ def _out_scalar(x: Any, exact: bool):
     if exact and not _FRACTIONS.get():
         return x
     if exact:
-        from .._values import fmpq_to_fraction
+        from .._chain.values import fmpq_to_fraction
 
         return fmpq_to_fraction(x)
     return float(x)

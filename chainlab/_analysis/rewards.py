@@ -19,7 +19,7 @@ from flint import fmpq
 from .. import config
 from .._linalg import certify as _certify
 from .._linalg.certify import U as _U
-from .._values import to_float, to_fmpq
+from .._chain.values import to_float, to_fmpq
 from ..chain import Chain
 from ..errors import SpecError
 from ..results import _Result

@@ -79,7 +79,7 @@ from flint import fmpq
 
 from .. import config
 from .._progress import Progress
-from .._values import fmpq_to_fraction, to_fmpq
+from .._chain.values import fmpq_to_fraction, to_fmpq
 from ..chain import Chain
 from ..errors import NotStochasticError, SpecError, StateSpaceLimitError
 from ..models.base import AgentModel

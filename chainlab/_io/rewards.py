@@ -188,7 +188,7 @@ def write_transition_rewards(chain, path: str | os.PathLike, rewards: Any) -> Pa
     >>> read_rewards(p)
     {(0, 1): Fraction(2, 1)}
     """
-    from .._values import fraction_str
+    from .._chain.values import fraction_str
 
     p = Path(path)
     n = chain.num_states

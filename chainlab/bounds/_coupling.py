@@ -48,7 +48,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .._validate import integer
-from .._values import fmpq_to_fraction
+from .._chain.values import fmpq_to_fraction
 from ..errors import SpecError, StateSpaceLimitError
 from ..models.gmm import GMMAgents
 from ._coupling_local import local_stage

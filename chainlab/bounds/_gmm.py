@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import integer
-from .._values import fmpq_to_fraction
+from .._chain.values import fmpq_to_fraction
 from ..errors import SpecError, StateSpaceLimitError
 from ..models.gmm import GMMAgents
 from ._types import BoundResult

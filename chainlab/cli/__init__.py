@@ -199,14 +199,14 @@ def _formatter(exact: bool):
     """The one-value formatter of the JSON tables (exact: ``'p/q'`` strings)."""
     if not exact:
         return float
-    from .._values import fraction_str
+    from .._chain.values import fraction_str
 
     return fraction_str
 
 
 def _fraction_str(x) -> str:
     """``_values.fraction_str`` (imported on first use: ``chainlab --help`` stays light)."""
-    from .._values import fraction_str
+    from .._chain.values import fraction_str
 
     return fraction_str(x)
 

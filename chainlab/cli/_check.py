@@ -44,7 +44,7 @@ def register(sub) -> None:
 def json_value(v):
     """JSON form of a property value: exact ``'p/q'`` strings, numbers, booleans; an infinite
     value is the string ``'inf'`` (JSON has no infinity)."""
-    from .._values import fraction_str
+    from .._chain.values import fraction_str
 
     if isinstance(v, bool):
         return v
@@ -60,7 +60,7 @@ def json_value(v):
 
 
 def _show(v) -> str:
-    from .._values import fraction_str
+    from .._chain.values import fraction_str
 
     if isinstance(v, bool):
         return "true" if v else "false"

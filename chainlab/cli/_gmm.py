@@ -13,7 +13,7 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-from .._values import fraction_str
+from .._chain.values import fraction_str
 from ..errors import SpecError
 
 __all__ = ["register", "instance_options", "model_from_args", "instance_record", "start_notes",

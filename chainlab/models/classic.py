@@ -50,7 +50,7 @@ from fractions import Fraction
 from typing import Any
 
 from .._validate import integer
-from .._values import fmpq_to_fraction, to_fmpq
+from .._chain.values import fmpq_to_fraction, to_fmpq
 from ..chain import Chain
 from ..errors import SpecError
 

@@ -49,7 +49,7 @@ from typing import Any
 from flint import fmpq
 
 from .._validate import integer
-from .._values import fmpq_to_fraction, to_fmpq
+from .._chain.values import fmpq_to_fraction, to_fmpq
 from ..errors import NotStochasticError, SpecError
 from .base import AgentModel
 

@@ -349,7 +349,7 @@ class Ring:
 
     def convert(self, value: Any, where: Any) -> tuple:
         """A user value (number, string, SymPy expression) as a canonical rational function."""
-        from .._values import _w
+        from .._chain.values import _w
 
         if isinstance(value, tuple) and len(value) == 2 and not isinstance(value[0], (int, str)):
             return value  # already a ring pair (internal callers)
@@ -384,7 +384,7 @@ class Ring:
                 if isinstance(value, np.floating):
                     return self.convert(float(value), where)
             if not mod.startswith("sympy"):
-                from .._values import to_fmpq
+                from .._chain.values import to_fmpq
 
                 return self.from_fmpq(to_fmpq(value, where=where))
             import sympy

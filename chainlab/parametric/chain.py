@@ -46,7 +46,7 @@ import numpy as np
 from flint import fmpq
 
 from .._validate import integer
-from .._values import fmpq_to_fraction
+from .._chain.values import fmpq_to_fraction
 from ..chain import (
     Chain,
     _check_size,

@@ -46,7 +46,7 @@ import flint
 import numpy as np
 from flint import arb, fmpq, fmpz_poly
 
-from .._values import fmpq_to_fraction, to_fmpq
+from .._chain.values import fmpq_to_fraction, to_fmpq
 from ..errors import ExactnessError, SpecError
 from . import _roots
 from ._ring import Ring, names_in

@@ -52,7 +52,7 @@ def _parameter(value: Any, name: str):
     if isinstance(value, sympy.Basic) and value.free_symbols:
         ring = Ring.get(tuple(sorted(value.free_symbols, key=lambda s: s.name)))
         return ring, ring.convert(value, name)
-    from .._values import to_fmpq
+    from .._chain.values import to_fmpq
 
     q = to_fmpq(value, where=name)
     return None, Fraction(int(q.p), int(q.q))

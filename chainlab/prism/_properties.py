@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._values import fmpq_to_fraction
+from .._chain.values import fmpq_to_fraction
 from ..chain import Chain
 from ..errors import SpecError
 from ..statespace import StateSpace
