@@ -57,9 +57,9 @@ def read_rewards(path: str | os.PathLike, *, num_states: int | None = None) -> A
 
     Returns
     -------
-    ndarray of Fraction (state rewards: ``.srew``, ``.state.rew``), dict ``{(source, target):
-    Fraction}`` (transition rewards: ``.trew``, ``.trans.rew``), or ``{name: ndarray}`` (the
-    reward models of a ``.drn`` file).
+    ndarray of Fraction (state rewards: ``.srew``, ``.state.rew``), dict
+    ``{(source, target): Fraction}`` (transition rewards: ``.trew``, ``.trans.rew``), or
+    ``{name: ndarray}`` (the reward models of a ``.drn`` file).
 
     Examples
     --------
