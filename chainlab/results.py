@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -54,6 +54,9 @@ def _short(a: Any, k: int = 4) -> str:
 
 class _Result:
     """Mixin: readable repr and float conversion for frozen result dataclasses."""
+
+    if TYPE_CHECKING:  # (every subclass is a dataclass: what dataclasses.fields/replace need)
+        __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def to_float(self):
         """The same result with every exact value converted to float64 (each correctly
@@ -226,9 +229,12 @@ class AbsorptionResult(_Result):
     def absorbing_state_probabilities(self) -> Mapping[int, np.ndarray]:
         """``{absorbing state index: column of B}`` for columns that are one absorbing state."""
         out = {}
+        B = self.B
+        if B is None:  # (the TypeError indexing None gave, with a reason)
+            raise TypeError("this result has no B: it was computed with probabilities=False")
         for k, group in enumerate(self.columns):
             if len(group) == 1 and len(self.closed_classes[group[0]]) == 1:
-                out[self.closed_classes[group[0]][0]] = self.B[:, k]
+                out[self.closed_classes[group[0]][0]] = B[:, k]
         return out
 
 

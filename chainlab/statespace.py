@@ -57,9 +57,9 @@ class StateSpace(Sequence):
                     f"state label {lab!r} at index {i} is not hashable; use tuples, not lists"
                 ) from None
             index[lab] = i
-        self._labels = labels
-        self._tuple = labels
-        self._index = index
+        self._labels: Sequence[Hashable] = labels  # (a range for StateSpace.range)
+        self._tuple: tuple[Hashable, ...] | None = labels  # (None until asked for)
+        self._index: dict[Any, int] | None = index
         self._is_range = all(type(lab) is int and lab == i for i, lab in enumerate(labels))
 
     @classmethod
@@ -140,7 +140,7 @@ class StateSpace(Sequence):
     def __len__(self) -> int:
         return len(self._labels)
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         return self._labels[i]
 
     def __iter__(self) -> Iterator:

@@ -36,7 +36,7 @@ import numpy as np
 from .chain import Chain
 
 try:
-    from ._analysis import _cgraph
+    from ._analysis import _cgraph  # type: ignore[attr-defined]  # (a C extension: no stub)
 except ImportError:  # pragma: no cover - the C extension is optional
     _cgraph = None
 

@@ -355,6 +355,7 @@ def assert_bound_holds(bound: Any, *, exact: Any = None, successes: int | None =
     if estimate is None:
         from .stats import proportion
 
+        assert successes is not None and trials is not None  # (checked above: given == 1)
         estimate = proportion(successes, trials, confidence=confidence)
     upper = estimate.ci[1]
     b = float(bound if b_exact is None else b_exact)

@@ -257,7 +257,7 @@ def _target_groups(targets: Any, m: int) -> tuple[tuple[int, ...], ...]:
     groups = []
     seen: set[int] = set()
     for g in targets:
-        members = (g,) if isinstance(g, (int, np.integer)) else tuple(int(c) for c in g)
+        members = (int(g),) if isinstance(g, (int, np.integer)) else tuple(int(c) for c in g)
         for c in members:
             if not 0 <= c < m:
                 raise SpecError(
@@ -313,6 +313,7 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any =
     evar = np.zeros(len(covered)) if variance and not exact else None
     tol = config.limits.tolerance
     if probabilities:
+        assert B is not None
         rec = np.flatnonzero(~is_tr & (state_group[covered] >= 0))
         B[rec, state_group[covered[rec]]] = _1 if exact else 1.0
     if len(T):
@@ -351,14 +352,18 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any =
         k = cols.shape[1]
         tr = np.flatnonzero(is_tr)
         if probabilities:
+            assert B is not None
             B[tr, :k] = X[:, :k]
             if not exact:
+                assert eB is not None
                 eB[tr, :k] = EX[:, :k]
         if derive_last:
+            assert B is not None
             B[tr, g - 1] = _1 - X[:, :k].sum(axis=1)
         tT = X[:, k]
         t[tr] = tT
         if not exact:
+            assert et is not None
             et[tr] = EX[:, k]
         if variance:
             # (I - Q) Var = c with c_i = sum_j P_ij (t_j - t_i + 1)^2 (ABS-3): needs t at every
@@ -376,9 +381,12 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any =
                 w = solver.solve(c)
             else:
                 w, ew = solver.solve_bounded(c, ec, rtol=tol)
+                assert evar is not None
                 evar[tr] = ew[wanted] if only_initial else ew
+            assert var is not None
             var[tr] = w[wanted] if only_initial else w
-    init_B = init_t = None
+    init_B: Any = None  # an array of g values (or None)
+    init_t: Any = None  # a scalar, fmpq or float (or None)
     e_init_B = e_init_t = None
     if mu is not None:
         loc = local_index(n, covered)
@@ -387,20 +395,24 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any =
             init_t = _Z
             for i, p in mu.items():
                 if probabilities:
+                    assert B is not None
                     init_B = init_B + p * B[loc[i]]
                 init_t = init_t + p * t[loc[i]]
         else:
+            assert et is not None
             if probabilities:
+                assert B is not None and eB is not None
                 init_B, e_init_B = _combine(mu, loc, B, eB)
             init_t, e_init_t = _combine(mu, loc, t, et)
     bound = 0.0
     if not exact:
-        parts = [(t, et)]
+        parts: list[tuple[Any, ...]] = [(t, et)]
         if probabilities:
             parts += [(B, eB), (init_B, e_init_B)] if mu is not None else [(B, eB)]
         if mu is not None:
             parts.append((init_t, e_init_t))
         if variance:  # a difference of moments: measured against the second moment
+            assert var is not None
             parts.append((var, evar, np.abs(var) + t * t))
         bound = _certified("absorption", chain, parts)
     return AbsorptionResult(
@@ -408,7 +420,7 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any =
         states=covered,
         closed_classes=st.closed_classes,
         columns=groups,
-        B=_out(B, exact) if probabilities else None,
+        B=None if B is None else _out(B, exact),  # (None exactly when not probabilities)
         t=_out(t, exact),
         variance=None if var is None else _out(var, exact),
         initial_B=None if init_B is None else _out(init_B, exact),
@@ -433,6 +445,7 @@ def _variance_rhs(chain: Chain, U: np.ndarray, tU: np.ndarray, etU: np.ndarray |
     c = np.add.reduceat(P * d * d, ptr[:-1]) if len(pos) else _zeros(0, exact)
     if exact:
         return c, None
+    assert etU is not None
     e_full = np.zeros(n)
     e_full[U] = etU
     delta = (e_full[cols] + etU[rr] + 2 * _U * (np.abs(diff) + 1.0 + np.abs(d))) * (1 + 4 * _U)
@@ -461,6 +474,7 @@ def hitting(chain: Chain, target: Any, exact: bool, *, initial: Any = None) -> H
         if exact:
             h[U] = _solver(chain, U, exact).solve(_collapse(chain, U, group, 1, exact)[:, 0])
         else:
+            assert eh is not None
             b, eb = _collapse_bounded(chain, U, group, 1)
             h[U], eh[U] = _solver(chain, U, exact).solve_bounded(
                 b[:, 0], eb[:, 0], rtol=tol,
@@ -480,21 +494,26 @@ def hitting(chain: Chain, target: Any, exact: bool, *, initial: Any = None) -> H
         if exact:
             times[Uc] = _solver(chain, Uc, exact).solve(_full(len(Uc), 1, exact))
         else:
+            assert etimes is not None
             times[Uc], etimes[Uc] = _solver(chain, Uc, exact).solve_bounded(
                 np.ones(len(Uc)), rtol=tol)
     mu = _initial_vector(chain, initial, exact)
-    ih = it = eih = eit = None
+    ih: Any = None  # fmpq or float (or None)
+    it: Any = None  # fmpq or float, inf where a start may miss the target (or None)
+    eih = eit = None
     certain = ~uncertain | in_A
     if mu is not None:
         if exact:
             ih = sum((p * h[i] for i, p in mu.items()), _Z)
         else:
+            assert eh is not None and etimes is not None
             ih, eih = _combine(mu, np.arange(n), h, eh)
         if any(not certain[i] for i in mu):
             it = float("inf")
         elif exact:
             it = sum((p * times[i] for i, p in mu.items()), _Z)
         else:
+            assert etimes is not None
             it, eit = _combine(mu, np.arange(n), times, etimes)
     bound = 0.0
     if exact:
@@ -507,7 +526,8 @@ def hitting(chain: Chain, target: Any, exact: bool, *, initial: Any = None) -> H
     else:
         tout = times
         it_out = None if it is None else float(it)
-        parts = [(h, eh), (times[certain], etimes[certain])]
+        assert etimes is not None
+        parts: list[tuple[Any, ...]] = [(h, eh), (times[certain], etimes[certain])]
         if mu is not None:
             parts.append((ih, eih))
             if eit is not None:
@@ -678,6 +698,7 @@ def limiting(chain: Chain, exact: bool, *, initial: Any = None) -> LimitingResul
         else:
             def build():
                 mu_ex = _initial_vector(chain, initial, True)
+                assert mu_ex is not None
                 out = _zeros(len(T), True)
                 for i in trans_mu:
                     out[loc[i]] = mu_ex[i]
@@ -699,6 +720,7 @@ def limiting(chain: Chain, exact: bool, *, initial: Any = None) -> LimitingResul
     for k, (C, (pi, epi)) in enumerate(zip(st.closed_classes, _stationary_raw(chain, exact))):
         dist[list(C)] = a[k] * pi
         if not exact:
+            assert edist is not None and ea is not None
             edist[list(C)] = ((ea[k] * pi + a[k] * epi + ea[k] * epi) * (1 + 4 * _U)
                               + _U * a[k] * pi) * (1 + 4 * _U)
     bound = 0.0 if exact else _certified("limiting", chain, [(dist, edist), (a, ea)])

@@ -203,17 +203,20 @@ def expected_reward(chain: Chain, target: Any, exact: bool, *, state_rewards: An
             if rho_exact is not None:
                 sub = rho_exact[Uc]
                 rhs_exact = lambda: _certify.split_exact(sub)  # noqa: E731
+            assert errors is not None
             values[Uc], errors[Uc] = _solver(chain, Uc, False).solve_bounded(
                 rho[Uc], e_rho[Uc], rtol=tol, exact_rhs=rhs_exact)
     certain = ~uncertain | in_A
     mu = _initial_vector(chain, initial, exact)
-    init = e_init = None
+    init: Any = None  # fmpq or float, inf where a start may miss the target (or None)
+    e_init = None
     if mu is not None:
         if any(not certain[i] for i in mu):
             init = float("inf")
         elif exact:
             init = sum((p * values[i] for i, p in mu.items()), _Z)
         else:
+            assert errors is not None
             init, e_init = _combine(mu, np.arange(n), values, errors)
     bound = 0.0
     if exact:
@@ -226,7 +229,8 @@ def expected_reward(chain: Chain, target: Any, exact: bool, *, state_rewards: An
     else:
         out = values
         init_out = None if init is None else float(init)
-        parts = [(values[certain], errors[certain])]
+        assert errors is not None
+        parts: list[tuple[Any, ...]] = [(values[certain], errors[certain])]
         if e_init is not None:
             parts.append((init, e_init))
         bound = _certified("expected_reward", chain, parts)

@@ -136,8 +136,8 @@ def _coprime_fraction(num: int, den: int) -> Fraction:
     # fmpq is always in lowest terms with den > 0, so Fraction's gcd (the slow part for
     # thousand-digit values) is skipped by setting the two slots CPython's Fraction uses.
     f = object.__new__(Fraction)
-    f._numerator = num
-    f._denominator = den
+    f._numerator = num  # type: ignore[attr-defined]  # (CPython's private slots)
+    f._denominator = den  # type: ignore[attr-defined]
     return f
 
 

@@ -86,7 +86,7 @@ from ..models.base import AgentModel
 from ..statespace import StateSpace
 
 try:  # the per-transition loops in C (setup.py builds it when a C compiler is present)
-    from . import _ckernel
+    from . import _ckernel  # type: ignore[attr-defined]  # (a C extension: no stub)
 except ImportError:  # pragma: no cover - exercised by tests that set it to None
     _ckernel = None
 
@@ -322,7 +322,7 @@ class _Compiler:
             entry = self.entry_by_value[law] = [law, {}, {}]
         return entry
 
-    def _integer_law(self, agents: tuple, i: int) -> tuple[int, list[tuple[Hashable, int]]]:
+    def _integer_law(self, agents: tuple, i: int) -> tuple[int, dict[Hashable, int]]:
         """``agent_distribution(agents, i)`` over a common denominator (checked exact, >= 0)."""
         raw = self.model.agent_distribution(agents, i)
         pairs = []
@@ -606,9 +606,10 @@ class _Compiler:
             if keys is None:
                 entry = self._law_entry(agents, i)
             else:
-                entry = by_key.get(keys[i])
-                if entry is None:
-                    entry = by_key[keys[i]] = self._law_entry(agents, i)
+                found = by_key.get(keys[i])
+                if found is None:
+                    found = by_key[keys[i]] = self._law_entry(agents, i)
+                entry = found
             laws.append((entry, -1 - i))
         return laws
 
@@ -745,7 +746,8 @@ def _trusted_chain(space: StateSpace, indptr: np.ndarray, indices: np.ndarray,
     The floats are the correctly rounded values of the same rationals (what the Chain itself
     would compute one ``fmpq`` at a time, at about a third of the compile time).
     """
-    return Chain._from_csr_exact(space, indptr, indices, values, floats=floats, **kwargs)
+    # (an object array of fmpq: Chain._from_csr_exact's annotation says Sequence[fmpq])
+    return Chain._from_csr_exact(space, indptr, indices, values, floats=floats, **kwargs)  # type: ignore[arg-type]
 
 
 def _compositions(total: int, parts: int):

@@ -24,7 +24,7 @@ from flint import fmpq
 from ..chain import Chain
 
 try:
-    from . import _cparse
+    from . import _cparse  # type: ignore[attr-defined]  # (a C extension: no stub)
 except ImportError:  # pragma: no cover - the extension is optional
     _cparse = None
 
@@ -68,14 +68,14 @@ def _tables(strings: list[str], placeholders: dict[str, str]) -> tuple[list | No
         if v is None:
             exact_tab = None
             break
-        exact_tab.append(v)
+        exact_tab.append(v)  # type: ignore[union-attr]  # (mypy does not narrow across the break)
     float_tab: list | None = []
     for t in texts:
         x = _float_value(t)
         if x is None:
             float_tab = None
             break
-        float_tab.append(x)
+        float_tab.append(x)  # type: ignore[union-attr]  # (mypy does not narrow across the break)
     return exact_tab, float_tab
 
 

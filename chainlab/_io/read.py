@@ -120,9 +120,10 @@ def _finish(path: Path, line_of_row, make, exact: bool | None) -> Chain:
                 "the file, or read it with exact=False (as floats)")
         err = FileFormatError(f"{where}: {exc}{hint}")
         # what a caller needs to say it in its own terms (the CLI names its flags)
-        err.row, err.line = row, line
+        # (attributes of this error only, read with getattr: not declared on the class)
+        err.row, err.line = row, line  # type: ignore[attr-defined]
         found = re.search(r"sums to (\S+), expected 1", str(exc))
-        err.row_sum = found.group(1).rstrip(",;") if found else None
+        err.row_sum = found.group(1).rstrip(",;") if found else None  # type: ignore[attr-defined]
         raise err from None
 
 
@@ -387,7 +388,7 @@ def _read_sta(path: Path, n: int) -> list[Any]:
         s = _int(head.strip(), path, lineno, "state")
         if s >= n:
             raise FileFormatError(f"{path}:{lineno}: state {s} is out of range (0..{n - 1})")
-        vals = []
+        vals: list[Any] = []  # ints, bools or names
         for v in rest[1:-1].split(","):
             v = v.strip()
             try:
@@ -478,6 +479,7 @@ def read_drn(path: str | os.PathLike, *, exact: bool | None = None,
                                           f"@placeholders, got {line!r}")
                 placeholders[key.strip()] = (text.strip(), lineno)
             continue
+        assert n is not None  # (in the model: @model checked it)
         if line.startswith("state "):
             if state >= 0 and actions == 0:
                 raise FileFormatError(f"{path}:{row_line[state]}: state {state} has no action")

@@ -192,7 +192,7 @@ def write_transition_rewards(chain, path: str | os.PathLike, rewards: Any) -> Pa
 
     p = Path(path)
     n = chain.num_states
-    pairs = {}
+    pairs: dict[tuple[int, int], Any] = {}  # (source, target) -> reward, None if not given
     for i, j, _ in chain.transitions():
         pairs[(i, j)] = None
     if isinstance(rewards, Mapping):

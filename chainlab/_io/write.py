@@ -6,11 +6,14 @@ import os
 import sys
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 
 from ..chain import Chain
+
+if TYPE_CHECKING:
+    from ..parametric.chain import ParametricChain
 from ..errors import SpecError
 from .atomic import atomic_open
 from .read import _LABEL_NAME
@@ -41,7 +44,7 @@ def _value_strings(chain: Chain) -> list[str]:
     return [repr(float(x)) for x in chain.P.data]
 
 
-def _is_parametric(chain: Any) -> bool:
+def _is_parametric(chain: Any) -> TypeGuard[ParametricChain]:
     # without importing chainlab.parametric (and SymPy) for plain chains: a ParametricChain can
     # only exist once its module is loaded
     mod = sys.modules.get("chainlab.parametric.chain")
@@ -139,7 +142,9 @@ def _explicit_value_strings(chain: Chain, inexact: str) -> list[str]:
                 if not out[k]:
                     out[k] = _rounded(values[k])
                 total += Fraction(out[k])
-        out[slack] = _decimal(1 - total)  # a sum of finite decimals: finite
+        last = _decimal(1 - total)
+        assert last is not None  # a sum of finite decimals: finite
+        out[slack] = last
     return out
 
 

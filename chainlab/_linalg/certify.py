@@ -209,6 +209,7 @@ class FloatSystem:
         """Double-double residual: ``(r, rbar)`` with ``r ~ b - A x`` to ~``u^2`` and the
         rigorous bound ``rbar >= |b - A x|`` (exact entries split as ``hi + lo``)."""
         A, L = self.A, self.Alo
+        assert L is not None  # (a double-double residual is asked for only with the lo parts)
         ptr, cols = A.indptr, A.indices
         hi, lo = A.data, L.data
         two_d = x.ndim == 2
@@ -253,9 +254,9 @@ class FloatSystem:
                 rounds: int = 4) -> np.ndarray:
         """``v >= A^{-1} w`` (``w >= 0``), verified; ``inf`` in the columns where it fails."""
         if not np.isfinite(w).all():
-            bad = ~np.isfinite(w).all(axis=0) if w.ndim == 2 else True
             if w.ndim == 1:
                 return np.full(w.shape, np.inf)
+            bad = ~np.isfinite(w).all(axis=0)
             out = np.full(w.shape, np.inf)
             good = ~bad
             if good.any():

@@ -137,7 +137,8 @@ class SubsystemSolver:
         self._cols = cols
         self._vals = data[pos]
         # for certified float solves: the exact entries behind the floats (CERT-3 refinement)
-        self._exact_src = None if exact or not chain.is_exact else (chain.require_exact(), pos)
+        self._exact_src: tuple[np.ndarray, np.ndarray] | None = \
+            None if exact or not chain.is_exact else (chain.require_exact(), pos)
         self._systems: dict = {}
         # 1 - M[i, i], exactly (then rounded once for the float backend)
         diag_pos = np.full(m, -1, dtype=np.int64)
@@ -238,7 +239,7 @@ class SubsystemSolver:
             out = np.ones(m)
             self._diag_exact = np.empty(m, dtype=object)
             self._diag_exact[:] = _ONE
-            for i in np.flatnonzero(diag_pos >= 0):
+            for i in np.flatnonzero(diag_pos >= 0).tolist():
                 gi = g[i]
                 a, b = chain._indptr[gi], chain._indptr[gi + 1]
                 k = a + int(np.searchsorted(chain._indices[a:b], gi))
@@ -402,7 +403,7 @@ class SubsystemSolver:
             return got
         loc = local_index(len(self.subset), S) if not full else None
         ptr, pos = rows_positions(self._ptr, S) if not full else (self._ptr, None)
-        cols = self._cols if full else loc[self._cols[pos]]
+        cols = self._cols if loc is None else loc[self._cols[pos]]  # (loc is None iff full)
         vals = self._vals if full else self._vals[pos]
         rows = np.repeat(np.arange(len(S), dtype=np.int64), np.diff(ptr))
         keep = cols != rows
@@ -412,6 +413,7 @@ class SubsystemSolver:
         np.cumsum(np.bincount(rows[keep], minlength=len(S)), out=optr[1:])
         lo_parts = None
         if lo:
+            assert self._exact_src is not None  # (lo is asked for only with an exact source)
             ex, chain_pos = self._exact_src
             mpos = chain_pos if full else chain_pos[pos]
             _, off_lo = _certify.split_exact(ex[mpos[keep]])
@@ -746,7 +748,7 @@ class _FractionFreeLU:
             scale0[i] = lcm
             bits += (ri[i] * lcm).p.bit_length()
         beta = bits / s  # ~ bits per eliminated state of the determinants (Hadamard-like)
-        best = None
+        best: tuple | None = None
         for order in orders:  # the cheapest elimination order by the cost model
             order = np.asarray(order, dtype=np.int64)
             pos = np.empty(s, dtype=np.int64)
@@ -755,6 +757,7 @@ class _FractionFreeLU:
             K, cost = _plan_tail(struct, subtree, beta, s, max_tail)
             if best is None or cost < best[0]:
                 best = (cost, order, pos, struct, children, K)
+        assert best is not None  # (orders is never empty)
         _, order, pos, struct, children, K = best
         R: list[dict[int, fmpz]] = [None] * s  # type: ignore[list-item]
         scale: list[fmpz] = [_Z1] * s
@@ -844,8 +847,8 @@ class _FractionFreeLU:
             # back substitution in integers: z = D x with one common denominator D
             for k in range(ns - 1, first - 1, -1):
                 acc = y[k] * D
-                for j, v in U[k].items():
-                    acc -= v * z[j]
+                for j, u in U[k].items():
+                    acc -= u * z[j]
                 q, rem = divmod(acc, piv[k])
                 if rem:  # x_k needs a factor of the pivot that D lacks: enlarge D
                     g = acc.gcd(piv[k])
@@ -857,7 +860,7 @@ class _FractionFreeLU:
                     q = acc // g
                 z[k] = q
             den = D * lcms[col]
-            xs = [None] * s
+            xs: list[fmpq | None] = [None] * s
             for k in range(first, s):
                 xs[k] = fmpq(z[k], den)
             out[order, col] = xs
@@ -899,7 +902,7 @@ class _DenseTail:
         self.rows = sparse_rows
         self._row_bits = row_bits
         self._p: int | None = None
-        self._inv = None
+        self._inv: nmod_mat | None = None
         self._den_hint: fmpz | None = None
 
     def _invert(self):
@@ -919,6 +922,7 @@ class _DenseTail:
         if self._inv is None:
             self._invert()
         p, inv, A = self._p, self._inv, self.A
+        assert p is not None and inv is not None  # (set by _invert)
         logp = p.bit_length() - 1
         # Cramer + Hadamard: den <= prod |row_i|, |num| <= prod |row_i with y_i in|, and
         # p^it > 2 |num| den makes the reconstruction unique; the loop stops long before

@@ -95,7 +95,8 @@ def _copies(comps: np.ndarray, states_of: np.ndarray, starts: np.ndarray, ptr: n
         key = (np.stack([rank[rows[a:b]], rank[j[a:b]], hashes[a:b]]).tobytes()
                + b"|" + dhash[dstart[c]:dstart[c + 1]].tobytes())
         keyed.setdefault(key, []).append(c)
-    groups, rest = [], []
+    groups: list[np.ndarray] = []
+    rest: list[np.int64] = []
     for cs in keyed.values():
         if len(cs) < 2:
             rest.extend(comps[cs])
@@ -159,7 +160,7 @@ def plan(num: int, labels: np.ndarray, ptr: np.ndarray, cols: np.ndarray, big: i
         bigs = group[sz >= big]
         if len(small) or len(bigs):
             flush()
-        if len(small) >= 2 and vals is not None:
+        if len(small) >= 2 and vals is not None and diag is not None:
             groups, small = _copies(small, states_of, starts, ptr, cols, vals, diag)
             steps.extend(("copies", g) for g in groups)
         if len(small):

@@ -332,10 +332,10 @@ def _rounded_rows(path: Path, err) -> tuple[str, str]:
     from fractions import Fraction
 
     where = f"{path.name} line {err.line}" if getattr(err, "line", None) else path.name
-    total = getattr(err, "row_sum", None)
+    total: str | None = getattr(err, "row_sum", None)
     shown = total
     try:
-        shown = f"{total} (= {float(Fraction(total)):.15g})"
+        shown = f"{total} (= {float(Fraction(total)):.15g})"  # type: ignore[arg-type]  # (None: TypeError)
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         pass
     return where, f"the probabilities of row {err.row} sum to {shown}, not 1"
@@ -395,7 +395,8 @@ def _normalised(path: Path, where: str, what: str):
     rows: dict[int, list] = {}
     for i, j, v in fl.transitions():
         rows.setdefault(i, []).append((j, Fraction(repr(float(v)))))
-    triples, changed, worst = [], 0, Fraction(0)
+    triples: list[tuple[int, int, Fraction]] = []
+    changed, worst = 0, Fraction(0)
     for i, entries in rows.items():
         total = sum(v for _, v in entries)
         if total != 1:

@@ -23,6 +23,7 @@ import sys
 import time
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -103,7 +104,9 @@ def _run(args: argparse.Namespace) -> int:
 
     mirror = _probability(args.mirror)
     plot = _plot_target(args.plot) if args.plot is not None else None
-    seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy % 2**63)
+    # (entropy drawn from the OS is an int; numpy types it for every form SeedSequence takes)
+    seed = args.seed if args.seed is not None else \
+        int(cast(int, np.random.SeedSequence().entropy) % 2**63)
     started = time.perf_counter()
     complete = True
     try:

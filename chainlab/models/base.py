@@ -75,7 +75,9 @@ class AgentModel(abc.ABC):
         """The initial joint state: one hashable agent state per agent."""
 
     @abc.abstractmethod
-    def agent_distribution(self, agents: tuple, i: int) -> Mapping[Hashable, Any]:
+    # (Mapping[Any, ...] and agent_state: Any, not Hashable: Mapping is invariant in its key
+    # type and arguments are contravariant, so subclasses could not narrow them to their states)
+    def agent_distribution(self, agents: tuple, i: int) -> Mapping[Any, Any]:
         """Law of agent ``i``'s next state given the joint state ``agents``."""
 
     def law_keys(self, agents: tuple) -> Sequence[Hashable] | None:
@@ -85,14 +87,14 @@ class AgentModel(abc.ABC):
         """
         return None
 
-    def integer_distribution(self, agents: tuple, i: int) -> tuple[int, Mapping[Hashable, int]] | None:
+    def integer_distribution(self, agents: tuple, i: int) -> tuple[int, Mapping[Any, int]] | None:
         """Optional: :meth:`agent_distribution` over a common denominator (default ``None``).
 
         See the module docstring.
         """
         return None
 
-    def agent_id(self, agent_state: Hashable) -> Hashable:
+    def agent_id(self, agent_state: Any) -> Hashable:
         """The agent's opinion (default: the agent state itself)."""
         return agent_state
 

@@ -247,8 +247,8 @@ class GMMAgents(AgentModel):
         (True, False)
         """
         get = self._ids.get
-        ids = [get(a) for a in agents]
-        if None in ids:
+        ids = [get(a, -1) for a in agents]  # (ids are >= 0: -1 marks a state not seen yet)
+        if -1 in ids:
             ids = [self._sid(a) for a in agents]
         if self.ties == "random":
             counts: dict[int, int] = {}
@@ -267,12 +267,12 @@ class GMMAgents(AgentModel):
         if self._mirror_num == self._mirror_den:
             return {o: (o,) for o in counts}
         items = list(counts.items())
-        keys = {}
+        keys: dict[int, tuple] = {}
         if k == self.num_agents - 1:  # every other agent is in the k-set
             items.sort()
             for o, _ in items:
-                full = tuple([(v, m - (v == o)) for v, m in items if m - (v == o)])
-                keys[o] = (o, full, (), 0)
+                others = tuple([(v, m - (v == o)) for v, m in items if m - (v == o)])
+                keys[o] = (o, others, (), 0)
             return keys
         dist = self._dist
         for o, co in items:
@@ -281,7 +281,8 @@ class GMMAgents(AgentModel):
                 continue
             row = dist[o]
             if k == 1:  # (then co == 1) the partner is uniform over the nearest group
-                best = group = None  # one pass (twice as fast as building the profile)
+                best = None  # one pass (twice as fast as building the profile)
+                group: list[tuple[int, int]] | None = None
                 for v, m in items:
                     if v != o:
                         e = row.get(v)
@@ -290,7 +291,9 @@ class GMMAgents(AgentModel):
                         if best is None or e < best:
                             best, group = e, [(v, m)]
                         elif e == best:
+                            assert group is not None
                             group.append((v, m))
+                assert group is not None  # (k == 1 < num_agents: some other state exists)
                 if len(group) == 1:  # the partner's state is sure
                     keys[o] = (o, ((group[0][0], 1),), (), 0)
                 else:
