@@ -29,6 +29,14 @@ function                       claim   what it is
                                        configurations (GMM; no compiled chain)
 ============================== ======= ===================================================
 
+Limits of classes of bounds
+---------------------------
+============================== ======= ===================================================
+:func:`movers_ceiling`         LIM-1   bounds that let at most ``m`` agents move in round 1
+:func:`state_ceiling`          LIM-2   bounds that credit listed round-1 states
+:func:`shield_state`           LIM-3   compositional bounds with an adversarial rest: 0
+============================== ======= ===================================================
+
 Examples
 --------
 >>> import numpy as np
@@ -65,6 +73,7 @@ from ._gmm import (
     split_from_labels,
     split_from_weights,
 )
+from ._limits import movers_ceiling, round_one_keep_probabilities, shield_state, state_ceiling
 from ._paper import PaperScaleRow, PaperScaleStudy, paper_scale_study
 from ._sim import SplitRunResult, simulate_split
 from ._study import SharpnessStudy, sharpness_study
@@ -90,6 +99,10 @@ __all__ = [
     "sequence_bound",
     "restricted_bound",
     "coupling_bound",
+    "movers_ceiling",
+    "state_ceiling",
+    "shield_state",
+    "round_one_keep_probabilities",
     "split_reachability_bound",
     "simulate_split",
     "check_bound",

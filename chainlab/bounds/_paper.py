@@ -31,6 +31,7 @@ from ..errors import SpecError
 from ..models.gmm import GMMAgents
 from ..stats import ProportionEstimate, proportion
 from ._gmm import sequence_bound, split_from_labels, split_from_weights
+from ._limits import fewest_movers, shield_state, state_ceiling
 from ._sim import simulate_split
 from ._types import BoundResult
 
@@ -61,7 +62,8 @@ class PaperScaleRow:
     mirror : Fraction
     ties : str
     bound : BoundResult or None
-        The sequence bound (``None`` when it does not apply; see ``bound_note``).
+        The best bound that runs at this size -- the sequence bound, BND-4 (``None`` when it
+        does not apply; see ``bound_note``).
     bound_note : str
     chain : ProportionEstimate
         Runs of the discretized chain that reached two closed silos.
@@ -73,6 +75,13 @@ class PaperScaleRow:
     continuous_readout : str or None
         ``"memory labels"`` or ``"final weights"`` (canonical pure vectors).
     continuous_verdict : str
+    limits : dict
+        What the classes of bounds of ``proofs/limits.md`` can reach at this point, for the
+        issue's target ``P >= 1/10``: ``movers_needed`` (LIM-1: a bound must let at least this
+        many agents change state in round 1), ``state_ceiling`` (LIM-2: the largest round-1 state
+        probability) and ``states_needed`` (round-1 states a listing bound must credit),
+        ``shield_max_group`` (LIM-3: the largest group, agents ``0..g-1``, that an adversarial
+        rest freezes). ``None`` where the claim's assumptions fail.
 
     Examples
     --------
@@ -98,6 +107,7 @@ class PaperScaleRow:
     continuous: ProportionEstimate | None
     continuous_readout: str | None
     continuous_verdict: str
+    limits: dict = dataclasses.field(default_factory=dict)
 
     def to_record(self) -> dict:
         """A flat dict (CSV/JSON row)."""
@@ -118,6 +128,9 @@ class PaperScaleRow:
             "chain_verdict": self.chain_verdict,
             **est(self.continuous, "continuous"), "continuous_readout": self.continuous_readout,
             "continuous_verdict": self.continuous_verdict,
+            "bound_over_chain": (None if self.bound is None or not self.chain.estimate
+                                 else float(self.bound.value) / self.chain.estimate),
+            **{f"limit_{key}": val for key, val in self.limits.items()},
         }
 
 
@@ -152,11 +165,25 @@ class PaperScaleStudy:
 
     def to_markdown(self) -> str:
         """The table in Markdown (bound, estimates with intervals, verdicts)."""
-        head = ("| ties | k | p | sequence bound (BND-4) | chain estimate [95% CI] | verdict | "
-                "continuous estimate [95% CI] | verdict |\n|---|---|---|---|---|---|---|---|\n")
+        head = ("| ties | k | p | best bound | chain estimate [95% CI] | verdict | "
+                "continuous estimate [95% CI] | verdict | bound / chain | LIM-1 movers | "
+                "LIM-2 states | LIM-3 group |\n"
+                "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
         lines = []
         for r in self.rows:
-            b = "n/a" if r.bound is None else f"{float(r.bound.value):.3g}"
+            b = "n/a" if r.bound is None else (
+                f"{float(r.bound.value):.3g} ({r.bound.name}, {r.bound.claim})")
+            rec = r.to_record()
+            ratio = rec["bound_over_chain"]
+            ratio_s = "n/a" if ratio is None else f"{ratio:.3g}"
+            lim = r.limits
+
+            def show(key, fmt):
+                v = lim.get(key)
+                return "n/a" if v is None else fmt(v)
+            lims = (f" | >= {show('movers_needed', str)} | "
+                    f">= {show('states_needed', lambda v: f'{v:.2g}')} | "
+                    f"<= {show('shield_max_group', str)}")
             ch = f"{r.chain.estimate:.3f} [{r.chain.ci[0]:.3f}, {r.chain.ci[1]:.3f}]"
             if r.chain_truncated:
                 ch += f" ({r.chain_truncated} undecided)"
@@ -164,7 +191,8 @@ class PaperScaleStudy:
                 f"{r.continuous.estimate:.3f} [{r.continuous.ci[0]:.3f}, "
                 f"{r.continuous.ci[1]:.3f}]")
             lines.append(f"| {r.ties} | {r.neighbours} | {r.mirror} | {b} | {ch} | "
-                         f"{r.chain_verdict} | {co} | {r.continuous_verdict} |")
+                         f"{r.chain_verdict} | {co} | {r.continuous_verdict} | {ratio_s}"
+                         f"{lims} |")
         return head + "\n".join(lines) + "\n"
 
     def __repr__(self) -> str:
@@ -177,6 +205,45 @@ def _continuous_split(res: Any, k: int) -> tuple[np.ndarray, str]:
         return split_from_labels(np.asarray(labels), neighbours=k,
                                  components=res.parameters["components"]), "memory labels"
     return split_from_weights(res.final_weights, neighbours=k), "final weights"
+
+
+def _limits(model: GMMAgents, target: Fraction) -> dict:
+    """The LIM-1..3 numbers of one point (``None`` where a claim's assumptions fail)."""
+    out: dict[str, Any] = {"target": str(target), "movers_needed": None,
+                           "state_ceiling": None, "states_needed": None,
+                           "shield_max_group": None}
+    try:
+        out["movers_needed"] = fewest_movers(model, target)
+    except SpecError:
+        pass
+    try:
+        sc = state_ceiling(model)
+        out["state_ceiling"] = float(sc)
+        out["states_needed"] = float(target / sc)
+    except SpecError:
+        pass
+    best = None
+    for g in range(1, model.num_agents + 1):
+        try:
+            shield_state(model, range(g))
+        except SpecError:
+            break
+        best = g
+    out["shield_max_group"] = best
+    return out
+
+
+def _best_bound(model: GMMAgents) -> tuple[BoundResult | None, str]:
+    """The largest applicable bound that scales to the paper's instance, and a note.
+
+    Only the closed-form sequence bound (BND-4) runs at ``n = 30``: BND-5 and BND-6 explore
+    states or configurations whose number explodes, and LIM-1 (``proofs/limits.md``) shows that
+    BND-5 with any explorable ``max_mixed`` could not reach the targets anyway.
+    """
+    try:
+        return sequence_bound(model), ""
+    except SpecError as exc:
+        return None, str(exc)
 
 
 def paper_scale_study(*, neighbours: Any = (1, 2, 5, 10, 14), mirrors: Any = ("0", "1/5", "2/5"),
@@ -249,10 +316,8 @@ def paper_scale_study(*, neighbours: Any = (1, 2, 5, 10, 14), mirrors: Any = ("0
         for n_pt, (t, k, p) in enumerate(points):
             model = GMMAgents(agents=agents, components=components, memory=memory, neighbours=k,
                               mirror=p, ties=t)
-            try:
-                bound, note = sequence_bound(model), ""
-            except SpecError as exc:
-                bound, note = None, str(exc)
+            bound, note = _best_bound(model)
+            limits = _limits(model, Fraction(1, 10))
             sim = simulate_split(model, num_samples=num_runs, rng=children[2 * n_pt],
                                  max_rounds=max_rounds)
             est = sim.estimate()
@@ -270,7 +335,8 @@ def paper_scale_study(*, neighbours: Any = (1, 2, 5, 10, 14), mirrors: Any = ("0
                 chain_truncated=sim.num_truncated,
                 chain_verdict=_verdict(bound, est, sim.num_truncated, max_rounds),
                 continuous=c_est, continuous_readout=readout,
-                continuous_verdict=_verdict(bound, c_est, 0, None) if continuous else "not run"))
+                continuous_verdict=_verdict(bound, c_est, 0, None) if continuous else "not run",
+                limits=limits))
             bar.update(n_pt + 1)
     finally:
         bar.close(interrupted=len(rows) < len(points))

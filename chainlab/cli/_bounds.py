@@ -425,7 +425,7 @@ def _plot_paper(study, path: Path) -> None:
                       f"K={study.parameters['components']}, r={study.parameters['memory']}")
         top.legend(fontsize=7, frameon=False, loc="lower left", ncol=2)
         bottom.set_yscale("log")
-        bottom.set_ylabel("sequence bound (BND-4)")
+        bottom.set_ylabel("best bound (BND-4)")
         bottom.set_xlabel("k (neighbours)")
         bottom.legend(fontsize=7, frameon=False, loc="lower left")
     save_figure(fig, path)
