@@ -29,7 +29,6 @@ Fraction(1, 2)
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from types import MappingProxyType
@@ -38,10 +37,19 @@ from typing import Any
 import numpy as np
 from flint import fmpq
 
-from . import config
-from ._validate import integer
+from ._chain.base import ChainBase
+from ._chain.input import (
+    _Arrays,
+    _check_size,
+    _checked_index_triples,
+    _resolve_initial,
+    _resolve_labels,
+    _row_error,
+    _triples_from_any,
+)
 from ._chain.values import fmpq_to_float, fmpq_to_fraction, to_float, to_fmpq
-from .errors import ExactnessError, NotStochasticError, SpecError, StateSpaceLimitError
+from ._validate import integer
+from .errors import ExactnessError, NotStochasticError, SpecError
 from .statespace import StateSpace, _as_state_space
 
 __all__ = ["Chain"]
@@ -49,23 +57,7 @@ __all__ = ["Chain"]
 _ONE = fmpq(1)
 
 
-def _row_error(row: int, message: str) -> NotStochasticError:
-    """A row-sum error that also carries the row index (file readers point at its line)."""
-    err = NotStochasticError(message)
-    err.row = row
-    return err
-
-
-def _check_size(num_states: int, argname: str) -> None:
-    limit = config.limits.max_states
-    if num_states > limit:
-        raise StateSpaceLimitError(
-            f"{argname} has {num_states:,} states, over the limit of {limit:,}; raise it with "
-            "chainlab.config.override(max_states=...) if the machine has the memory"
-        )
-
-
-class Chain:
+class Chain(ChainBase):
     """An immutable finite discrete-time Markov chain.
 
     Parameters
@@ -138,19 +130,7 @@ class Chain:
     chainlab.errors.ExactnessError: exact chain got float 0.5 at P[0, 0]; pass an exact value such as Fraction(1, 2) or '0.5' as a string, or give limit_denominator=... to convert floats, or build a float chain with exact=False
     """
 
-    __slots__ = (
-        "_states",
-        "_indptr",
-        "_indices",
-        "_exact",
-        "_float",
-        "_labels",
-        "_initial",
-        "_float_at",
-        "_P_cache",
-        "_cache",
-        "__weakref__",
-    )
+    __slots__ = ("_exact", "_float", "_float_at", "_P_cache")
 
     def __init__(
         self,
@@ -479,36 +459,10 @@ class Chain:
         self._P_cache = None
         self._cache: dict = {}  # derived, pattern-only data (structure); shared by copies
 
-    # ------------------------------------------------------------------ read-only views
-    @property
-    def states(self) -> StateSpace:
-        """The :class:`StateSpace` (labels ↔ indices)."""
-        return self._states
-
-    @property
-    def num_states(self) -> int:
-        """Number of states."""
-        return len(self._states)
-
-    @property
-    def num_transitions(self) -> int:
-        """Number of positive entries of ``P``."""
-        return int(len(self._indices))
-
     @property
     def is_exact(self) -> bool:
         """True when every entry is an exact rational."""
         return self._exact is not None
-
-    @property
-    def labels(self) -> Mapping[str, frozenset[int]]:
-        """Named state sets (atomic propositions), as sets of state *indices*."""
-        return self._labels
-
-    @property
-    def initial(self) -> Mapping[int, Fraction | float] | None:
-        """The initial distribution as ``{index: probability}`` (None when not given)."""
-        return self._initial
 
     @property
     def P(self):
@@ -521,20 +475,6 @@ class Chain:
             self._P_cache = m
         return self._P_cache
 
-    @property
-    def indptr(self) -> np.ndarray:
-        """CSR row pointer of the sparsity pattern (read-only view)."""
-        v = self._indptr.view()
-        v.flags.writeable = False
-        return v
-
-    @property
-    def indices(self) -> np.ndarray:
-        """CSR column indices of the sparsity pattern (sorted within each row; read-only view)."""
-        v = self._indices.view()
-        v.flags.writeable = False
-        return v
-
     def require_exact(self, what: str = "the exact backend") -> np.ndarray:
         """The exact entries (object array of ``fmpq``, CSR order); raise if this is a float chain."""
         if self._exact is None:
@@ -545,6 +485,17 @@ class Chain:
             )
         return self._exact
 
+    def _entry(self, k: int) -> Fraction | float:
+        if self._exact is not None:
+            return fmpq_to_fraction(self._exact[k])
+        return float(self._float[k])
+
+    def _zero(self) -> Fraction | float:
+        return Fraction(0) if self._exact is not None else 0.0
+
+    def _resolve_initial(self, initial: Any) -> Mapping[int, Any] | None:
+        return _resolve_initial(initial, self._states, exact=self.is_exact, atol=1e-10)
+
     def transitions(self) -> Iterator[tuple[int, int, Fraction | float]]:
         """Iterate ``(i, j, value)`` over positive entries by index (Fractions for exact chains).
 
@@ -554,81 +505,11 @@ class Chain:
         [(0, 1, Fraction(1, 1)), (1, 0, Fraction(1, 1))]
         """
         ptr, idx = self._indptr, self._indices
+        exact = self._exact
         for i in range(self.num_states):
-            for k in range(ptr[i], ptr[i + 1]):
-                if self._exact is not None:
-                    yield i, int(idx[k]), fmpq_to_fraction(self._exact[k])
-                else:
-                    yield i, int(idx[k]), float(self._float[k])
-
-    def probability(self, source: Hashable, target: Hashable) -> Fraction | float:
-        """``P[source, target]`` by state labels.
-
-        Examples
-        --------
-        >>> Chain([[0, 1], ["1/4", "3/4"]]).probability(1, 1)
-        Fraction(3, 4)
-        """
-        i, j = self._states.index_of(source), self._states.index_of(target)
-        a, b = self._indptr[i], self._indptr[i + 1]
-        k = a + int(np.searchsorted(self._indices[a:b], j))
-        if k < b and self._indices[k] == j:
-            return fmpq_to_fraction(self._exact[k]) if self._exact is not None else float(
-                self._float[k])
-        return Fraction(0) if self._exact is not None else 0.0
-
-    def target_indices(self, target: Any, argname: str = "target") -> np.ndarray:
-        """Resolve a target: a label name of :attr:`labels`, one state, or an iterable of states.
-
-        Returns sorted unique indices (empty only for a label with no state). A string is looked
-        up as a label name first.
-
-        Examples
-        --------
-        >>> c = Chain([[1, 0], [0, 1]], states=["a", "b"], labels={"goal": ["b"]})
-        >>> c.target_indices("goal").tolist(), c.target_indices(["a"]).tolist()
-        ([1], [0])
-        """
-        if isinstance(target, str) and target in self._labels:
-            idx = sorted(self._labels[target])
-        elif isinstance(target, Hashable) and not isinstance(target, (frozenset, tuple)) \
-                and target in self._states:
-            idx = [self._states.index_of(target)]
-        elif isinstance(target, tuple) and target in self._states:
-            idx = [self._states.index_of(target)]
-        elif isinstance(target, (str, bytes)) or not isinstance(target, Iterable):
-            known = ", ".join(repr(x) for x in self._labels) or "none"
-            raise SpecError(
-                f"{argname}={target!r} is neither a label (known labels: {known}) nor a state"
-            )
-        else:
-            idx = sorted(set(self._states.indices_of(target)))
-        if not idx and not (isinstance(target, str) and target in self._labels):
-            # an empty *label* is a fact about the chain (e.g. no consensus state is reachable):
-            # it is hit with probability 0; an empty explicit collection is a caller's slip
-            raise SpecError(f"{argname}={target!r} selects no state; give at least one state")
-        return np.asarray(idx, dtype=np.int64)
-
-    def with_initial(self, initial: Any) -> Chain:
-        """A copy of this chain with another initial distribution (by state labels)."""
-        new = self._shallow_copy()
-        new._initial = _resolve_initial(initial, self._states, exact=self.is_exact, atol=1e-10)
-        return new
-
-    def with_labels(self, labels: Mapping[str, Iterable[Hashable]]) -> Chain:
-        """A copy with additional named state sets (by state labels)."""
-        new = self._shallow_copy()
-        merged = dict(self._labels)
-        merged.update(_resolve_labels(labels, self._states))
-        new._labels = MappingProxyType(merged)
-        return new
-
-    def _shallow_copy(self) -> Chain:
-        new = Chain.__new__(Chain)
-        for name in Chain.__slots__:
-            if name != "__weakref__":
-                setattr(new, name, getattr(self, name))
-        return new
+            for k in range(ptr[i], ptr[i + 1]):  # (inlined _entry: this loop is hot)
+                yield i, int(idx[k]), (fmpq_to_fraction(exact[k]) if exact is not None
+                                       else float(self._float[k]))
 
     # ------------------------------------------------------------------ interop
     def to_networkx(self):
@@ -648,217 +529,15 @@ class Chain:
 
         return to_networkx(self)
 
-    def to_dict(self) -> dict[Hashable, dict[Hashable, Fraction | float]]:
-        """``{state: {next_state: probability}}`` by state labels."""
-        labs = self._states.labels
-        out: dict = {lab: {} for lab in labs}
-        for i, j, v in self.transitions():
-            out[labs[i]][labs[j]] = v
-        return out
-
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Chain):
             return NotImplemented
-        same = (
-            self._states == other._states
-            and np.array_equal(self._indptr, other._indptr)
-            and np.array_equal(self._indices, other._indices)
-            and self.is_exact == other.is_exact
-            and dict(self._labels) == dict(other._labels)
-            and (dict(self._initial) if self._initial else None)
-            == (dict(other._initial) if other._initial else None)
-        )
-        if not same:
+        if self.is_exact != other.is_exact or not self._same_structure(other):
             return False
         if self.is_exact:
             return bool(all(a == b for a, b in zip(self._exact, other._exact)))
         return bool(np.array_equal(self._float, other._float))
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         kind = "exact" if self.is_exact else "float"
         return f"Chain({self.num_states} states, {self.num_transitions} transitions, {kind})"
-
-
-# ---------------------------------------------------------------------- input normalisation
-class _Arrays:
-    """COO arrays (rows, cols, values) handed to ``Chain._build`` without a Python loop."""
-
-    __slots__ = ("rows", "cols", "values")
-
-    def __init__(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
-        self.rows, self.cols, self.values = rows, cols, values
-
-
-def _checked_index_triples(transitions, n):
-    for t in transitions:
-        try:
-            i, j, v = t
-        except (TypeError, ValueError):
-            raise SpecError(f"transitions must be (i, j, value) triples, got {t!r}") from None
-        for name, x in (("source", i), ("target", j)):
-            if not isinstance(x, (int, np.integer)) or isinstance(x, bool) or not 0 <= x < n:
-                raise SpecError(
-                    f"transition {t!r}: {name} index {x!r} is out of range; indices run from 0 "
-                    f"to {n - 1}"
-                )
-        yield int(i), int(j), v
-
-
-def _triples_from_any(P: Any, states):
-    """Return (num_states, iterable of (i, j, value), states) for every accepted input form."""
-    try:
-        import networkx as nx
-    except ImportError:  # pragma: no cover - networkx is a dependency
-        nx = None
-    if nx is not None and isinstance(P, nx.Graph):
-        if not P.is_directed():
-            raise SpecError("P is an undirected networkx graph; pass a DiGraph with 'weight's")
-        nodes = list(P.nodes) if states is None else list(states)
-        space = StateSpace(nodes)
-        if set(nodes) != set(P.nodes):
-            raise SpecError("states must list exactly the graph's nodes")
-        triples = []
-        for u, v, data in P.edges(data=True):
-            if "weight" not in data:
-                raise SpecError(
-                    f"P edge ({u!r}, {v!r}) has no 'weight' attribute; set the transition "
-                    "probability as weight"
-                )
-            triples.append((space.index_of(u), space.index_of(v), data["weight"]))
-        return len(nodes), triples, space
-    if isinstance(P, Mapping):
-        keys = list(P.keys())
-        space = StateSpace(keys if states is None else states)
-        if states is not None and set(space.labels) != set(keys):
-            raise SpecError("states must list exactly the keys of the dict-of-dicts P")
-        triples = []
-        for s, row in P.items():
-            if not isinstance(row, Mapping):
-                raise SpecError(
-                    f"P[{s!r}] is {type(row).__name__}; a dict-of-dicts needs "
-                    "{next_state: probability} for every state"
-                )
-            i = space.index_of(s)
-            for t, v in row.items():
-                if t not in space:
-                    raise SpecError(
-                        f"P[{s!r}] moves to {t!r}, which has no row; add a row for it "
-                        f"(e.g. {{{t!r}: {{{t!r}: 1}}}} for an absorbing state)"
-                    )
-                triples.append((i, space.index_of(t), v))
-        return len(keys), triples, space
-    if type(P).__module__.startswith("scipy.sparse"):
-        import scipy.sparse as sp
-
-        if P.ndim != 2 or P.shape[0] != P.shape[1]:
-            raise SpecError(f"P must be square, got shape {P.shape}")
-        coo = sp.coo_array(P)
-        coo.sum_duplicates()
-        return P.shape[0], _Arrays(coo.row.astype(np.int64), coo.col.astype(np.int64),
-                                   coo.data), states
-    if isinstance(P, np.ndarray):
-        if P.ndim != 2 or P.shape[0] != P.shape[1]:
-            raise SpecError(f"P must be a square matrix, got shape {P.shape}")
-        if P.dtype != object and P.dtype.kind in "fiub":
-            if np.isnan(P).any():
-                i, j = np.argwhere(np.isnan(P))[0]
-                raise NotStochasticError(
-                    f"P[{i}, {j}] is nan; entries must be finite probabilities")
-            r, c = np.nonzero(P)
-            return P.shape[0], _Arrays(r.astype(np.int64), c.astype(np.int64), P[r, c]), states
-        nz = [(i, j) for i in range(P.shape[0]) for j in range(P.shape[1]) if P[i, j] != 0]
-        triples = [(int(i), int(j), P[i, j]) for i, j in nz]
-        return P.shape[0], triples, states
-    if isinstance(P, Sequence) and not isinstance(P, (str, bytes)):
-        n = len(P)
-        if n == 0:
-            raise SpecError("P has no rows; a chain needs at least one state")
-        triples = []
-        for i, row in enumerate(P):
-            if isinstance(row, (str, bytes)) or not isinstance(row, (Sequence, np.ndarray)):
-                raise SpecError(f"P row {i} is {row!r}, not a sequence of probabilities")
-            if len(row) != n:
-                raise SpecError(
-                    f"P row {i} has {len(row)} entries but P has {n} rows; P must be square"
-                )
-            for j, v in enumerate(row):
-                if isinstance(v, (float, np.floating)) and math.isnan(v):
-                    raise NotStochasticError(
-                        f"P[{i}, {j}] is nan; entries must be finite probabilities"
-                    )
-                if isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v == 0:
-                    continue
-                if isinstance(v, Fraction) and v == 0:
-                    continue
-                triples.append((i, j, v))
-        return n, triples, states
-    raise SpecError(
-        f"P of type {type(P).__name__} is not a transition matrix; pass rows, a dict-of-dicts, "
-        "a numpy/scipy array or a networkx.DiGraph"
-    )
-
-
-def _resolve_labels(labels, space: StateSpace) -> Mapping[str, frozenset[int]]:
-    if labels is None:
-        return MappingProxyType({})
-    if not isinstance(labels, Mapping):
-        raise SpecError(
-            f"labels must map names to state collections, got {type(labels).__name__}"
-        )
-    out = {}
-    for name, members in labels.items():
-        if not isinstance(name, str):
-            raise SpecError(f"label name {name!r} must be a string")
-        if isinstance(members, (str, bytes)) or not isinstance(members, Iterable):
-            raise SpecError(
-                f"labels[{name!r}] must be a collection of states, got {members!r}"
-            )
-        out[name] = frozenset(space.indices_of(members))
-    return MappingProxyType(out)
-
-
-def _resolve_initial(initial, space: StateSpace, *, exact: bool, atol: float):
-    if initial is None:
-        return None
-    n = len(space)
-    if isinstance(initial, Mapping):
-        items = [(space.index_of(s), v) for s, v in initial.items()]
-    elif isinstance(initial, np.ndarray) or (
-        isinstance(initial, Sequence) and not isinstance(initial, (str, tuple))
-    ):
-        if len(initial) != n:
-            raise SpecError(
-                f"initial has {len(initial)} probabilities but the chain has {n} states; give one "
-                "per state, a single state, or a {state: prob} mapping"
-            )
-        items = [(i, v) for i, v in enumerate(initial)]
-    else:
-        items = [(space.index_of(initial), 1)]
-    dist: dict[int, Any] = {}
-    if exact:
-        total = fmpq(0)
-        for i, v in items:
-            q = to_fmpq(v, where=f"initial[{space.label_of(i)!r}]")
-            if q < 0:
-                raise NotStochasticError(f"initial[{space.label_of(i)!r}] is negative ({q})")
-            if q != 0:
-                dist[i] = fmpq_to_fraction(q)
-                total += q
-        if total != 1:
-            raise NotStochasticError(
-                f"initial sums to {fmpq_to_fraction(total)}, expected 1; normalise it"
-            )
-    else:
-        total_f = 0.0
-        for i, v in items:
-            x = to_float(v, where=f"initial[{space.label_of(i)!r}]")
-            if x < 0:
-                raise NotStochasticError(f"initial[{space.label_of(i)!r}] is negative ({x})")
-            if x != 0:
-                dist[i] = x
-                total_f += x
-        if abs(total_f - 1) > atol:
-            raise NotStochasticError(f"initial sums to {total_f!r}, expected 1 within {atol}")
-    return MappingProxyType(dict(sorted(dist.items())))

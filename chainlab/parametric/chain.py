@@ -37,7 +37,7 @@ Interval(0, 1)
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
@@ -45,15 +45,17 @@ from typing import Any
 import numpy as np
 from flint import fmpq
 
-from .._validate import integer
-from .._chain.values import fmpq_to_fraction
-from ..chain import (
-    Chain,
+from .._chain.base import ChainBase
+from .._chain.input import (
     _check_size,
     _resolve_initial,
     _resolve_labels,
+    _row_error,
     _triples_from_any,
 )
+from .._chain.values import fmpq_to_fraction
+from .._validate import integer
+from ..chain import Chain
 from ..errors import NotStochasticError, SpecError
 from ..statespace import StateSpace, _as_state_space
 from . import _roots
@@ -61,12 +63,6 @@ from ._ring import Ring, names_in
 from .functions import RationalFunction, _symbols
 
 __all__ = ["ParametricChain", "Region"]
-
-
-def _row_error(row: int, message: str) -> NotStochasticError:
-    err = NotStochasticError(message)
-    err.row = row
-    return err
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -108,7 +104,7 @@ class Region:
         return self._chain._signs_at(args, kwargs) >= 0
 
 
-class ParametricChain:
+class ParametricChain(ChainBase):
     """An immutable finite Markov chain whose entries are rational functions of parameters.
 
     Parameters
@@ -155,8 +151,8 @@ class ParametricChain:
     chainlab.errors.NotStochasticError: P row 0 sums to 2*p, expected 1 (identically in p)
     """
 
-    __slots__ = ("_ring", "_states", "_indptr", "_indices", "_values", "_labels", "_initial",
-                 "_cache", "__weakref__")
+    __slots__ = ("_ring", "_values")
+    _share_cache = False  # (its cache holds entry-dependent data)
 
     def __init__(self, P: Any, *, parameters: Sequence[Any] | None = None,
                  states: Sequence[Hashable] | None = None, initial: Any = None,
@@ -291,45 +287,6 @@ class ParametricChain:
         """The parameters (SymPy symbols), in order."""
         return self._ring.symbols
 
-    @property
-    def states(self) -> StateSpace:
-        """The state space (labels <-> indices)."""
-        return self._states
-
-    @property
-    def num_states(self) -> int:
-        """Number of states."""
-        return len(self._states)
-
-    @property
-    def num_transitions(self) -> int:
-        """Number of entries that are not the zero function."""
-        return len(self._indices)
-
-    @property
-    def labels(self) -> Mapping[str, frozenset[int]]:
-        """Named state sets (by index)."""
-        return self._labels
-
-    @property
-    def initial(self) -> Mapping[int, Fraction] | None:
-        """Initial distribution ``{index: probability}`` or None."""
-        return self._initial
-
-    @property
-    def indptr(self) -> np.ndarray:
-        """CSR row pointer of the generic sparsity pattern (read-only view)."""
-        v = self._indptr.view()
-        v.flags.writeable = False
-        return v
-
-    @property
-    def indices(self) -> np.ndarray:
-        """CSR column indices of the generic sparsity pattern (read-only view)."""
-        v = self._indices.view()
-        v.flags.writeable = False
-        return v
-
     def __repr__(self) -> str:
         return (f"ParametricChain({self.num_states} states, {self.num_transitions} transitions, "
                 f"parameters ({', '.join(self._ring.names)}))")
@@ -337,96 +294,25 @@ class ParametricChain:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ParametricChain):
             return NotImplemented
-        if self._ring.names != other._ring.names or self._states != other._states or \
-                not np.array_equal(self._indptr, other._indptr) or \
-                not np.array_equal(self._indices, other._indices) or \
-                dict(self._labels) != dict(other._labels) or \
-                (dict(self._initial) if self._initial else None) != \
-                (dict(other._initial) if other._initial else None):
+        if self._ring.names != other._ring.names or not self._same_structure(other):
             return False
         if self._ring is other._ring:
             return all(a[0] == b[0] and a[1] == b[1] for a, b in zip(self._values, other._values))
         return all(str(a) == str(b) for a, b in zip(self._values, other._values))
 
-    __hash__ = None  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ entries
-    def transitions(self) -> Iterator[tuple[int, int, RationalFunction]]:
-        """Iterate ``(i, j, RationalFunction)`` over the entries that are not identically 0.
+    def _entry(self, k: int) -> RationalFunction:
+        return RationalFunction._make(self._ring, self._values[k])
 
-        Examples
-        --------
-        >>> [str(v) for _, _, v in ParametricChain([["q", "1 - q"], [0, 1]]).transitions()]
-        ['q', '1 - q', '1']
-        """
-        ring, ptr, idx = self._ring, self._indptr, self._indices
-        for i in range(self.num_states):
-            for k in range(ptr[i], ptr[i + 1]):
-                yield i, int(idx[k]), RationalFunction._make(ring, self._values[k])
-
-    def probability(self, source: Hashable, target: Hashable) -> RationalFunction:
-        """``P[source, target]`` by state labels, as a RationalFunction.
-
-        Examples
-        --------
-        >>> ParametricChain([["q", "1 - q"], [0, 1]]).probability(0, 1)
-        RationalFunction(1 - q)
-        """
-        i, j = self._states.index_of(source), self._states.index_of(target)
-        a, b = self._indptr[i], self._indptr[i + 1]
-        k = a + int(np.searchsorted(self._indices[a:b], j))
-        if k < b and self._indices[k] == j:
-            return RationalFunction._make(self._ring, self._values[k])
+    def _zero(self) -> RationalFunction:
         return RationalFunction._make(self._ring, self._ring.ZERO)
 
-    def to_dict(self) -> dict[Hashable, dict[Hashable, Any]]:
-        """``{state: {next_state: SymPy expression}}`` by state labels.
+    def _to_dict_value(self, value: RationalFunction) -> Any:
+        return value.to_sympy()  # SymPy expressions at the API edge
 
-        Examples
-        --------
-        >>> ParametricChain([["q", "1 - q"], [0, 1]]).to_dict()
-        {0: {0: q, 1: 1 - q}, 1: {1: 1}}
-        """
-        labs = self._states.labels
-        out: dict = {lab: {} for lab in labs}
-        for i, j, v in self.transitions():
-            out[labs[i]][labs[j]] = v.to_sympy()
-        return out
-
-    def with_initial(self, initial: Any) -> ParametricChain:
-        """A copy with another (numeric) initial distribution, by state labels.
-
-        Examples
-        --------
-        >>> c = ParametricChain([["q", "1 - q"], [0, 1]]).with_initial(0)
-        >>> dict(c.initial)
-        {0: Fraction(1, 1)}
-        """
-        new = self._copy()
-        new._initial = _numeric_initial(initial, self._states)
-        return new
-
-    def with_labels(self, labels: Mapping[str, Iterable[Hashable]]) -> ParametricChain:
-        """A copy with additional named state sets (by state labels).
-
-        Examples
-        --------
-        >>> sorted(ParametricChain([["q", "1 - q"], [0, 1]]).with_labels({"end": [1]}).labels)
-        ['end']
-        """
-        new = self._copy()
-        merged = dict(self._labels)
-        merged.update(_resolve_labels(labels, self._states))
-        new._labels = MappingProxyType(merged)
-        return new
-
-    def _copy(self) -> ParametricChain:
-        new = ParametricChain.__new__(ParametricChain)
-        for name in ParametricChain.__slots__:
-            if name != "__weakref__":
-                setattr(new, name, getattr(self, name))
-        new._cache = {}
-        return new
+    def _resolve_initial(self, initial: Any) -> Mapping[int, Fraction] | None:
+        return _numeric_initial(initial, self._states)
 
     def _skeleton(self) -> Chain:
         """An exact Chain with the generic graph (uniform rows), for graph algorithms."""
