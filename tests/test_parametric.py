@@ -101,7 +101,7 @@ def test_exact_evaluation_and_partial_substitution():
 def test_float_evaluation_survives_catastrophic_cancellation():
     # P(win) of gambler's ruin N = 200 from 100: degree-200 numerator and denominator whose
     # coefficients are ~2^200; plain float Horner near p = 1/2 returns garbage
-    win = absorption(gamblers_ruin(200, "p", start=100), only_initial=True).initial_B[1]
+    win = absorption(gamblers_ruin(200, "p", start=100), restrict="initial").initial_B[1]
     xs = np.array([0.49, 0.4999, 0.5, 0.50001, 0.51, 0.3])
     got = win.evaluate(xs)
     for x, y in zip(xs.tolist(), got.tolist()):
@@ -342,7 +342,7 @@ def test_PAR_1(data):
     assert [f(**point) for f in h.probabilities] == list(ex.probabilities)
     assert [t if t == float("inf") else t(**point) for t in h.expected_times] == \
         list(ex.expected_times)
-    one = hitting(chain, [k], only_initial=True)
+    one = hitting(chain, [k], restrict="initial")
     assert one.initial_probability == h.initial_probability
     assert one.initial_expected_time == h.initial_expected_time
 
@@ -383,7 +383,7 @@ def test_relabelling_permutes_results():
 def test_only_initial_and_restrict_agree_with_all_states():
     c = grid_walk(5, p)
     full = absorption(c)
-    one = absorption(c, only_initial=True)
+    one = absorption(c, restrict="initial")
     part = absorption(c, restrict=True)
     assert one.states.tolist() == [12]
     assert one.initial_t == full.initial_t == part.initial_t

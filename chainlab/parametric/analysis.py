@@ -23,6 +23,7 @@ Gambler's ruin with N = 3 from state 1: win with probability ``p^2 / (1 - p + p^
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -70,9 +71,26 @@ def _weighted(ring, mu: dict[int, Any], values: dict[int, tuple]) -> tuple:
     return acc
 
 
+def _restrict(restrict: Any, only_initial: Any, where: str) -> bool | str:
+    """The ``restrict`` argument (``False``, ``True`` or ``"initial"``), with the deprecated
+    ``only_initial=True`` spelling of ``restrict="initial"``."""
+    if only_initial is not None:
+        warnings.warn(f"{where}(only_initial=...) is deprecated; write restrict=\"initial\" "
+                      "(the name chainlab.exact uses)", DeprecationWarning, stacklevel=3)
+        if only_initial:
+            if restrict not in (False, "initial"):
+                raise SpecError(f"{where}: give restrict=\"initial\" alone, not with "
+                                f"restrict={restrict!r}")
+            restrict = "initial"
+    if restrict not in (False, True, "initial"):
+        raise SpecError(f"restrict must be False, True or \"initial\", got {restrict!r}")
+    return restrict
+
+
 def absorption(chain: ParametricChain, *, initial: Any = None, targets: Any = None,
-               probabilities: bool = True, restrict: bool = False,
-               only_initial: bool = False) -> ParametricAbsorptionResult:
+               variance: bool = False, probabilities: bool = True,
+               restrict: bool | str = False,
+               only_initial: bool | None = None) -> ParametricAbsorptionResult:
     """Absorption probabilities ``B = N R`` and expected steps ``t = N 1`` as rational functions.
 
     Parameters
@@ -83,13 +101,20 @@ def absorption(chain: ParametricChain, *, initial: Any = None, targets: Any = No
     targets : sequence of collections of int, optional
         Group closed classes (indices into ``classify``'s closed classes), as in
         :func:`chainlab.exact.absorption`.
+    variance : bool, default False
+        Also the variance of the number of steps, ``v`` with ``(I - Q) v = c``,
+        ``c_i = sum_j P_ij (t_j - t_i + 1)^2`` (claim ABS-3, no cancellation); off by default
+        here (one more elimination over rational functions), on in :mod:`chainlab.exact`.
+        Not with ``restrict="initial"`` (it needs ``t`` at every state).
     probabilities : bool, default True
         Compute ``B``; with False only ``t``.
-    restrict : bool, default False
-        Only the states reachable from the initial distribution.
-    only_initial : bool, default False
-        Only the initial states' values (no back substitution through the other states: the
-        fast way to get one function, e.g. one start state of a large chain).
+    restrict : bool or "initial", default False
+        ``True``: only the states reachable from the initial distribution; ``"initial"``: only
+        the initial states' values (no back substitution through the other states: the fast
+        way to get one function, e.g. one start state of a large chain) -- as in
+        :func:`chainlab.exact.absorption`.
+    only_initial : bool, optional
+        Deprecated spelling of ``restrict="initial"`` (a ``DeprecationWarning``).
 
     Returns
     -------
@@ -118,14 +143,19 @@ def absorption(chain: ParametricChain, *, initial: Any = None, targets: Any = No
     ([RationalFunction(1/2), RationalFunction(1/2)], RationalFunction(-1/(p - 1)))
     """
     chain = _check(chain, "absorption")
+    restrict = _restrict(restrict, only_initial, "absorption")
+    only_initial = restrict == "initial"
+    if variance and only_initial:
+        raise SpecError("variance=True needs the expected steps at every state; drop "
+                        "restrict=\"initial\" (or variance)")
     ring = chain._ring
     skel = chain._skeleton()
     st = classify(skel)
     n = chain.num_states
     mu = _initial(chain, initial)
     if (restrict or only_initial) and mu is None:
-        raise SpecError("restrict=True / only_initial=True need an initial distribution; pass "
-                        "initial=...")
+        raise SpecError("restrict=True / restrict=\"initial\" need an initial distribution; "
+                        "pass initial=...")
     if only_initial:
         covered = np.asarray(sorted(mu), dtype=np.int64)
         solve_mask = reachable_from(skel, covered)
@@ -183,6 +213,9 @@ def absorption(chain: ParametricChain, *, initial: Any = None, targets: Any = No
             values[i] = row + [ring.ZERO]
             if probabilities:
                 B[r, :] = [one if state_group[i] == k else zero for k in range(g)]
+    var = None
+    if variance:
+        var = _variance(chain, T, transient, covered, values)
     init_B = init_t = None
     if mu is not None and all(i in values for i in mu):
         cols = g if probabilities else 0
@@ -194,11 +227,37 @@ def absorption(chain: ParametricChain, *, initial: Any = None, targets: Any = No
     return ParametricAbsorptionResult(
         method="parametric", parameters=ring.symbols, states=covered,
         closed_classes=st.closed_classes, columns=groups, B=B, t=t, initial_B=init_B,
-        initial_t=init_t, structure_changes=chain.structure_changes(), chain=chain)
+        initial_t=init_t, structure_changes=chain.structure_changes(), chain=chain,
+        variance=None if var is None else var[0])
+
+
+def _variance(chain: ParametricChain, T: np.ndarray, transient: np.ndarray,
+              covered: np.ndarray, values: dict[int, list[tuple]]) -> tuple:
+    """Variance of the steps to absorption from ``(I - Q) v = c``,
+    ``c_i = sum_j P_ij (t_j - t_i + 1)^2`` (claim ABS-3): ``(array over covered, {i: v_i})``."""
+    ring = chain._ring
+    ptr, idx, vals = chain._indptr, chain._indices, chain._values
+    t_of = {i: row[-1] for i, row in values.items()}
+    rhs: dict[int, list[tuple]] = {}
+    for u in T.tolist():
+        c = ring.ZERO
+        tu = t_of[u]
+        for k in range(ptr[u], ptr[u + 1]):
+            j = int(idx[k])
+            d = ring.add(ring.sub(t_of.get(j, ring.ZERO), tu), ring.ONE)
+            c = ring.add(c, ring.mul(vals[k], ring.mul(d, d)))
+        rhs[u] = [c]
+    solved = _eliminate.solve(chain, T, rhs, None, 1)
+    v = {i: (solved[i][0] if transient[i] else ring.ZERO) for i in covered.tolist()}
+    arr = np.empty(len(covered), dtype=object)
+    for r, i in enumerate(covered.tolist()):
+        arr[r] = _fn(ring, v[i])
+    return arr, v
 
 
 def hitting(chain: ParametricChain, target: Any, *, initial: Any = None,
-            only_initial: bool = False) -> ParametricHittingResult:
+            restrict: bool | str = False,
+            only_initial: bool | None = None) -> ParametricHittingResult:
     """Probability of ever reaching ``target`` and the expected time to reach it.
 
     Parameters
@@ -208,8 +267,10 @@ def hitting(chain: ParametricChain, target: Any, *, initial: Any = None,
         A label name, one state, or several states.
     initial : optional
         Initial distribution for the ``initial_*`` fields (default: the chain's).
-    only_initial : bool, default False
-        Compute only the initial states' values (``states`` then lists them).
+    restrict : False or "initial", default False
+        ``"initial"``: compute only the initial states' values (``states`` then lists them).
+    only_initial : bool, optional
+        Deprecated spelling of ``restrict="initial"`` (a ``DeprecationWarning``).
 
     Returns
     -------
@@ -229,6 +290,10 @@ def hitting(chain: ParametricChain, target: Any, *, initial: Any = None,
     (RationalFunction(1), RationalFunction((p + 1)/(p**2 - p + 1)))
     """
     chain = _check(chain, "hitting")
+    restrict = _restrict(restrict, only_initial, "hitting")
+    if restrict is True:
+        raise SpecError("hitting takes restrict=\"initial\" (only the initial states) or False")
+    only_initial = restrict == "initial"
     ring = chain._ring
     skel = chain._skeleton()
     A = skel.target_indices(target)
@@ -238,7 +303,7 @@ def hitting(chain: ParametricChain, target: Any, *, initial: Any = None,
     mu = _initial(chain, initial)
     if only_initial:
         if mu is None:
-            raise SpecError("only_initial=True needs an initial distribution; pass initial=...")
+            raise SpecError('restrict="initial" needs an initial distribution; pass initial=...')
         covered = np.asarray(sorted(mu), dtype=np.int64)
         scope = reachable_from(skel, covered)
     else:
@@ -373,7 +438,7 @@ def polarization(model: Any, *, num_silos: Any = None) -> ParametricPolarization
     Notes
     -----
     Class kinds come from the generic graph; only the initial states are solved
-    (``only_initial``), with one column per kind present and the expected rounds.
+    (``restrict="initial"``), with one column per kind present and the expected rounds.
 
     Examples
     --------
@@ -406,7 +471,7 @@ def polarization(model: Any, *, num_silos: Any = None) -> ParametricPolarization
     kinds = class_kinds(skel, num_silos=silos)
     groups = [tuple(c for c, k in enumerate(kinds) if k == kind) for kind in KINDS]
     present = [g for g in groups if g]
-    res = absorption(chain, targets=present, only_initial=True)
+    res = absorption(chain, targets=present, restrict="initial")
     ring = chain._ring
     zero = _fn(ring, ring.ZERO)
     values = {kind: res.initial_B[present.index(g)] if g else zero

@@ -106,6 +106,8 @@ class ParametricAbsorptionResult(_ParametricResult):
         Where the chain's graph differs from the generic one (see
         :meth:`ParametricChain.structure_changes`).
     chain : ParametricChain
+    variance : ndarray of RationalFunction or None, shape (len(states),)
+        Variance of the number of steps from each state (with ``variance=True``).
 
     See Also
     --------
@@ -133,6 +135,7 @@ class ParametricAbsorptionResult(_ParametricResult):
     initial_t: Any
     structure_changes: tuple
     chain: Any = dataclasses.field(repr=False)
+    variance: np.ndarray | None = None
 
     def substitute(self, *args: Any, strict: bool = True, **kwargs: Any):
         """The exact :class:`chainlab.results.AbsorptionResult` at a rational point.
@@ -145,7 +148,7 @@ class ParametricAbsorptionResult(_ParametricResult):
         return AbsorptionResult(
             method="exact", states=self.states, closed_classes=self.closed_classes,
             columns=self.columns, B=_array_at(self.B, args, kwargs),
-            t=_array_at(self.t, args, kwargs), variance=None,
+            t=_array_at(self.t, args, kwargs), variance=_array_at(self.variance, args, kwargs),
             initial_B=_array_at(self.initial_B, args, kwargs),
             initial_t=None if self.initial_t is None else _value_at(self.initial_t, args,
                                                                      kwargs))
@@ -161,7 +164,7 @@ class ParametricHittingResult(_ParametricResult):
     parameters : tuple of sympy.Symbol
     target : tuple of int
     states : ndarray of int
-        The states the arrays refer to (all states unless ``only_initial``).
+        The states the arrays refer to (all states unless ``restrict="initial"``).
     probabilities : ndarray of RationalFunction
     expected_times : ndarray of RationalFunction or float
         ``inf`` where reaching the target is not certain (a property of the generic graph).
@@ -199,7 +202,7 @@ class ParametricHittingResult(_ParametricResult):
         from ..results import HittingResult
 
         if len(self.states) != self.chain.num_states:
-            raise SpecError("this result covers only the initial states (only_initial=True); "
+            raise SpecError("this result covers only the initial states (restrict='initial'); "
                             "evaluate its initial_* fields at the point instead")
         self._check_point(args, kwargs, strict)
         return HittingResult(
