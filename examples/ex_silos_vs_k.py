@@ -46,7 +46,7 @@ print(f"{'k':>3} {'ties=index':>14} {'ties=random':>14} {'paper (index)':>14}")
 for k in KS:
     row = []
     for ties in ("index", "random"):
-        res = simulate_gmm(neighbours=k, ties=ties, runs=RUNS, rng=rng)
+        res = simulate_gmm(neighbours=k, ties=ties, num_samples=RUNS, rng=rng)
         s = res.final_silos.astype(float)
         means[ties].append(s.mean())
         sems[ties].append(s.std(ddof=1) / np.sqrt(len(s)))

@@ -726,7 +726,7 @@ def test_paper_scale_fast_twin():
     from chainlab.bounds import paper_scale_study
 
     st_ = paper_scale_study(neighbours=[1, 2], mirrors=["0"], ties=["index"], agents=10,
-                            components=10, memory=3, num_runs=60, rounds=40, rng=0)
+                            components=10, memory=3, num_samples=60, num_rounds=40, rng=0)
     assert [r.chain_verdict for r in st_.rows] == ["consistent"] * 2
     assert all(r.continuous is not None and r.continuous_verdict == "consistent"
                for r in st_.rows)
@@ -738,7 +738,7 @@ def test_paper_scale_fixed_seed():
     from chainlab.bounds import paper_scale_study
 
     st_ = paper_scale_study(neighbours=[1, 2, 5, 10, 14], mirrors=["0", "1/5", "2/5"],
-                            ties=["index"], num_runs=200, continuous_runs=100, rng=2025)
+                            ties=["index"], num_samples=200, continuous_samples=100, rng=2025)
     assert len(st_.rows) == 15
     for r in st_.rows:
         assert r.bound is not None and r.bound.value > 0

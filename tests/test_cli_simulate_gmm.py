@@ -39,7 +39,7 @@ def test_json_is_reproducible_and_matches_the_library(capsys):
     a = _json(capsys, [*SMALL, "--json"])
     b = _json(capsys, [*SMALL, "--json"])
     assert a == b
-    res = simulate_gmm(agents=6, components=6, neighbours=2, rounds=15, runs=4,
+    res = simulate_gmm(agents=6, components=6, neighbours=2, num_rounds=15, num_samples=4,
                        ties="random", rng=np.random.default_rng(3))
     assert a["final_silos"] == res.final_silos.tolist()
     assert a["consensus_round"] == res.consensus_round.tolist()
@@ -181,7 +181,7 @@ def test_polarization_with_clopper_pearson_interval(capsys):
     argv = ["simulate-gmm", "--agents", "6", "--components", "6", "--memory", "2",
             "--rounds", "40", "--runs", "200", "--seed", "7"]
     out = _json(capsys, [*argv, "--json"])
-    res = simulate_gmm(agents=6, components=6, memory=2, neighbours=1, rounds=40, runs=200,
+    res = simulate_gmm(agents=6, components=6, memory=2, neighbours=1, num_rounds=40, num_samples=200,
                        ties="random", rng=np.random.default_rng(7))
     m = int(res.polarized.sum())
     e = proportion(m, 200)

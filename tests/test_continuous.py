@@ -99,11 +99,11 @@ def test_bad_arguments_raise_spec_error_naming_argument_and_value(name, kwargs, 
 
 def test_good_argument_types_are_accepted():
     res = simulate_gmm(agents=np.int64(4), components=4, neighbours=np.int32(2),
-                       mirror=Fraction(1, 5), rounds=3, runs=2, rng=np.random.default_rng(3))
+                       mirror=Fraction(1, 5), num_rounds=3, num_samples=2, rng=np.random.default_rng(3))
     assert res.parameters["mirror"] == pytest.approx(0.2)
     assert res.parameters["agents"] == 4 and isinstance(res.parameters["agents"], int)
-    simulate_gmm(agents=3, components=3, neighbours=1, rounds=2, rng=None)
-    simulate_gmm(agents=3, components=3, neighbours=1, rounds=2,
+    simulate_gmm(agents=3, components=3, neighbours=1, num_rounds=2, rng=None)
+    simulate_gmm(agents=3, components=3, neighbours=1, num_rounds=2,
                  rng=np.random.SeedSequence(5))
 
 
@@ -123,7 +123,7 @@ def test_same_seed_same_result_and_other_seed_differs():
 @pytest.mark.parametrize("ties", ["index", "random"])
 def test_shapes_and_invariants(ties):
     n, K, T, R, eps = 12, 9, 30, 5, 1e-12
-    res = simulate_gmm(agents=n, components=K, neighbours=3, rounds=T, runs=R, ties=ties,
+    res = simulate_gmm(agents=n, components=K, neighbours=3, num_rounds=T, num_samples=R, ties=ties,
                        epsilon=eps, rng=4)
     assert isinstance(res, ContinuousRunResult) and res.complete
     assert res.silos.shape == (R, T + 1)
@@ -152,7 +152,7 @@ def test_shapes_and_invariants(ties):
 
 
 def test_consensus_round_definition():
-    res = simulate_gmm(agents=8, components=8, neighbours=7, rounds=40, runs=8, rng=5)
+    res = simulate_gmm(agents=8, components=8, neighbours=7, num_rounds=40, num_samples=8, rng=5)
     T = 40
     for row, t_star, reached in zip(res.silos, res.consensus_round, res.reached_consensus):
         split = [t for t in range(T + 1) if row[t] > 1]
@@ -164,15 +164,15 @@ def test_consensus_round_definition():
 def test_never_split_has_consensus_round_zero():
     # everyone starts on component 0: one silo from the start, and nothing can pull an
     # agent away (every query and answer comes from component 0 up to probability ~K * eps)
-    res = simulate_gmm(agents=6, components=4, neighbours=2, initial=[0] * 6, rounds=20,
-                       runs=3, rng=0)
+    res = simulate_gmm(agents=6, components=4, neighbours=2, initial=[0] * 6, num_rounds=20,
+                       num_samples=3, rng=0)
     assert np.all(res.silos == 1)
     assert res.consensus_round.tolist() == [0, 0, 0]
     assert res.reached_consensus.all()
 
 
 def test_rounds_zero_reports_the_start():
-    res = simulate_gmm(agents=5, components=3, neighbours=1, rounds=0, runs=2, rng=0)
+    res = simulate_gmm(agents=5, components=3, neighbours=1, num_rounds=0, num_samples=2, rng=0)
     assert res.silos.tolist() == [[3], [3]]
     assert res.consensus_round.tolist() == [0, 0] and not res.reached_consensus.any()
 
@@ -185,7 +185,7 @@ def test_mirror_one_nothing_changes():
     # from its own component except with probability ~K * eps per draw, and an adjacent-
     # component point gets responsibility ~eps * exp(12.5) < 1e-6 against the agent's weight,
     # so no ID can change (in exact terms: with probability below ~1e-7 per run here).
-    res = simulate_gmm(agents=30, components=30, neighbours=5, mirror=1, rounds=100, runs=5,
+    res = simulate_gmm(agents=30, components=30, neighbours=5, mirror=1, num_rounds=100, num_samples=5,
                        rng=1)
     assert np.all(res.silos == 30)
     np.testing.assert_array_equal(res.final_ids, np.tile(np.arange(30), (5, 1)))
@@ -201,7 +201,7 @@ def test_tie_rule_is_irrelevant_when_the_k_set_is_everyone():
 
 
 def test_paper_twin_large_k_reaches_consensus():
-    res = simulate_gmm(agents=30, components=30, neighbours=20, rounds=100, runs=20, rng=7)
+    res = simulate_gmm(agents=30, components=30, neighbours=20, num_rounds=100, num_samples=20, rng=7)
     reached = int(res.reached_consensus.sum())
     # measured: every run of 1,000 at k = 20 reached one silo; demand most runs here
     assert _clopper_pearson(reached, 20).high >= 0.95 and reached >= 18
@@ -209,7 +209,7 @@ def test_paper_twin_large_k_reaches_consensus():
 
 
 def test_paper_twin_small_k_polarizes():
-    res = simulate_gmm(agents=30, components=30, neighbours=1, rounds=100, runs=20, rng=7)
+    res = simulate_gmm(agents=30, components=30, neighbours=1, num_rounds=100, num_samples=20, rng=7)
     # measured mean 7.24 (sd 1.72, 1,000 runs); never fewer than 3 silos in 1,000 runs
     assert res.final_silos.min() >= 3
     assert 6.0 <= res.mean_final_silos <= 8.7
@@ -229,7 +229,7 @@ def test_matches_reference_loop_small():
     ref = _reference_module()
     kw = dict(agents=6, components=6, memory=3, neighbours=1, rounds=25)
     loop = ref.simulate_reference(**kw, runs=60, rng=21)["final_silos"]
-    fast = simulate_gmm(**kw, runs=600, rng=22).final_silos
+    fast = simulate_gmm(**kw, num_samples=600, rng=22).final_silos
     # two-sample Welch test of the means, and the whole distributions (Mann-Whitney)
     assert stats.ttest_ind(loop, fast, equal_var=False).pvalue > 1e-3
     assert stats.mannwhitneyu(loop, fast).pvalue > 1e-3
@@ -385,7 +385,7 @@ def test_k_set_ties_do_not_depend_on_summation_order(ties, monkeypatch):
 
 
 def test_progress_goes_to_stderr(capsys):
-    simulate_gmm(agents=4, components=4, neighbours=1, rounds=3, runs=2, rng=0, progress=True)
+    simulate_gmm(agents=4, components=4, neighbours=1, num_rounds=3, num_samples=2, rng=0, progress=True)
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "2/2 runs" in captured.err
@@ -406,7 +406,7 @@ def test_interrupt_keeps_finished_chunks(monkeypatch):
     monkeypatch.setattr(continuous, "_MAX_CHUNK_RUNS", 3)
     monkeypatch.setattr(continuous, "_simulate_chunk", chunk)
     with pytest.raises(SimulationInterrupted) as info:
-        simulate_gmm(agents=5, components=5, neighbours=2, rounds=4, runs=7, rng=0)
+        simulate_gmm(agents=5, components=5, neighbours=2, num_rounds=4, num_samples=7, rng=0)
     partial = info.value.partial
     assert isinstance(info.value, KeyboardInterrupt)
     assert partial.num_runs == 3 and not partial.complete
@@ -416,12 +416,12 @@ def test_interrupt_keeps_finished_chunks(monkeypatch):
     calls.clear()
     calls.append(0)  # interrupt the very first chunk
     with pytest.raises(SimulationInterrupted) as info:
-        simulate_gmm(agents=5, components=5, neighbours=2, rounds=4, runs=7, rng=0)
+        simulate_gmm(agents=5, components=5, neighbours=2, num_rounds=4, num_samples=7, rng=0)
     assert info.value.partial is None
 
 
 def test_summary_statistics():
-    res = simulate_gmm(agents=6, components=6, neighbours=1, rounds=10, runs=4, rng=2)
+    res = simulate_gmm(agents=6, components=6, neighbours=1, num_rounds=10, num_samples=4, rng=2)
     s = res.summary()
     assert s["num_runs"] == 4 and s["ties"] == "index"
     assert s["final_silos"]["mean"] == pytest.approx(res.final_silos.mean())
@@ -443,7 +443,7 @@ DESIGN_P0 = {1: (7.35, 1.66), 2: (5.9, 1.0), 5: (3.35, 0.66), 10: (1.9, 0.42),
 @pytest.mark.parametrize("k", sorted(DESIGN_P0))
 def test_design_mean_final_silos_at_p0(k):
     design, sd = DESIGN_P0[k]
-    res = simulate_gmm(neighbours=k, runs=200, rng=1000 + k)
+    res = simulate_gmm(neighbours=k, num_samples=200, rng=1000 + k)
     if sd == 0:
         assert np.all(res.final_silos == 1)
         return
@@ -455,15 +455,15 @@ def test_design_mean_final_silos_at_p0(k):
 
 @pytest.mark.slow
 def test_design_mean_final_silos_fall_with_k():
-    means = [simulate_gmm(neighbours=k, runs=200, rng=2000 + k).mean_final_silos
+    means = [simulate_gmm(neighbours=k, num_samples=200, rng=2000 + k).mean_final_silos
              for k in (1, 2, 5, 10, 15)]
     assert means == sorted(means, reverse=True) and len(set(means)) == 5
 
 
 @pytest.mark.slow
 def test_design_random_ties_at_k1():
-    index = simulate_gmm(neighbours=1, runs=200, ties="index", rng=31).final_silos
-    random = simulate_gmm(neighbours=1, runs=200, ties="random", rng=32).final_silos
+    index = simulate_gmm(neighbours=1, num_samples=200, ties="index", rng=31).final_silos
+    random = simulate_gmm(neighbours=1, num_samples=200, ties="random", rng=32).final_silos
     # DESIGN: about 10.8 with random ties (we measure 10.42, sd 1.28, 1,000 runs) against 7.3
     assert abs(random.mean() - 10.8) <= 4 * 1.28 * math.sqrt(1 / 200 + 1 / 20)
     assert stats.ttest_ind(random, index, equal_var=False).pvalue < 1e-10
@@ -473,7 +473,7 @@ def test_design_random_ties_at_k1():
 def test_design_mirroring_reaches_consensus():
     # p = 0.2, k = 29, r = 10. With a long horizon every run reaches one silo; t* is then the
     # untruncated consensus time (measured: mean 78.8, sd 17, median 75.5 over 200 runs).
-    res = simulate_gmm(neighbours=29, memory=10, mirror=0.2, rounds=300, runs=200, rng=41)
+    res = simulate_gmm(neighbours=29, memory=10, mirror=0.2, num_rounds=300, num_samples=200, rng=41)
     reached = int(res.reached_consensus.sum())
     assert _clopper_pearson(reached, 200).high == 1.0 and reached >= 196
     t = res.consensus_round[res.reached_consensus]
@@ -486,5 +486,5 @@ def test_design_mirroring_reaches_consensus():
 def test_matches_reference_loop_at_paper_scale(ties, k):
     ref = _reference_module()
     loop = ref.simulate_reference(neighbours=k, ties=ties, runs=40, rng=51)["final_silos"]
-    fast = simulate_gmm(neighbours=k, ties=ties, runs=400, rng=52).final_silos
+    fast = simulate_gmm(neighbours=k, ties=ties, num_samples=400, rng=52).final_silos
     assert stats.ttest_ind(loop, fast, equal_var=False).pvalue > 1e-3

@@ -47,7 +47,7 @@ def test_simulate_counts_walkers_and_terminal_line(eager, capsys):
 
 def test_simulate_gmm_reports_every_chunk(capsys):
     events: list[ProgressEvent] = []
-    simulate_gmm(agents=4, components=4, neighbours=1, rounds=3, runs=2, rng=0,
+    simulate_gmm(agents=4, components=4, neighbours=1, num_rounds=3, num_samples=2, rng=0,
                  progress=events.append)
     assert events[-1].final and events[-1].done == 2 and events[-1].total == 2
     assert capsys.readouterr().err == ""

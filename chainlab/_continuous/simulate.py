@@ -71,7 +71,7 @@ rounding) to 7.24 (1,000 runs each, standard error 0.05).
 Examples
 --------
 >>> import numpy as np
->>> res = simulate_gmm(agents=6, components=6, neighbours=1, rounds=20, runs=3,
+>>> res = simulate_gmm(agents=6, components=6, neighbours=1, num_rounds=20, num_samples=3,
 ...                    rng=np.random.default_rng(0))
 >>> res.silos.shape, int(res.silos[0, 0])
 ((3, 21), 6)
@@ -88,6 +88,7 @@ from typing import Any
 
 import numpy as np
 
+from .._deprecation import renamed
 from .._progress import Progress, reporter
 from .._validate import integer
 from ..errors import SpecError
@@ -128,7 +129,7 @@ class SimulationInterrupted(KeyboardInterrupt):
     Examples
     --------
     >>> try:
-    ...     res = simulate_gmm(runs=10_000, rounds=100)  # doctest: +SKIP
+    ...     res = simulate_gmm(num_samples=10_000, num_rounds=100)  # doctest: +SKIP
     ... except SimulationInterrupted as stop:                # Ctrl-C
     ...     res = stop.partial                               # the finished chunks of runs
     >>> issubclass(SimulationInterrupted, KeyboardInterrupt)
@@ -177,7 +178,7 @@ class ContinuousRunResult:
     Examples
     --------
     >>> import numpy as np
-    >>> res = simulate_gmm(agents=5, components=5, neighbours=4, rounds=40, runs=3,
+    >>> res = simulate_gmm(agents=5, components=5, neighbours=4, num_rounds=40, num_samples=3,
     ...                    rng=np.random.default_rng(2))
     >>> res.num_runs, res.silos.shape, res.final_weights.shape
     (3, (3, 41), (3, 5, 5))
@@ -223,7 +224,7 @@ class ContinuousRunResult:
         Examples
         --------
         >>> import numpy as np
-        >>> res = simulate_gmm(agents=4, components=2, neighbours=1, rounds=5, runs=3,
+        >>> res = simulate_gmm(agents=4, components=2, neighbours=1, num_rounds=5, num_samples=3,
         ...                    rng=np.random.default_rng(0))
         >>> res.polarized.tolist()  # two pure agents on each label: split from the start
         [True, True, True]
@@ -241,7 +242,7 @@ class ContinuousRunResult:
         Examples
         --------
         >>> import numpy as np
-        >>> res = simulate_gmm(agents=4, components=2, neighbours=1, rounds=5, runs=3,
+        >>> res = simulate_gmm(agents=4, components=2, neighbours=1, num_rounds=5, num_samples=3,
         ...                    rng=np.random.default_rng(0))
         >>> e = res.polarization()
         >>> e.successes, e.trials, round(e.ci[0], 4)
@@ -260,7 +261,7 @@ class ContinuousRunResult:
         Examples
         --------
         >>> import numpy as np
-        >>> res = simulate_gmm(agents=4, components=4, neighbours=3, rounds=30, runs=4,
+        >>> res = simulate_gmm(agents=4, components=4, neighbours=3, num_rounds=30, num_samples=4,
         ...                    rng=np.random.default_rng(1))
         >>> sorted(res.summary())
         ['consensus_round', 'final_silos', 'fraction_split', 'num_runs', 'polarization', 'ties']
@@ -344,8 +345,8 @@ def _validate(agents, components, memory, neighbours, mirror, rounds, runs, sigm
                  fix=f"the k-set holds 1..agents-1 = 1..{n - 1} other agents")
     p = _real_arg("mirror", mirror, low=0.0, high=1.0, low_open=False, high_open=False,
                   fix="pass a probability such as 0, 0.2 or Fraction(1, 5)")
-    T = _int_arg("rounds", rounds, 0, fix="pass a number of rounds >= 0")
-    R = _int_arg("runs", runs, 1, fix="pass a number of replicate runs >= 1")
+    T = _int_arg("num_rounds", rounds, 0, fix="pass a number of rounds >= 0")
+    R = _int_arg("num_samples", runs, 1, fix="pass a number of replicate runs >= 1")
     s = _real_arg("sigma", sigma, low=0.0, high=None, low_open=True, high_open=False,
                   fix="pass a positive standard deviation such as 0.2")
     d = _real_arg("spacing", spacing, low=0.0, high=None, low_open=True, high_open=False,
@@ -666,9 +667,10 @@ def _result(prm: dict, chunks: list[dict[str, np.ndarray]], complete: bool
     return ContinuousRunResult(parameters=dict(prm), complete=complete, **arrays)
 
 
+@renamed(runs="num_samples", rounds="num_rounds")
 def simulate_gmm(*, agents: int = 30, components: int = 30, memory: int = 5,
-                 neighbours: int = 5, mirror: float | Fraction = 0.0, rounds: int = 100,
-                 runs: int = 1, sigma: float = 0.2, spacing: float = 1.0,
+                 neighbours: int = 5, mirror: float | Fraction = 0.0, num_rounds: int = 100,
+                 num_samples: int = 1, sigma: float = 0.2, spacing: float = 1.0,
                  ties: str = "index", epsilon: float = 1e-12,
                  initial: Sequence[int] | np.ndarray | None = None,
                  rng: np.random.Generator | int | None = None,
@@ -687,10 +689,10 @@ def simulate_gmm(*, agents: int = 30, components: int = 30, memory: int = 5,
         Size k of the k-set, 1 <= k <= n - 1.
     mirror : float or Fraction, default 0
         Probability p in [0, 1] that an agent talks to itself.
-    rounds : int, default 100
-        Horizon T >= 0.
-    runs : int, default 1
-        Number of independent replicate runs.
+    num_rounds : int, default 100
+        Horizon T >= 0 (formerly ``rounds``, still accepted with a DeprecationWarning).
+    num_samples : int, default 1
+        Number of independent replicate runs (formerly ``runs``, likewise).
     sigma : float, default 0.2
         Standard deviation of every component.
     spacing : float, default 1
@@ -746,19 +748,19 @@ def simulate_gmm(*, agents: int = 30, components: int = 30, memory: int = 5,
     Examples
     --------
     >>> import numpy as np
-    >>> res = simulate_gmm(agents=8, components=8, neighbours=7, rounds=60, runs=5,
+    >>> res = simulate_gmm(agents=8, components=8, neighbours=7, num_rounds=60, num_samples=5,
     ...                    rng=np.random.default_rng(0))
     >>> res.final_silos.shape, res.parameters["ties"]
     ((5,), 'index')
     >>> bool(np.all((res.silos >= 1) & (res.silos <= 8)))
     True
-    >>> only_self = simulate_gmm(agents=5, components=5, mirror=1, neighbours=1, rounds=10,
+    >>> only_self = simulate_gmm(agents=5, components=5, mirror=1, neighbours=1, num_rounds=10,
     ...                          rng=np.random.default_rng(0))
     >>> only_self.silos.tolist()
     [[5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]]
     """
-    prm, start, gen = _validate(agents, components, memory, neighbours, mirror, rounds, runs,
-                                sigma, spacing, ties, epsilon, initial, rng, progress)
+    prm, start, gen = _validate(agents, components, memory, neighbours, mirror, num_rounds,
+                                num_samples, sigma, spacing, ties, epsilon, initial, rng, progress)
     model = _Model(prm)
     total = prm["runs"]
     size = _chunk_size(model, total)

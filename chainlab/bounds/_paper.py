@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .._deprecation import renamed
 from .._progress import Progress
 from .._validate import integer
 from ..errors import SpecError
@@ -89,7 +90,7 @@ class PaperScaleRow:
 
     >>> import numpy as np
     >>> st = paper_scale_study(neighbours=[1], mirrors=["1/5"], ties=["random"], agents=6,
-    ...                        components=6, memory=2, num_runs=20, continuous=False,
+    ...                        components=6, memory=2, num_samples=20, continuous=False,
     ...                        rng=np.random.default_rng(1))
     >>> rec = st.rows[0].to_record()
     >>> rec["k"], rec["p"], rec["ties"], rec["continuous_verdict"]
@@ -149,7 +150,7 @@ class PaperScaleStudy:
     --------
     >>> import numpy as np
     >>> st = paper_scale_study(neighbours=[1, 2], mirrors=["0"], ties=["index"], agents=6,
-    ...                        components=6, memory=2, num_runs=20, continuous=False,
+    ...                        components=6, memory=2, num_samples=20, continuous=False,
     ...                        rng=np.random.default_rng(1))
     >>> len(st.rows), st.to_markdown().splitlines()[0].startswith("| ties | k | p |")
     (2, True)
@@ -246,10 +247,12 @@ def _best_bound(model: GMMAgents) -> tuple[BoundResult | None, str]:
         return None, str(exc)
 
 
+@renamed(num_runs="num_samples", continuous_runs="continuous_samples", rounds="num_rounds")
 def paper_scale_study(*, neighbours: Any = (1, 2, 5, 10, 14), mirrors: Any = ("0", "1/5", "2/5"),
                       ties: Any = ("index", "random"), agents: int = 30, components: int = 30,
-                      memory: int = 5, num_runs: int = 1000, continuous_runs: int | None = None,
-                      rounds: int = 100, max_rounds: int = 10_000, continuous: bool = True,
+                      memory: int = 5, num_samples: int = 1000,
+                      continuous_samples: int | None = None,
+                      num_rounds: int = 100, max_rounds: int = 10_000, continuous: bool = True,
                       rng: Any = None, progress: bool = False) -> PaperScaleStudy:
     """The sequence bound against simulation of the chain and of the continuous model.
 
@@ -259,12 +262,14 @@ def paper_scale_study(*, neighbours: Any = (1, 2, 5, 10, 14), mirrors: Any = ("0
         The grid of ``k``, ``p`` (fractions or strings like ``"1/5"``) and tie rules.
     agents, components, memory : int
         Instance size (the paper: 30, 30, 5).
-    num_runs : int, default 1000
+    num_samples : int, default 1000
         Runs of the discretized chain per point.
-    continuous_runs : int, optional
-        Runs of the continuous model per point (default ``num_runs``).
-    rounds : int, default 100
+    continuous_samples : int, optional
+        Runs of the continuous model per point (default ``num_samples``).
+    num_rounds : int, default 100
         Rounds of the continuous model (the paper's horizon).
+        (Formerly ``num_runs``, ``continuous_runs`` and ``rounds``: still accepted, with a
+        DeprecationWarning.)
     max_rounds : int, default 10000
         Chain runs still undecided after this many rounds count as not split.
     continuous : bool, default True
@@ -291,7 +296,7 @@ def paper_scale_study(*, neighbours: Any = (1, 2, 5, 10, 14), mirrors: Any = ("0
     --------
     >>> import numpy as np
     >>> st = paper_scale_study(neighbours=[1], mirrors=["0"], ties=["index"], agents=8,
-    ...                        components=8, memory=3, num_runs=50, rounds=30,
+    ...                        components=8, memory=3, num_samples=50, num_rounds=30,
     ...                        rng=np.random.default_rng(0))
     >>> row = st.rows[0]
     >>> row.chain_verdict, row.continuous_verdict, row.bound.claim
@@ -304,9 +309,9 @@ def paper_scale_study(*, neighbours: Any = (1, 2, 5, 10, 14), mirrors: Any = ("0
         tl = [str(t) for t in ties]
     except (TypeError, ValueError) as exc:
         raise SpecError(f"neighbours, mirrors and ties must be sequences: {exc}") from None
-    num_runs = integer("num_runs", num_runs, low=1)
-    rounds = integer("rounds", rounds, low=1)
-    crun = num_runs if continuous_runs is None else continuous_runs
+    num_runs = integer("num_samples", num_samples, low=1)
+    rounds = integer("num_rounds", num_rounds, low=1)
+    crun = num_runs if continuous_samples is None else continuous_samples
     gen = np.random.default_rng(rng)
     points = [(t, k, p) for t in tl for k in ks for p in ps]
     children = gen.spawn(2 * len(points))
@@ -326,7 +331,8 @@ def paper_scale_study(*, neighbours: Any = (1, 2, 5, 10, 14), mirrors: Any = ("0
                 from ..continuous import simulate_gmm
 
                 res = simulate_gmm(agents=agents, components=components, memory=memory,
-                                   neighbours=k, mirror=p, rounds=rounds, runs=crun, ties=t,
+                                   neighbours=k, mirror=p, num_rounds=rounds, num_samples=crun,
+                                   ties=t,
                                    rng=children[2 * n_pt + 1])
                 split, readout = _continuous_split(res, k)
                 c_est = proportion(int(split.sum()), len(split))

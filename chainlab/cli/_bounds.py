@@ -288,7 +288,7 @@ def _run_paper(args: argparse.Namespace) -> int:
     study = B.paper_scale_study(
         neighbours=args.paper_k, mirrors=args.paper_p, ties=args.paper_ties,
         agents=args.paper_agents, components=args.paper_components, memory=args.paper_memory,
-        num_runs=args.runs, continuous_runs=args.continuous_runs, rounds=args.rounds,
+        num_samples=args.runs, continuous_samples=args.continuous_runs, num_rounds=args.rounds,
         max_rounds=max(1, args.max_rounds), continuous=not args.no_continuous, rng=args.seed,
         progress=not args.json and sys.stderr.isatty())
     args.out.mkdir(parents=True, exist_ok=True)

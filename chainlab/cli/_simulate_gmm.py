@@ -112,7 +112,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         res = simulate_gmm(
             agents=args.agents, components=args.components, memory=args.memory,
-            neighbours=args.neighbours, mirror=mirror, rounds=args.rounds, runs=args.runs,
+            neighbours=args.neighbours, mirror=mirror, num_rounds=args.rounds, num_samples=args.runs,
             sigma=args.sigma, spacing=args.spacing, ties=args.ties, epsilon=args.epsilon,
             rng=np.random.default_rng(seed), progress=args.progress,
         )

@@ -319,7 +319,7 @@ def simulate_official(module: Any, inst: Instance, mirror: Fraction, spacing: fl
     with kset_rule(module, audit, snap=snap, rel=rel):
         res = module.simulate_gmm(
             agents=inst.n, components=inst.K, memory=inst.r, neighbours=inst.k,
-            mirror=float(mirror), rounds=rounds, runs=runs, sigma=SIGMA, spacing=spacing,
+            mirror=float(mirror), num_rounds=rounds, num_samples=runs, sigma=SIGMA, spacing=spacing,
             ties=ties, epsilon=EPSILON, rng=_seed(seed, inst, mirror, spacing, ties, stream))
     labels = getattr(res, "final_memory_components", None)
     settled = None if labels is None else settled_fraction(labels, inst.k)
@@ -735,7 +735,7 @@ def run_study(instances: Sequence[Instance] = FULL_INSTANCES, *, runs: int = 200
             inst = Instance(4, 4, 2, 1)
             for name, mod in (("old", module), ("current", continuous)):
                 res = mod.simulate_gmm(agents=4, components=4, memory=2, neighbours=1,
-                                       rounds=200, runs=2000, spacing=3.0, ties="index", rng=1)
+                                       num_rounds=200, num_samples=2000, spacing=3.0, ties="index", rng=1)
                 hist[("repro", name)] = _estimate(
                     int(np.count_nonzero(np.asarray(res.final_silos) >= 2)), 2000, None, 0.0)
                 say(f"[history] repro {name}: {hist[('repro', name)].text()} ({clock()})")
@@ -929,7 +929,7 @@ def render(study: Study, command: str) -> str:
             if ("repro", "old") in study.history:
                 a, b = study.history[("repro", "old")], study.history[("repro", "current")]
                 out += ["", "The measurement that opened this study, `simulate_gmm(agents=4, "
-                        "components=4, memory=2, neighbours=1, rounds=200, runs=2000, spacing=3, "
+                        "components=4, memory=2, neighbours=1, num_rounds=200, num_samples=2000, spacing=3, "
                         f"ties=\"index\", rng=1)`: simulator of {HISTORY_COMMIT} {a.text()}; "
                         f"current simulator {b.text()}; chain "
                         f"{chain_value(Instance(4, 4, 2, 1), Fraction(0), 'index').text()}."]
