@@ -145,7 +145,7 @@ class Chain(ChainBase):
     ) -> None:
         num_states, triples, states = _triples_from_any(P, states)
         if hasattr(P, "graph") and hasattr(P, "nodes"):  # networkx: labels, initial law
-            from .interop import _networkx_extras
+            from ._chain.graph import _networkx_extras
             labels, initial = _networkx_extras(P, labels, initial)
         space = _as_state_space(states, num_states)
         self._build(
@@ -525,9 +525,9 @@ class Chain(ChainBase):
         >>> g["y"]["x"]["weight"]
         Fraction(1, 2)
         """
-        from .interop import to_networkx
+        from ._chain.graph import graph_of
 
-        return to_networkx(self)
+        return graph_of(self)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Chain):

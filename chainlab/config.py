@@ -82,6 +82,10 @@ class Solvers:
         rational elimination): ``"auto"``
         (a cost model picks p-adic lifting or rational elimination), ``"padic"`` (p-adic
         lifting whenever it applies) or ``"rational"`` (always rational elimination).
+    progress : bool or callable
+        Progress of exact solves, block by block (the ``progress=`` convention of
+        :func:`chainlab.compiler.compile_model`); the command line turns it on when stderr is a
+        terminal. Default False.
     block_log : list or None
         When a list, every factored block of an exact or float solve appends a record
         ``{"states", "big", "route", "degree", "factor", "solve", "iterations"}`` (times as
@@ -101,6 +105,7 @@ class Solvers:
     compile_kernel: bool = True
     exact_blocks: str = "auto"
     block_log: list | None = None
+    progress: object = False
 
 
 solvers = Solvers()
@@ -118,6 +123,10 @@ def _check(key: str, value: object) -> None:
     elif key == "exact_blocks":
         if value not in _EXACT_BLOCKS:
             raise SpecError(f"exact_blocks must be one of {list(_EXACT_BLOCKS)}, got {value!r}")
+    elif key == "progress":
+        from ._progress import reporter
+
+        reporter(value)
     elif key == "block_log":
         if value is not None and not isinstance(value, list):
             raise SpecError(f"block_log must be a list (records are appended) or None, "

@@ -40,7 +40,6 @@ array([0.5, 0. , 0.5, 0. ])
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -110,20 +109,10 @@ def to_networkx(chain: Chain) -> Any:
     >>> g["y"]["x"]["weight"], g.graph["initial"]
     (Fraction(1, 2), {'x': Fraction(1, 1)})
     """
-    import networkx as nx
+    from ._chain.graph import graph_of
 
     _check_chain(chain)
-    g = nx.DiGraph()
-    labs = chain.states.labels
-    names = chain.labels
-    for i, lab in enumerate(labs):
-        g.add_node(lab, labels=sorted(n for n, s in names.items() if i in s))
-    for i, j, v in chain.transitions():
-        g.add_edge(labs[i], labs[j], weight=v)
-    g.graph["label_names"] = sorted(names)
-    init = chain.initial
-    g.graph["initial"] = {labs[i]: p for i, p in init.items()} if init else None
-    return g
+    return graph_of(chain)
 
 
 def from_networkx(graph: Any, **kwargs: Any) -> Chain:
@@ -170,41 +159,6 @@ def from_networkx(graph: Any, **kwargs: Any) -> Chain:
         raise SpecError(f"graph must be a networkx.DiGraph with 'weight' on its edges, got "
                         f"{type(graph).__name__}")
     return Chain(graph, **kwargs)
-
-
-def _networkx_extras(graph: Any, labels: Any, initial: Any) -> tuple[Any, Any]:
-    """``(labels, initial)`` for ``Chain(graph)``: the given ones, else what the graph carries
-    (node attribute ``labels``, graph attributes ``label_names`` and ``initial``)."""
-    if labels is None:
-        found: dict[str, list] = {}
-        names = graph.graph.get("label_names", ())
-        if isinstance(names, str) or not all(isinstance(x, str) for x in names):
-            raise SpecError(f"graph attribute 'label_names' must be a list of label names, got "
-                            f"{names!r}")
-        for name in names:
-            found[name] = []
-        for node, data in graph.nodes(data=True):
-            names = data.get("labels")
-            if names is None:
-                continue
-            if isinstance(names, str):
-                names = [names]
-            try:
-                names = list(names)
-            except TypeError:
-                names = [names]
-            if not all(isinstance(x, str) for x in names):
-                raise SpecError(f"node {node!r} has 'labels' {data['labels']!r}; the attribute "
-                                "must be a list of label names (strings), e.g. ['goal']")
-            for name in names:
-                found.setdefault(name, []).append(node)
-        labels = found or None
-    if initial is None:
-        initial = graph.graph.get("initial")
-        if initial is not None and not isinstance(initial, Mapping):
-            raise SpecError(f"graph attribute 'initial' must map states to probabilities, got "
-                            f"{initial!r}")
-    return labels, initial
 
 
 def _warn_dropped(chain: Chain, package: str, extra: list[str]) -> None:

@@ -259,7 +259,7 @@ def state_labels(model: CompiledChain, result: PolarizationResult | None = None
     out["one_silo"] = np.flatnonzero(np.asarray(model.num_silos) == 1).tolist()
     k = model.parameters.get("neighbours")
     if model.parameters.get("model") == "gmm" and k is not None:
-        from .bounds import is_split
+        from .models.silos import is_split
 
         labels = model.chain.states.labels
         out["split"] = [i for i, s in enumerate(labels) if is_split(s, neighbours=k)]
@@ -294,6 +294,6 @@ def polarized_runs(memory_labels: Any, *, neighbours: int, components: int | Non
     >>> polarized_runs(runs, neighbours=1).tolist()
     [True, False]
     """
-    from .bounds import split_from_labels
+    from .models.silos import split_from_labels
 
     return split_from_labels(memory_labels, neighbours=neighbours, components=components)

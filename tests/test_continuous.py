@@ -67,8 +67,8 @@ BAD_ARGUMENTS = [
     ("mirror", {"mirror": math.nan}, "nan"),
     ("mirror", {"mirror": "0.2"}, "'0.2'"),
     ("mirror", {"mirror": True}, "True"),
-    ("rounds", {"rounds": -1}, "-1"),
-    ("runs", {"runs": 0}, "0"),
+    ("num_rounds", {"num_rounds": -1}, "-1"),
+    ("num_samples", {"num_samples": 0}, "0"),
     ("sigma", {"sigma": 0.0}, "0.0"),
     ("sigma", {"sigma": math.inf}, "inf"),
     ("spacing", {"spacing": -1.0}, "-1.0"),
@@ -88,7 +88,7 @@ BAD_ARGUMENTS = [
 @pytest.mark.parametrize("name,kwargs,shown", BAD_ARGUMENTS,
                          ids=[f"{n}={kw[n]!r}" for n, kw, _ in BAD_ARGUMENTS])
 def test_bad_arguments_raise_spec_error_naming_argument_and_value(name, kwargs, shown):
-    args = {"rounds": 1, **kwargs}
+    args = {"num_rounds": 1, **kwargs}
     with pytest.raises(SpecError) as info:
         simulate_gmm(**args)
     message = str(info.value)

@@ -87,3 +87,24 @@ def test_progress_argument_is_validated(bad):
     with pytest.raises(SpecError, match="progress must be True, False or a callable"):
         simulate(Chain([[1]], initial=0), num_samples=1, progress=bad)
     assert reporter(np.bool_(False)) is None and reporter(None) is None
+
+
+def test_exact_solve_reports_blocks_through_config(eager):
+    from chainlab import config, exact
+    from chainlab.polarization import polarization
+
+    events: list[ProgressEvent] = []
+    cc = compile_model(GMMAgents(agents=4, components=4, memory=2))
+    with config.override(progress=events.append):
+        res = polarization(cc)
+    assert res.polarization_probability > 0
+    solving = [e for e in events if e.task == "solving exactly"]
+    assert solving and solving[-1].final
+    assert [e.done for e in solving] == sorted(e.done for e in solving)
+    assert solving[-1].done <= cc.chain.num_states and "blocks" in solving[-1].detail
+    events.clear()
+    exact.absorption(gamblers_ruin(30))
+    assert events == []  # off again after the block
+    with pytest.raises(SpecError, match="progress must be True, False or a callable"):
+        with config.override(progress="yes"):
+            pass

@@ -193,6 +193,19 @@ class SubsystemSolver:
         x = np.empty(b2.shape, dtype=object)
         x[...] = _ZERO
         args = (self._ptr, self._cols, self._vals, self._one_minus_diag)
+        from .._progress import Progress
+
+        bar = Progress("solving exactly", total=len(self.subset), unit="states",
+                       progress=config.solvers.progress, keep=False)
+        done = 0
+        try:
+            self._solve_plan(b2, x, args, bar, done)
+        finally:
+            bar.close()
+        return self._finish_exact(x)
+
+    def _solve_plan(self, b2: np.ndarray, x: np.ndarray, args: tuple, bar: Any,
+                    done: int) -> None:
         for k, (kind, states) in enumerate(self._plan):
             if kind == "vector":
                 _topo.vector_step(states, b2, x, *args)
@@ -218,6 +231,10 @@ class SubsystemSolver:
                             partial = loc
                     self._factors[k] = self._factor(states, kind == "big", partial)
                 x[states] = self._factors[k].solve(rhs)
+            done += states.size
+            bar.update(done, f"{k + 1:,} of {len(self._plan):,} blocks")
+
+    def _finish_exact(self, x: np.ndarray) -> np.ndarray:
         if self._wanted is not None:
             keep = np.zeros(len(x), dtype=bool)
             keep[self._wanted] = True

@@ -188,7 +188,7 @@ def summarise_gmm(args: Any, lumped: bool) -> tuple:
         "method": "symbolic",
         "error_bound": 0.0,
     }
-    from ._gmm import instance_record, start_notes
+    from ._instance import instance_record, start_notes
 
     start = [i % args.components for i in range(args.agents)]
     out["instance"] = instance_record(
@@ -209,7 +209,7 @@ def _continue_gmm(args: Any, out: dict, cc: Any, res: Any, symbol: str,
     chain = cc.chain
     if args.export is not None:
         # the labels of chainlab gmm --export (docs/model.md, "Exported chains")
-        from ..bounds import is_split
+        from ..models.silos import is_split
 
         names = chain.states.labels
         marks = {kind: [names[s] for c, k in zip(res.closed_classes, res.kinds) if k == kind
