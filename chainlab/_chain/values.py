@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from flint import fmpq, fmpz
 
-from .errors import ExactnessError, NotStochasticError, SpecError
+from ..errors import ExactnessError, NotStochasticError, SpecError
 
 __all__: list[str] = []  # private module
 
