@@ -210,7 +210,7 @@ class Chain(ChainBase):
         space: StateSpace,
         indptr: np.ndarray,
         indices: np.ndarray,
-        values: Sequence[fmpq],
+        values: np.ndarray | Sequence[fmpq],
         *,
         labels: Mapping[str, frozenset[int]] | None = None,
         initial: Mapping[int, Fraction] | None = None,
@@ -337,6 +337,7 @@ class Chain(ChainBase):
         n = len(space)
         _check_size(n, "P")
         if isinstance(triples, _Arrays):
+            raw: Any
             rows_a, cols_a, raw = triples.rows, triples.cols, triples.values
         else:
             rows: list[int] = []
@@ -384,7 +385,7 @@ class Chain(ChainBase):
         if want_exact:
             vals = [to_fmpq(v, where=lambda k=k: where(k), limit_denominator=limit_denominator)
                     for k, v in enumerate(raw.tolist() if numeric_array else raw)]
-            keep = [k for k, v in enumerate(vals) if v != 0]
+            keep: Any = [k for k, v in enumerate(vals) if v != 0]
             for k in keep:
                 if vals[k] < 0:
                     raise NotStochasticError(
@@ -392,8 +393,9 @@ class Chain(ChainBase):
                         "must be in [0, 1]"
                     )
             vals = [vals[k] for k in keep]
-            exact_arr: np.ndarray | None = np.empty(len(vals), dtype=object)
-            exact_arr[:] = vals
+            filled = np.empty(len(vals), dtype=object)
+            filled[:] = vals
+            exact_arr: np.ndarray | None = filled
             floats = np.fromiter((fmpq_to_float(v) for v in vals), np.float64, len(vals))
         else:
             if numeric_array:
@@ -534,7 +536,7 @@ class Chain(ChainBase):
             return NotImplemented
         if self.is_exact != other.is_exact or not self._same_structure(other):
             return False
-        if self.is_exact:
+        if self._exact is not None and other._exact is not None:
             return bool(all(a == b for a, b in zip(self._exact, other._exact)))
         return bool(np.array_equal(self._float, other._float))
 

@@ -34,7 +34,13 @@ class SpecError(ChainlabError, ValueError):
 
 
 class NotStochasticError(ChainlabError, ValueError):
-    """A negative, NaN or non-numeric entry, or a row that does not sum to 1."""
+    """A negative, NaN or non-numeric entry, or a row that does not sum to 1.
+
+    ``row`` (and, from the file readers, ``line``) say where, when known.
+    """
+
+    row: int | None = None
+    line: int | None = None
 
 
 class NotAbsorbingError(ChainlabError, ValueError):

@@ -746,8 +746,7 @@ def _trusted_chain(space: StateSpace, indptr: np.ndarray, indices: np.ndarray,
     The floats are the correctly rounded values of the same rationals (what the Chain itself
     would compute one ``fmpq`` at a time, at about a third of the compile time).
     """
-    # (an object array of fmpq: Chain._from_csr_exact's annotation says Sequence[fmpq])
-    return Chain._from_csr_exact(space, indptr, indices, values, floats=floats, **kwargs)  # type: ignore[arg-type]
+    return Chain._from_csr_exact(space, indptr, indices, values, floats=floats, **kwargs)
 
 
 def _compositions(total: int, parts: int):
