@@ -93,7 +93,7 @@ class ConventionParser(argparse.ArgumentParser):
     'unrecognized argument --neighbors; did you mean --neighbours? (unrecognized arguments: --neighbors 2)'
     """
 
-    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+    def parse_args(self, args=None, namespace=None):
         global _strict_depth, _given
         _given = [str(a) for a in (sys.argv[1:] if args is None else args)]
         _strict_depth += 1
@@ -105,7 +105,7 @@ class ConventionParser(argparse.ArgumentParser):
             self.error(self.unrecognized_message(extras))
         return ns
 
-    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+    def parse_known_args(self, args=None, namespace=None):
         ns, extras = super().parse_known_args(args, namespace)
         if extras and _strict_depth:
             # reported here, by the parser that was given them (a subcommand's own usage)
