@@ -169,10 +169,8 @@ def simulate(chain: Chain, *, num_samples: int, rng: Any = None, initial: Any = 
     batch_size : int, default 100000
         Walkers simulated at once.
     progress : bool or callable, default False
-        ``True``: a progress line on stderr (at most every half second); a callable:
-        called with progress events (``.task``, ``.done``, ``.total``, ``.unit``,
-        ``.elapsed``, ``.detail``, ``.final``, ``.interrupted``, and ``.line()`` for the text);
-        ``False``: silent.
+        Progress reports, as for :func:`chainlab.compiler.compile_model` (``True``: one line on
+        stderr; a callable: progress events; ``False``: silent).
 
     Returns
     -------

@@ -706,10 +706,8 @@ def simulate_gmm(*, agents: int = 30, components: int = 30, memory: int = 5,
     rng : numpy.random.Generator or int, optional
         Source of randomness (normalised with :func:`numpy.random.default_rng`).
     progress : bool or callable, default False
-        ``True``: a progress line on stderr (at most every half second); a callable:
-        called with progress events (``.task``, ``.done``, ``.total``, ``.unit``,
-        ``.elapsed``, ``.detail``, ``.final``, ``.interrupted``, and ``.line()`` for the text);
-        ``False``: silent.
+        Progress reports, as for :func:`chainlab.compiler.compile_model` (``True``: one line on
+        stderr; a callable: progress events; ``False``: silent).
 
     Returns
     -------

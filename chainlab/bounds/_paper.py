@@ -277,10 +277,8 @@ def paper_scale_study(*, neighbours: Any = (1, 2, 5, 10, 14), mirrors: Any = ("0
     rng : numpy.random.Generator or int, optional
         One stream, spawned into one child per point (results do not depend on the order).
     progress : bool or callable, default False
-        ``True``: a progress line on stderr (at most every half second); a callable:
-        called with progress events (``.task``, ``.done``, ``.total``, ``.unit``,
-        ``.elapsed``, ``.detail``, ``.final``, ``.interrupted``, and ``.line()`` for the text);
-        ``False``: silent.
+        Progress reports, as for :func:`chainlab.compiler.compile_model` (``True``: one line on
+        stderr; a callable: progress events; ``False``: silent).
 
     Returns
     -------

@@ -169,10 +169,8 @@ def simulate_split(model: GMMAgents, *, num_samples: int, rng: Any = None,
     batch_size : int, default 2000
         Runs advanced together.
     progress : bool or callable, default False
-        ``True``: a progress line on stderr (at most every half second); a callable:
-        called with progress events (``.task``, ``.done``, ``.total``, ``.unit``,
-        ``.elapsed``, ``.detail``, ``.final``, ``.interrupted``, and ``.line()`` for the text);
-        ``False``: silent.
+        Progress reports, as for :func:`chainlab.compiler.compile_model` (``True``: one line on
+        stderr; a callable: progress events; ``False``: silent).
 
     Returns
     -------

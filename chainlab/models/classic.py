@@ -5,14 +5,7 @@ argument, the value and the fix; a float where an exact value is needed raises
 :class:`~chainlab.errors.ExactnessError`) and returns an exact chain with an initial state and
 named state sets (``labels``) for the events worth asking about.
 
-==========================  ===========================  ======================================
-builder                     states                       labels
-==========================  ===========================  ======================================
-:func:`gamblers_ruin`       coins ``0..N``               ``"ruin"`` (0), ``"win"`` (N)
-:func:`moran`               mutants ``0..N``             ``"lost"`` (0), ``"fixed"`` (N)
-:func:`wright_fisher`       copies of allele A ``0..N``  ``"lost"`` (0), ``"fixed"`` (N)
-:func:`ehrenfest`           balls in urn A ``0..N``      ``"empty"`` (0), ``"full"`` (N)
-==========================  ===========================  ======================================
+The builders and their labels are listed in :mod:`chainlab.models`.
 
 Closed forms (checked in ``tests/test_models_classic.py``)
 ----------------------------------------------------------
