@@ -101,20 +101,55 @@ class PolarizationResult(_Result):
         return self.kinds.count("polarized")
 
 
+def _silo_counts(num_silos: Any, num_states: int, kind: str = "Chain") -> np.ndarray:
+    """``num_silos`` checked: one positive count per state (the one gate, exact and parametric)."""
+    if num_silos is None:
+        raise SpecError(f"num_silos is required with a plain {kind}: one silo count per state")
+    arr = np.asarray(num_silos, dtype=np.int64)
+    if arr.shape != (num_states,) or (arr < 1).any():
+        raise SpecError(
+            f"num_silos must hold one positive count per state ({num_states}), got shape "
+            f"{arr.shape}"
+        )
+    return arr
+
+
 def _silos(model: CompiledChain | Chain, num_silos: Any) -> tuple[Chain, np.ndarray, dict]:
     if isinstance(model, CompiledChain):
         return model.chain, model.num_silos, dict(model.parameters)
     if isinstance(model, Chain):
-        if num_silos is None:
-            raise SpecError("num_silos is required with a plain Chain: one silo count per state")
-        arr = np.asarray(num_silos, dtype=np.int64)
-        if arr.shape != (model.num_states,) or (arr < 1).any():
-            raise SpecError(
-                f"num_silos must hold one positive count per state ({model.num_states}), got "
-                f"shape {arr.shape}"
-            )
-        return model, arr, {}
+        return model, _silo_counts(num_silos, model.num_states), {}
     raise SpecError(f"expected a CompiledChain or Chain, got {type(model).__name__}")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """What a polarization analysis solves, from the graph alone (shared by the exact, float
+    and parametric analyses): the closed classes, their kinds, the absorption columns (one per
+    kind present) and the states from which consensus is out of reach."""
+
+    structure: Any
+    kinds: tuple[str, ...]
+    groups: list[tuple[int, ...]]
+    present: list[tuple[int, ...]]
+    no_return: np.ndarray
+
+    def values(self, initial_B: Any, zero: Any) -> dict[str, Any]:
+        """``{kind: probability}`` from the ``initial_B`` of the absorption into ``present``."""
+        return {kind: initial_B[self.present.index(g)] if g else zero
+                for kind, g in zip(KINDS, self.groups)}
+
+
+def _plan(graph: Chain, silos: np.ndarray) -> _Plan:
+    """The polarization plan of a chain (or a parametric chain's skeleton) and its silo counts."""
+    st = classify(graph)
+    kinds = class_kinds(graph, num_silos=silos)
+    groups = [tuple(c for c, k in enumerate(kinds) if k == kind) for kind in KINDS]
+    consensus_states = [s for c, k in zip(st.closed_classes, kinds) if k == "consensus"
+                        for s in c]
+    reach = can_reach(graph, np.asarray(consensus_states, dtype=np.int64)) if consensus_states \
+        else np.zeros(graph.num_states, dtype=bool)
+    return _Plan(st, kinds, groups, [g for g in groups if g], np.flatnonzero(~reach))
 
 
 def class_kinds(model: CompiledChain | Chain, *, num_silos: Any = None) -> tuple[str, ...]:
@@ -182,33 +217,25 @@ def polarization(model: CompiledChain | Chain, *, num_silos: Any = None,
     if chain.initial is None:
         raise SpecError("the chain has no initial distribution; build it with initial=...")
     backend = _exact if method == "exact" else _numeric
-    st = classify(chain)
-    kinds = class_kinds(chain, num_silos=silos)
-    groups = [tuple(c for c, k in enumerate(kinds) if k == kind) for kind in KINDS]
-    present = [g for g in groups if g]
-    res = backend.absorption(chain, targets=present, variance=False, restrict="initial")
-    values = {}
-    for kind, g in zip(KINDS, groups):
-        values[kind] = res.initial_B[present.index(g)] if g else (0 if method == "exact" else 0.0)
+    plan = _plan(chain, silos)
+    res = backend.absorption(chain, targets=plan.present, variance=False, restrict="initial")
+    values = plan.values(res.initial_B, 0 if method == "exact" else 0.0)
     if method == "exact":
         from fractions import Fraction
 
         values = {k: Fraction(v) for k, v in values.items()}
-    consensus_states = [s for c, k in zip(st.closed_classes, kinds) if k == "consensus" for s in c]
-    reach = can_reach(chain, np.asarray(consensus_states, dtype=np.int64)) if consensus_states \
-        else np.zeros(chain.num_states, dtype=bool)
     return PolarizationResult(
         method=method,
         parameters=params,
         num_states=chain.num_states,
         num_transitions=chain.num_transitions,
-        closed_classes=st.closed_classes,
-        kinds=kinds,
+        closed_classes=plan.structure.closed_classes,
+        kinds=plan.kinds,
         polarization_probability=values["polarized"],
         consensus_probability=values["consensus"],
         mixed_probability=values["mixed"],
         expected_rounds=res.initial_t,
-        no_return=np.flatnonzero(~reach),
+        no_return=plan.no_return,
         error_bound=res.error_bound,
     )
 

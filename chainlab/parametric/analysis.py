@@ -447,43 +447,26 @@ def polarization(model: Any, *, num_silos: Any = None) -> ParametricPolarization
     >>> r.num_states, r.kinds, r.polarization_probability.degree
     (19, ('polarized', 'polarized', 'consensus'), (6, 6))
     """
-    from ..polarization import KINDS, class_kinds
+    from ..polarization import _plan, _silo_counts
     from .compile import ParametricCompiledChain
 
     if isinstance(model, ParametricCompiledChain):
         chain, silos, params = model.chain, model.num_silos, dict(model.parameters)
     elif isinstance(model, ParametricChain):
-        if num_silos is None:
-            raise SpecError("num_silos is required with a plain ParametricChain: one silo count "
-                            "per state")
-        silos = np.asarray(num_silos, dtype=np.int64)
-        if silos.shape != (model.num_states,) or (silos < 1).any():
-            raise SpecError(f"num_silos must hold one positive count per state "
-                            f"({model.num_states}), got shape {silos.shape}")
+        silos = _silo_counts(num_silos, model.num_states, "ParametricChain")
         chain, params = model, {}
     else:
         raise SpecError(f"expected a ParametricCompiledChain or ParametricChain, got "
                         f"{type(model).__name__}")
     if chain.initial is None:
         raise SpecError("the chain has no initial distribution; build it with initial=...")
-    skel = chain._skeleton()
-    st = classify(skel)
-    kinds = class_kinds(skel, num_silos=silos)
-    groups = [tuple(c for c, k in enumerate(kinds) if k == kind) for kind in KINDS]
-    present = [g for g in groups if g]
-    res = absorption(chain, targets=present, restrict="initial")
-    ring = chain._ring
-    zero = _fn(ring, ring.ZERO)
-    values = {kind: res.initial_B[present.index(g)] if g else zero
-              for kind, g in zip(KINDS, groups)}
-    consensus_states = [s for c, k in zip(st.closed_classes, kinds) if k == "consensus"
-                        for s in c]
-    reach = can_reach(skel, np.asarray(consensus_states, dtype=np.int64)) if consensus_states \
-        else np.zeros(chain.num_states, dtype=bool)
+    plan = _plan(chain._skeleton(), silos)  # kinds from the generic graph
+    res = absorption(chain, targets=plan.present, restrict="initial")
+    values = plan.values(res.initial_B, _fn(chain._ring, chain._ring.ZERO))
     return ParametricPolarizationResult(
         method="parametric", parameters=params, num_states=chain.num_states,
-        num_transitions=chain.num_transitions, closed_classes=st.closed_classes, kinds=kinds,
-        polarization_probability=values["polarized"],
+        num_transitions=chain.num_transitions, closed_classes=plan.structure.closed_classes,
+        kinds=plan.kinds, polarization_probability=values["polarized"],
         consensus_probability=values["consensus"], mixed_probability=values["mixed"],
-        expected_rounds=res.initial_t, no_return=np.flatnonzero(~reach),
+        expected_rounds=res.initial_t, no_return=plan.no_return,
         structure_changes=res.structure_changes, chain=chain)
