@@ -35,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     >>> args.command, args.json, args.method
     ('analyze', True, 'exact')
     """
-    parser = argparse.ArgumentParser(
+    from ._conventions import ConventionParser, finish
+
+    parser = ConventionParser(
         prog="chainlab",
         description="Exact and float analysis of finite Markov chains and agent models.",
     )
@@ -82,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report the probability of ever reaching a state labelled LABEL")
     a.set_defaults(func=_run_analyze)
     _register_optional(sub)
+    finish(parser)  # the short-flag table in every --help (chainlab.cli._conventions)
     return parser
 
 
@@ -503,7 +506,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``chainlab`` console script; returns the exit code.
 
     Errors a user can fix print one line to stderr and exit with status 2; an interrupt exits
-    with 130 after saying what was finished.
+    with 130 after saying what was finished; when the reader of stdout goes away (``| head``)
+    the command stops without a traceback and exits with 141 (128 + SIGPIPE, as a shell reports
+    for any program ended by a closed pipe).
 
     Examples
     --------
@@ -515,14 +520,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     _guard.add_options(parser)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)  # --help and --version write to stdout too
+    except BrokenPipeError:
+        from ._conventions import exit_on_broken_pipe
+
+        return exit_on_broken_pipe()
     budget = getattr(args, "memory_budget", None) or config.limits.memory_budget
     seconds = getattr(args, "time_budget", None) or config.limits.exact_time_budget
     try:
         with config.override(memory_budget=budget, exact_time_budget=seconds), \
                 _guard.memory_budget(budget, args.command), \
                 _guard.interrupt_deadline(args.command):
-            return int(args.func(args) or 0)
+            status = int(args.func(args) or 0)
+            sys.stdout.flush()  # a closed pipe shows here, not in the flush at exit
+            return status
+    except BrokenPipeError:
+        from ._conventions import exit_on_broken_pipe
+
+        return exit_on_broken_pipe()
     except ChainlabError as exc:
         sys.stderr.write(f"chainlab {args.command}: error: {exc}\n")
         return 2

@@ -8,11 +8,9 @@ Registered by :func:`chainlab.cli.build_parser`. For one GMM instance (the optio
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import io
 import json
-import os
 import sys
 import time
 from fractions import Fraction
@@ -20,6 +18,7 @@ from pathlib import Path
 
 from .._io.atomic import atomic_open
 from ..errors import SpecError, StateSpaceLimitError
+from ._conventions import check_output, make_output_dir
 
 __all__ = ["register"]
 
@@ -82,8 +81,10 @@ def register(sub) -> None:
     )
     instance_options(p)
     g = p.add_argument_group("checks")
-    g.add_argument("--samples", type=int, default=10_000,
-                   help="simulated runs of the chain (0: no simulation; default %(default)s)")
+    g.add_argument("--samples", type=int, default=None,
+                   help="simulated runs of the chain (0: no simulation; default 10000, skipped "
+                   f"with the --samples that fit when they would take over "
+                   f"{_SIM_BUDGET_SECONDS:g} s)")
     g.add_argument("--seed", type=int, default=0, help="random seed (default %(default)s)")
     g.add_argument("--max-states", type=int, default=50_000,
                    help="compile the chain only up to this many states (default %(default)s)")
@@ -97,9 +98,11 @@ def register(sub) -> None:
     ps = p.add_argument_group("paper scale")
     ps.add_argument("--paper-scale", action="store_true",
                     help="run the paper-scale study instead of one instance")
-    ps.add_argument("--out", type=Path, default=None,
-                    help="directory for paper_scale.{csv,json,md,png} (required with "
-                    "--paper-scale)")
+    ps.add_argument("--output", "--out", "-o", dest="out", type=Path, default=None,
+                    metavar="DIR",
+                    help="directory for paper_scale.{csv,json,md,png} or sharpness.{csv,json,md} "
+                    "(required with --paper-scale and --sharpness; created if missing, in an "
+                    "existing folder)")
     ps.add_argument("--runs", type=int, default=1000,
                     help="runs per point for the chain (default %(default)s)")
     ps.add_argument("--continuous-runs", type=int, default=None,
@@ -138,6 +141,7 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``chainlab bounds`` (see :func:`register`)."""
+    check_output(args.out, "--output", directory=True)  # before the study: nothing created
     if args.paper_scale:
         return _run_paper(args)
     if args.sharpness:
@@ -147,6 +151,65 @@ def run(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- one instance
 _COUPLING_MAX_CONFIGS = 500
+_RESTRICTED_MAX_STATES = 20_000  # restricted_bound's own default
+#: Longest projected simulation run for the default --samples (an explicit --samples runs).
+_SIM_BUDGET_SECONDS = 10.0
+_PILOT_RUNS = 20
+
+
+def _paper_hint(model) -> str:
+    """Where to go for an instance too large for per-instance bounds."""
+    return (f"for instances of this size use the paper-scale study: chainlab bounds --paper-scale "
+            f"--paper-agents {model.num_agents} --paper-components {model.components} "
+            f"--paper-memory {model.memory} --paper-k {model.neighbours} --output DIR")
+
+
+def _initial_labels_used(model) -> int:
+    """How many labels the start uses (no run ever reaches another: points are only copied)."""
+    return len({c for a in model.initial_agents() for c, m in enumerate(a) if m})
+
+
+def _start_successors(model, lumped: bool) -> int:
+    """An upper bound on the successors of the start state (the compiler's first expansion):
+    the product over agents of their one-round outcomes -- over agent types, each with
+    ``C(o + c - 1, c)`` multisets for ``c`` agents of ``o`` outcomes, when lumped."""
+    import math
+
+    agents = model.initial_agents()
+    outcomes = [len(model.agent_distribution(agents, i)) for i in range(len(agents))]
+    if not lumped:
+        return math.prod(outcomes)
+    types: dict[tuple, list[int]] = {}
+    for a, o in zip(agents, outcomes):
+        types.setdefault(a, []).append(o)
+    return math.prod(math.comb(max(os_) + len(os_) - 1, len(os_)) for os_ in types.values())
+
+
+def _coupling_configs(model) -> int:
+    """An upper bound on the all-pure configurations coupling_bound visits: label multisets
+    (random ties) or label sequences (index ties) over the labels of the start."""
+    import math
+
+    n, L = model.num_agents, _initial_labels_used(model)
+    return math.comb(n + L - 1, n) if model.ties == "random" else L ** n
+
+
+def _restricted_states(model, j: int) -> int:
+    """An upper bound on the states of restricted_bound's sub-chain with at most ``j`` mixed
+    agents: pure agents on the start's ``L`` labels times mixed agent states over them."""
+    import math
+
+    n, r, L = model.num_agents, model.memory, _initial_labels_used(model)
+    mixed = math.comb(r + L - 1, L - 1) - L  # agent states with points on two labels or more
+    total = 0
+    for m in range(min(j, n) + 1):
+        if mixed == 0 and m:  # memory 1 or one label: no agent is ever mixed
+            break
+        if model.ties == "random":  # multisets: pure agents over L labels, mixed over `mixed`
+            total += math.comb(n - m + L - 1, n - m) * (math.comb(mixed + m - 1, m) if m else 1)
+        else:
+            total += L ** (n - m) * math.comb(n, m) * mixed ** m
+    return total
 
 
 def _instance_bounds(model, compiled, args) -> tuple[list, list[tuple[str, str]]]:
@@ -157,14 +220,26 @@ def _instance_bounds(model, compiled, args) -> tuple[list, list[tuple[str, str]]
         found.append(B.sequence_bound(model))
     except SpecError as exc:
         skipped.append(("sequence (BND-4)", str(exc)))
-    try:
-        # a few hundred configurations take seconds; beyond that, refuse rather than stall
-        found.append(B.coupling_bound(model, max_configs=_COUPLING_MAX_CONFIGS))
-    except (SpecError, StateSpaceLimitError) as exc:
-        skipped.append(("coupling (BND-6)", str(exc)))
-    for j in range(1, max(0, args.max_mixed) + 1):
+    configs = _coupling_configs(model)
+    if configs > _COUPLING_MAX_CONFIGS:  # estimated before: each one costs O(n) laws
+        skipped.append(("coupling (BND-6)", (f"up to {configs:,} all-pure configurations, more "
+                                             f"than the {_COUPLING_MAX_CONFIGS:,} it visits in "
+                                             "seconds")))
+    else:
         try:
-            found.append(B.restricted_bound(model, max_mixed=j))
+            found.append(B.coupling_bound(model, max_configs=_COUPLING_MAX_CONFIGS))
+        except (SpecError, StateSpaceLimitError) as exc:
+            skipped.append(("coupling (BND-6)", str(exc)))
+    for j in range(1, max(0, args.max_mixed) + 1):
+        size = _restricted_states(model, j)
+        if size > _RESTRICTED_MAX_STATES:
+            skipped.append((f"restricted({j}) (BND-5)",
+                            (f"up to {size:,} states with at most {j} mixed agent(s), more than "
+                             f"its limit of {_RESTRICTED_MAX_STATES:,}")))
+            continue
+        try:
+            found.append(B.restricted_bound(model, max_mixed=j,
+                                            max_states=_RESTRICTED_MAX_STATES))
         except (SpecError, StateSpaceLimitError) as exc:
             skipped.append((f"restricted({j}) (BND-5)", str(exc)))
     if compiled is not None:
@@ -178,31 +253,89 @@ def _instance_bounds(model, compiled, args) -> tuple[list, list[tuple[str, str]]
                                        details=mlp.details))
     else:
         skipped.append(("split reachability (BND-1), most likely path (BND-2)",
-                        f"the chain has more than {args.max_states:,} states"))
+                        getattr(args, "compile_skipped", None)
+                        or f"the chain has more than {args.max_states:,} states"))
     return found, skipped
+
+
+def _compile_if_small(model, args):
+    """The compiled chain, or None when it has more than --max-states states -- refused before
+    the first expansion when the start state alone may have more successors than that (the
+    first expansion of a 30-agent start would take minutes and gigabytes)."""
+    from ..compiler import compile_model
+
+    limit = max(1, args.max_states)
+    successors = _start_successors(model, lumped=model.exchangeable)
+    if successors > limit:
+        args.compile_skipped = (f"the start state alone may have up to {successors:,} "
+                                f"successors, more than --max-states {args.max_states:,}; the "
+                                "chain was not compiled")
+        return None
+    try:
+        return compile_model(model, max_states=limit)
+    except StateSpaceLimitError:
+        return None
+
+
+def _simulation(model, args, skipped: list):
+    """The chain's simulation, or None -- also when the default --samples would take longer
+    than ``_SIM_BUDGET_SECONDS`` (a pilot of a few runs measures it; the report names the
+    --samples that fit; an explicit --samples always runs)."""
+    from .. import bounds as B
+
+    samples = 10_000 if args.samples is None else args.samples
+    if not samples:
+        return None
+    max_rounds = max(1, args.max_rounds)
+    if args.samples is None:
+        pilot = min(_PILOT_RUNS, samples)
+        t = time.perf_counter()
+        B.simulate_split(model, num_samples=pilot, rng=args.seed + 1, max_rounds=max_rounds)
+        per_run = (time.perf_counter() - t) / pilot
+        projected = per_run * samples
+        if projected > _SIM_BUDGET_SECONDS:
+            fits = max(100, int(_SIM_BUDGET_SECONDS / per_run) // 100 * 100)
+            skipped.append(("simulation", (f"{samples:,} runs would take about "
+                                           f"{projected:.0f} s; pass --samples {samples} to run "
+                                           f"them anyway, or --samples {fits} (about "
+                                           f"{fits * per_run:.0f} s)")))
+            return None
+    return B.simulate_split(model, num_samples=samples, rng=args.seed, max_rounds=max_rounds)
 
 
 def _run_instance(args: argparse.Namespace) -> int:
     from .. import bounds as B
-    from ..compiler import compile_model
     from ._gmm import model_from_args
 
     for name in ("samples", "max_states", "horizon", "max_rounds"):
-        if getattr(args, name) < 0:
-            raise SpecError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
+        value = getattr(args, name)
+        if value is not None and value < 0:
+            raise SpecError(f"--{name.replace('_', '-')} must be >= 0, got {value}")
     started = time.perf_counter()
     model = model_from_args(args)
-    try:
-        compiled = compile_model(model, max_states=max(1, args.max_states))
-    except StateSpaceLimitError:
-        compiled = None
+    compiled = _compile_if_small(model, args)
     found, skipped = _instance_bounds(model, compiled, args)
-    sim = None
-    if args.samples:
-        sim = B.simulate_split(model, num_samples=args.samples, rng=args.seed,
-                               max_rounds=max(1, args.max_rounds))
-    checks = B.check_bounds(found, model, num_samples=0, compiled=compiled, simulation=sim,
-                            max_states=max(1, args.max_states))
+    sim = _simulation(model, args, skipped)
+    if not found and sim is None:
+        raise SpecError("no per-instance bound fits this instance ("
+                        + "; ".join(f"{name}: {why}" for name, why in skipped) + "); "
+                        + _paper_hint(model))
+    args.samples_run = 0 if sim is None else sim.num_runs
+    large = any(why.startswith(("up to", "the start state alone")) or name == "simulation"
+                for name, why in skipped)
+    if args.json:
+        for name, why in skipped:
+            sys.stderr.write(f"chainlab bounds: not computed: {name}: {why}\n")
+        if large:
+            sys.stderr.write(f"chainlab bounds: {_paper_hint(model)}\n")
+    args.paper_hint = _paper_hint(model) if large else None
+    if compiled is not None:
+        checks = B.check_bounds(found, model, num_samples=0, compiled=compiled, simulation=sim,
+                                max_states=max(1, args.max_states))
+    else:  # check_bounds would compile the chain again: judged by the simulation alone
+        note = f"chain larger than {args.max_states:,} states: no exact value"
+        max_rounds = sim.max_rounds if sim is not None else max(1, args.max_rounds)
+        checks = tuple(B._verdict(b, None, None, note, sim, max_rounds, 0.95) for b in found)
     if args.json:
         instance = _instance(model, args)
         json.dump([dict(c.to_json(), instance=instance) for c in checks], sys.stdout)
@@ -219,7 +352,8 @@ def _instance(model, args) -> dict:
     return instance_record(
         agents=model.num_agents, components=model.components, memory=model.memory,
         neighbours=model.neighbours, mirror=args.mirror, ties=model.ties, spacing=args.spacing,
-        start=start_labels(model), method="bounds", samples=args.samples, seed=args.seed)
+        start=start_labels(model), method="bounds", samples=getattr(args, "samples_run", 0),
+        seed=args.seed)
 
 
 def _short(v) -> str:
@@ -270,6 +404,8 @@ def _report(model, compiled, checks, skipped, sim, args, elapsed: float) -> None
         w("  " + "  ".join(x.ljust(widths[i]) for i, x in enumerate(r)).rstrip() + "\n")
     for name, why in skipped:
         w(f"  not applicable: {name}: {why}\n")
+    if getattr(args, "paper_hint", None):
+        w(f"  {args.paper_hint}\n")
     bad = [c for c in checks if c.verdict == "violated"]
     if bad:
         w(f"\n  VIOLATED: {', '.join(c.bound.name for c in bad)} -- "
@@ -291,7 +427,9 @@ def _run_paper(args: argparse.Namespace) -> int:
         num_samples=args.runs, continuous_samples=args.continuous_runs, num_rounds=args.rounds,
         max_rounds=max(1, args.max_rounds), continuous=not args.no_continuous, rng=args.seed,
         progress=not args.json and sys.stderr.isatty())
-    args.out.mkdir(parents=True, exist_ok=True)
+    created = make_output_dir(args.out, "--output")
+    if created and args.json:
+        sys.stderr.write(f"chainlab bounds: created directory {args.out}\n")
     records = study.to_records()
     meta = dict(study.parameters, seed=args.seed, seconds=round(study.seconds, 1),
                 command="chainlab " + " ".join(sys.argv[1:]) if sys.argv else "")
@@ -310,6 +448,8 @@ def _run_paper(args: argparse.Namespace) -> int:
     readouts = sorted({r.continuous_readout for r in study.rows if r.continuous_readout})
     if readouts:
         w(f"\ncontinuous model read-out of closed silos: {', '.join(readouts)}\n")
+    if created:
+        w(f"created directory {args.out}\n")
     w("written: " + ", ".join(str(p) for p in paths) + "\n")
     w(f"time: {study.seconds:.1f} s\n")
     return 0
@@ -326,7 +466,9 @@ def _run_sharpness(args: argparse.Namespace) -> int:
                               memory=args.sharp_memory, mirrors=args.sharp_p,
                               ties=args.paper_ties, max_states=max(1, args.max_states),
                               horizon=args.horizon, extra=args.sharp_extra)
-    args.out.mkdir(parents=True, exist_ok=True)
+    created = make_output_dir(args.out, "--output")
+    if created and args.json:
+        sys.stderr.write(f"chainlab bounds: created directory {args.out}\n")
     meta = {"command": "chainlab " + " ".join(sys.argv[1:]), "max_states": args.max_states,
             "horizon": args.horizon, "decided_by_start": study.num_decided,
             "skipped_too_large": study.num_skipped, "seconds": round(study.seconds, 1)}
@@ -352,7 +494,8 @@ def _run_sharpness(args: argparse.Namespace) -> int:
     sys.stdout.write(f"{study!r}; ties {', '.join(args.paper_ties)}; exact / bound "
                      "(1 = sharp; larger = weaker)\n\n")
     sys.stdout.write(study.to_markdown())
-    sys.stdout.write(f"written to {args.out} ({study.seconds:.1f} s)\n")
+    sys.stdout.write(f"written to {args.out}" + (" (created)" if created else "")
+                     + f" ({study.seconds:.1f} s)\n")
     return 0
 
 
@@ -428,6 +571,4 @@ def _plot_paper(study, path: Path) -> None:
         bottom.set_ylabel("best bound (BND-4)")
         bottom.set_xlabel("k (neighbours)")
         bottom.legend(fontsize=7, frameon=False, loc="lower left")
-    save_figure(fig, path)
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o644)
+    save_figure(fig, path)  # mode 0o666 less the umask, like every file chainlab writes

@@ -16,7 +16,7 @@ from pathlib import Path
 from .. import config
 from .._chain.values import fraction_str
 from ..errors import SpecError
-from ._conventions import output_file
+from ._conventions import check_output
 
 __all__ = ["register", "instance_options", "model_from_args", "instance_record", "start_notes",
            "spacing_note"]
@@ -120,7 +120,7 @@ def register(sub) -> None:
     p.add_argument("--digits", type=_digits, default=None, metavar="N",
                    help="print values to N significant digits, correctly rounded from the "
                    "exact value (default: exact fractions printed whole)")
-    p.add_argument("--export", "--output", "-o", dest="export", metavar="FILE", type=output_file,
+    p.add_argument("--export", "--output", "-o", dest="export", metavar="FILE", type=Path,
                    help="also write the chain to FILE.drn (Storm) or FILE.tra (PRISM, with "
                    ".lab), and FILE.sta naming each state's agent configuration; labels "
                    "consensus / polarized / mixed mark the closed classes of that kind, "
@@ -128,7 +128,7 @@ def register(sub) -> None:
     p.add_argument("--symbolic", action="store_true",
                    help="keep the mirroring probability symbolic (--mirror NAME): report "
                    "polarization and expected rounds as exact rational functions of it")
-    p.add_argument("--plot", metavar="FILE.png", type=output_file,
+    p.add_argument("--plot", metavar="FILE.png", type=Path,
                    help="with --symbolic: plot P(polarization) and P(consensus) over [0, 1] with "
                    "exact values marked")
     p.set_defaults(func=run)
@@ -184,6 +184,8 @@ def _export(cc, res, target: Path) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``chainlab gmm`` (see :func:`register`)."""
+    for option, path in (("--export", args.export), ("--plot", getattr(args, "plot", None))):
+        check_output(path, option)  # before any work: the CLI never creates a folder
     if getattr(args, "symbolic", False):
         from ._parametric import run_gmm
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from .._io.atomic import atomic_path
 from ..errors import SpecError
+from ._conventions import check_output
 from ._gmm import DEFAULT_NEIGHBOURS, DEFAULT_SIGMA, DEFAULT_TIES
 
 __all__ = ["register"]
@@ -47,14 +48,15 @@ def register(sub) -> None:
         "interval, the final number of silos S(T), the consensus round t* (last round with "
         "more than one silo; T for runs still split) and the tie rule.",
     )
-    p.add_argument("--agents", type=int, default=30, help="number of agents n (default 30)")
-    p.add_argument("--components", type=int, default=30, help="number of components K "
+    p.add_argument("--agents", "-n", type=int, default=30,
+                   help="number of agents n (default 30)")
+    p.add_argument("--components", "-K", type=int, default=30, help="number of components K "
                    "(default 30)")
-    p.add_argument("--memory", type=int, default=5, help="points per memory r (default 5)")
-    p.add_argument("--neighbours", type=int, default=DEFAULT_NEIGHBOURS, metavar="K",
+    p.add_argument("--memory", "-r", type=int, default=5, help="points per memory r (default 5)")
+    p.add_argument("--neighbours", "-k", type=int, default=DEFAULT_NEIGHBOURS, metavar="k",
                    help=f"size k of the k-set of nearest others, 1..n-1 (default "
                    f"{DEFAULT_NEIGHBOURS}, as in chainlab gmm, bounds and sweep)")
-    p.add_argument("--mirror", default="0", metavar="P",
+    p.add_argument("--mirror", "-p", default="0", metavar="P",
                    help="probability of talking to oneself, e.g. 0.2 or 1/5 (default 0)")
     p.add_argument("--rounds", type=int, default=100, metavar="T", help="horizon (default 100)")
     p.add_argument("--runs", type=int, default=100, metavar="R",
@@ -73,7 +75,7 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true",
                    help='print one JSON object {"final_silos": [...], "consensus_round": '
                    '[...], ...}')
-    p.add_argument("--plot", metavar="FILE.png", default=None,
+    p.add_argument("--plot", metavar="FILE.png", default=None, type=Path,
                    help="draw the number of silos against the round (one line per run and "
                    "the mean) into FILE.png")
     p.add_argument("--progress", action="store_true", help="print progress to stderr")
@@ -91,19 +93,12 @@ def _probability(text: str) -> Fraction:
     return value
 
 
-def _plot_target(text: str) -> Path:
-    path = Path(text)
-    if not path.parent.is_dir():
-        raise SpecError(f"--plot {text!r}: directory {str(path.parent)!r} does not exist; "
-                        "create it or write the plot elsewhere")
-    return path
-
-
 def _run(args: argparse.Namespace) -> int:
     from ..continuous import SimulationInterrupted, simulate_gmm
 
     mirror = _probability(args.mirror)
-    plot = _plot_target(args.plot) if args.plot is not None else None
+    check_output(args.plot, "--plot")  # before the runs: the CLI never creates a folder
+    plot = args.plot
     # (entropy drawn from the OS is an int; numpy types it for every form SeedSequence takes)
     seed = args.seed if args.seed is not None else \
         int(cast(int, np.random.SeedSequence().entropy) % 2**63)

@@ -24,6 +24,7 @@ from typing import Any
 
 from .._io.atomic import write_text
 from ..errors import SpecError
+from ._conventions import output_file
 
 __all__ = ["register"]
 
@@ -224,7 +225,7 @@ def _shared_options(p: argparse.ArgumentParser, *, suppress: bool) -> None:
     p.add_argument("--export", choices=("csv", "json"), default=d(None),
                    help="print the finished points as CSV or JSON (after running, if a model "
                    "is given)")
-    p.add_argument("--output", "-o", type=Path, default=d(None), metavar="FILE",
+    p.add_argument("--output", "-o", type=output_file, default=d(None), metavar="FILE",
                    help="write the export to FILE (atomically) instead of stdout")
 
 
