@@ -248,6 +248,7 @@ def breakdown(cli_args: list[str]) -> None:
     from chainlab._analysis import formulas as _analysis
     from chainlab._linalg import linsolve as _linsolve
     from chainlab._linalg import padic as _padic
+    from chainlab.cli import _analyze
 
     # cProfile, not wrappers around chainlab's names: the profiler sees every call without
     # touching the library (cumulative CPU time per function, as pstats reports it)
@@ -262,7 +263,7 @@ def breakdown(cli_args: list[str]) -> None:
         (_linsolve._DenseTail.solve, "dense tail (Dixon)"),
         (_linsolve._FractionFreeLU.solve, "substitutions + reduction to lowest terms"),
         (_analysis._out, "fmpq -> Fraction"),
-        (cli._fraction_str, "Fraction -> decimal string"),
+        (_analyze._fraction_str, "Fraction -> decimal string"),
         (json_mod.dumps, "json.dumps"),
     ]
     profiler = cProfile.Profile(time.process_time)

@@ -368,7 +368,7 @@ def test_padic_refusal_falls_back(monkeypatch):
 def test_cli_fraction_str_matches_str(num, den):
     import sys
 
-    from chainlab.cli import _fraction_str
+    from chainlab.cli._analyze import _fraction_str
 
     x = F(num, den)
     old = sys.get_int_max_str_digits()
@@ -394,7 +394,7 @@ def test_cli_json_fast_path_matches_json_dumps(reach, absorption, with_target):
     import io
     import json
 
-    from chainlab.cli import _write_json
+    from chainlab.cli._analyze import _write_json
 
     out = {"num_states": 51, "num_transitions": 7, "closed_classes": [[0], [3, 4]],
            "transient": [1, 2]}
