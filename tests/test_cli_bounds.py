@@ -77,6 +77,9 @@ def test_paper_scale_writes_table_and_plot(capsys, tmp_path):
     assert names == ["paper_scale.csv", "paper_scale.json", "paper_scale.md", "paper_scale.png"]
     data = json.loads((out / "paper_scale.json").read_text())
     assert len(data["rows"]) == 4 and data["parameters"]["seed"] == 0
+    import chainlab
+
+    assert data["parameters"]["chainlab_version"] == chainlab.__version__
     row = data["rows"][0]
     assert row["ties"] == "index" and row["bound"] == "sequence"
     assert row["chain_verdict"] == "consistent" and row["continuous_readout"]
@@ -126,6 +129,9 @@ def test_sharpness_table(capsys, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["sharpness.csv", "sharpness.json",
                                                      "sharpness.md"]
     data = json.loads((out / "sharpness.json").read_text())
+    import chainlab
+
+    assert data["parameters"]["chainlab_version"] == chainlab.__version__
     (row,) = data["rows"]
     assert (row["n"], row["K"], row["k"], row["exact_fraction"]) == (4, 3, 1, "195969/621241")
     assert row["ratio restricted(2)"] == 1.0 and row["ratio sequence"] > 1

@@ -86,7 +86,8 @@ def _build(path: Path, num_states: int, transitions: list[tuple[int, int, fmpq]]
     """Chain from parsed triples; row errors are reported at the state's line in the file."""
     init = labels.get("init")
     initial = {i: Fraction(1, len(init)) for i in init} if init else None
-    kept = {k: v for k, v in labels.items() if v and k != "init"}  # init -> initial
+    # init -> initial; a declared label without states is kept (the event has probability 0)
+    kept = {k: v for k, v in labels.items() if k != "init"}
 
     def make(as_exact: bool) -> Chain:
         triples = transitions if as_exact else \
@@ -131,7 +132,7 @@ def _initial_and_labels(labels: dict[str, Any]) -> tuple[dict | None, dict]:
     init = labels.get("init")
     initial = {int(i): Fraction(1, len(init)) for i in init} if init is not None and len(init) \
         else None
-    kept = {k: v for k, v in labels.items() if len(v) and k != "init"}
+    kept = {k: v for k, v in labels.items() if k != "init"}  # empty labels kept too
     return initial, kept
 
 
@@ -587,7 +588,7 @@ def _build_parametric(path: Path, n: int, transitions: list, row_line: dict[int,
 
     init = labels.get("init")
     initial = {i: Fraction(1, len(init)) for i in init} if init else None
-    kept = {k: v for k, v in labels.items() if v and k != "init"}
+    kept = {k: v for k, v in labels.items() if k != "init"}  # empty labels kept too
     try:
         return ParametricChain.from_transitions(n, transitions, parameters=ring.symbols,
                                                 initial=initial, labels=kept)

@@ -431,8 +431,11 @@ def _run_paper(args: argparse.Namespace) -> int:
     if created and args.json:
         sys.stderr.write(f"chainlab bounds: created directory {args.out}\n")
     records = study.to_records()
+    from .. import __version__
+
     meta = dict(study.parameters, seed=args.seed, seconds=round(study.seconds, 1),
-                command="chainlab " + " ".join(sys.argv[1:]) if sys.argv else "")
+                command="chainlab " + " ".join(sys.argv[1:]) if sys.argv else "",
+                chainlab_version=__version__)
     paths = _write_paper(study, records, meta, args.out)
     if args.json:
         json.dump(records, sys.stdout)
@@ -469,7 +472,10 @@ def _run_sharpness(args: argparse.Namespace) -> int:
     created = make_output_dir(args.out, "--output")
     if created and args.json:
         sys.stderr.write(f"chainlab bounds: created directory {args.out}\n")
-    meta = {"command": "chainlab " + " ".join(sys.argv[1:]), "max_states": args.max_states,
+    from .. import __version__
+
+    meta = {"command": "chainlab " + " ".join(sys.argv[1:]), "chainlab_version": __version__,
+            "max_states": args.max_states,
             "horizon": args.horizon, "decided_by_start": study.num_decided,
             "skipped_too_large": study.num_skipped, "seconds": round(study.seconds, 1)}
     records = list(study.rows)
