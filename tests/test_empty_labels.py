@@ -33,3 +33,16 @@ def test_gmm_export_without_polarized_class_answers_zero(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert all(v["reach"] == "0" for v in report["initial"].values())
     assert set(report["reach"].values()) == {"0"}
+
+
+def test_symbolic_export_names_its_states_too(tmp_path, capsys):
+    out = tmp_path / "sym.drn"
+    assert main(["gmm", "--symbolic", "--mirror", "p", "-n", "3", "-K", "3", "--json",
+                 "--export", str(out)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    lines = (tmp_path / "sym.sta").read_text().splitlines()
+    assert lines[0] == "(" + ",".join(f"a{i}_l{c}" for i in range(3) for c in range(3)) + ")"
+    assert len(lines) - 1 == record["num_states"]
+    for line in lines[1:]:
+        counts = [int(x) for x in line.split(":")[1].strip("()").split(",")]
+        assert [sum(counts[3 * i:3 * i + 3]) for i in range(3)] == [2, 2, 2]  # r = 2 each

@@ -32,6 +32,7 @@ from ._instance import (  # noqa: F401  (the instance's defaults and record, sha
     spacing_note,
     start_labels,
     start_notes,
+    write_sta,
 )
 
 
@@ -145,22 +146,6 @@ def _digits(text: str) -> int:
     return value
 
 
-def _write_sta(chain, path: Path, agents: int, components: int) -> Path:
-    """``path``: PRISM state valuations naming every state's agent configuration.
-
-    Variable ``a{i}_l{c}`` is the number of memory points of label ``c`` held by agent ``i``
-    (in a lumped chain the agents of a state are listed in sorted order).
-    """
-    from .._io.atomic import atomic_open
-
-    names = ",".join(f"a{i}_l{c}" for i in range(agents) for c in range(components))
-    with atomic_open(path) as f:
-        f.write(f"({names})\n")
-        for s, state in enumerate(chain.states.labels):
-            f.write(f"{s}:({','.join(str(x) for agent in state for x in agent)})\n")
-    return path
-
-
 def _export(cc, res, target: Path) -> list[Path]:
     """Write the chain with labels that mean what the report means, and its ``.sta``."""
     from ..io import write_drn, write_prism
@@ -177,7 +162,7 @@ def _export(cc, res, target: Path) -> list[Path]:
     else:
         paths = write_prism(chain, target.with_suffix(""))
         written = [paths["tra"], paths["lab"]]
-    written.append(_write_sta(chain, target.with_suffix(".sta"), prm["agents"],
+    written.append(write_sta(chain, target.with_suffix(".sta"), prm["agents"],
                               prm["components"]))
     return written
 

@@ -4,6 +4,7 @@ sweep and simulate-gmm)."""
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 # One set of defaults for every command on the GMM agents -- gmm, bounds, sweep (through this
 # parser) and simulate-gmm (docs/model.md, "Defaults"): the exchangeable tie rule and k = 1.
@@ -107,3 +108,19 @@ def spacing_note(spacing, sigma: float = DEFAULT_SIGMA) -> str | None:
             "discretized chain, but not a quantitative model of the continuous agents (at "
             "unit spacing their P(polarization) differed by up to 0.35: docs/fidelity.md; "
             "docs/model.md, \"When the chain is faithful\"; use simulate-gmm)")
+
+
+def write_sta(chain, path: Path, agents: int, components: int) -> Path:
+    """``path``: PRISM state valuations naming every state's agent configuration.
+
+    Variable ``a{i}_l{c}`` is the number of memory points of label ``c`` held by agent ``i``
+    (in a lumped chain the agents of a state are listed in sorted order).
+    """
+    from .._io.atomic import atomic_open
+
+    names = ",".join(f"a{i}_l{c}" for i in range(agents) for c in range(components))
+    with atomic_open(path) as f:
+        f.write(f"({names})\n")
+        for s, state in enumerate(chain.states.labels):
+            f.write(f"{s}:({','.join(str(x) for agent in state for x in agent)})\n")
+    return path

@@ -218,6 +218,9 @@ def _continue_gmm(args: Any, out: dict, cc: Any, res: Any, symbol: str,
         marks["one_silo"] = [names[s] for s in range(len(names)) if cc.num_silos[s] == 1]
         marks["split"] = [s for s in names if is_split(s, neighbours=args.neighbours)]
         write_drn(chain.with_labels(marks), args.export)
+        from ._instance import write_sta
+
+        write_sta(chain, args.export.with_suffix(".sta"), args.agents, args.components)
     points = []  # (x, polarization, consensus, expected rounds, generic?)
     for x in GMM_POINTS:
         if chain.is_generic_at(x):
