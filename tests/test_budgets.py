@@ -108,3 +108,16 @@ def test_ctrl_c_ends_a_long_command_within_a_second():
     out, err = p.communicate(timeout=30)
     assert time.perf_counter() - t < 1.5
     assert p.returncode == 130 and "interrupted" in err and "Traceback" not in err
+
+
+def test_long_exact_solves_announce_their_estimate(monkeypatch):
+    from chainlab._progress import Progress
+
+    monkeypatch.setattr(Progress, "interval", 0.0)
+    cc = compile_model(GMMAgents(agents=5, components=5, memory=2))
+    events: list = []
+    with config.override(progress=events.append):
+        polarization(cc)
+    first = next(e for e in events if e.task == "solving exactly")
+    assert first.done == 0 and "estimated (upper bounds)" in first.detail
+    assert "2,788 states" in first.detail and "p-adic digits" in first.detail

@@ -36,7 +36,7 @@ import numpy as np
 from .. import config
 from ..errors import StateSpaceLimitError
 
-__all__ = ["ExactEstimate", "estimate_block", "check_blocks"]
+__all__ = ["ExactEstimate", "estimate_block", "check_blocks", "note"]
 
 SECONDS_PER_ENTRY_DIGIT = 300e-9
 PRIME_BITS = 29  # bits per lifted digit, conservatively (the primes have 30)
@@ -87,6 +87,13 @@ def _duration(sec: float) -> str:
     if sec < 2 * 86400:
         return f"{sec / 3600:.0f} h"
     return f"{sec / 86400:.0f} days"
+
+
+def note(est: ExactEstimate) -> str:
+    """The estimate in words, for a progress line."""
+    return (f"estimated (upper bounds): largest block {est.states:,} states, at most "
+            f"{est.digits:,} p-adic digits, {_gib(est.memory)} and about "
+            f"{_duration(est.seconds)}")
 
 
 def check_blocks(blocks, block_matrix, columns: int) -> list[ExactEstimate]:

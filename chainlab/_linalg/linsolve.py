@@ -188,16 +188,21 @@ class SubsystemSolver:
 
             big = [states[0] if kind == "copies" else states for kind, states in self._plan
                    if kind not in ("vector", "scalar")]
-            budget.check_blocks(big, self._block_matrix, b2.shape[1] if b2.ndim > 1 else 1)
+            self._estimates = budget.check_blocks(big, self._block_matrix,
+                                                  b2.shape[1] if b2.ndim > 1 else 1)
             self._checked = True
         x = np.empty(b2.shape, dtype=object)
         x[...] = _ZERO
         args = (self._ptr, self._cols, self._vals, self._one_minus_diag)
         from .._progress import Progress
+        from .budget import note as budget_note
 
         bar = Progress("solving exactly", total=len(self.subset), unit="states",
                        progress=config.solvers.progress, keep=False)
         done = 0
+        worst = max(getattr(self, "_estimates", []), key=lambda e: e.seconds, default=None)
+        if worst is not None and worst.seconds >= 5:  # say what is coming before it comes
+            bar.update(0, budget_note(worst))
         try:
             self._solve_plan(b2, x, args, bar, done)
         finally:
