@@ -97,12 +97,13 @@ def run_analyze(args: Any, path: Path, chain: Any, started: float) -> int:
         res = absorption(chain, probabilities=False)
     else:
         res = absorption(chain)
+        assert res.B is not None  # (probabilities=True)
         out["absorption"] = {str(i): [str(v) for v in res.B[i]] for i in st.transient}
     out["expected_steps"] = {str(i): str(res.t[i]) for i in st.transient}
     initial = {}
     for i in (chain.initial or {}):
-        entry = {"reach": out["reach"][str(i)]} if args.target is not None else \
-            {"absorption": [str(v) for v in res.B[i]]}
+        entry: dict[str, Any] = {"reach": out["reach"][str(i)]} if args.target is not None \
+            else {"absorption": [str(v) for v in res.B[i]]}  # type: ignore[index]
         entry["expected_steps"] = str(res.t[i])
         initial[str(i)] = entry
     out["initial"] = initial
@@ -177,7 +178,7 @@ def summarise_gmm(args: Any, lumped: bool) -> tuple:
     compiled = time.perf_counter()
     res = polarization(cc)
     solved = time.perf_counter()
-    out = {
+    out: dict[str, Any] = {
         "num_states": res.num_states,
         "num_closed_classes": len(res.closed_classes),
         "num_polarized_classes": res.num_polarized_classes,

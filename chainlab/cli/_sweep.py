@@ -66,7 +66,7 @@ def _typed(action: argparse.Action, text: str) -> Any:
     value: Any = text
     if action.type is not None:
         try:
-            value = action.type(text)
+            value = action.type(text)  # type: ignore[operator]  # (typeshed: str | callable)
         except (argparse.ArgumentTypeError, ValueError, TypeError) as exc:
             msg = str(exc) or f"invalid value {text!r}"
             raise SpecError(f"{action.option_strings[0]} {text!r}: {msg}") from None
@@ -264,7 +264,7 @@ def register(sub) -> None:
         if action.dest == "max_states":  # a limit, not a parameter: one value for the sweep
             kwargs.update(type=action.type, metavar="N", help=action.help)
         elif isinstance(action, argparse._StoreAction):
-            kwargs.update(metavar=(action.metavar or action.dest.upper()) + "[,...]",
+            kwargs.update(metavar=str(action.metavar or action.dest.upper()) + "[,...]",
                           help=(action.help or "") + " (comma list = grid axis)")
         elif isinstance(action, argparse._StoreConstAction):  # also store_true/store_false
             kwargs.update(action="store_const", const=action.const, help=action.help)
