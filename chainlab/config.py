@@ -131,15 +131,13 @@ def _check(key: str, value: object) -> None:
         if value is not None and not isinstance(value, list):
             raise SpecError(f"block_log must be a list (records are appended) or None, "
                             f"got {type(value).__name__}")
-    elif key == "exact_time_budget":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise SpecError(f"exact_time_budget must be a positive number of seconds (or "
-                            f"float('inf')), got {value!r}")
-    elif key == "tolerance":
+    elif key in ("tolerance", "exact_time_budget"):
+        what = {"tolerance": "(a relative error such as 1e-6, or float('inf') to accept any "
+                             "bound)",
+                "exact_time_budget": "of seconds (or float('inf'))"}[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
                 not value > 0:  # (also refuses NaN)
-            raise SpecError(f"tolerance must be a positive number (a relative error such as "
-                            f"1e-6, or float('inf') to accept any bound), got {value!r}")
+            raise SpecError(f"{key} must be a positive number {what}, got {value!r}")
     else:
         integer(key, value, low=1)
 

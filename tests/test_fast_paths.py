@@ -44,6 +44,8 @@ def test_fast_reader_equals_line_reader(tmp_path_factory, fmt, c, exact_flag):
         _slow(mp)
         slow = read_chain(path, exact=exact_flag)
     _same(fast, slow)
+    assert (fast.num_states, fast.num_transitions) == (c.num_states, c.num_transitions)
+    assert dict(fast.labels) == dict(c.labels)
 
 
 STORM_DRN = """// Exported by storm

@@ -9,6 +9,7 @@ to read one (:meth:`ChainBase._entry`) and what zero is (:meth:`ChainBase._zero`
 """
 from __future__ import annotations
 
+import abc
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -22,7 +23,7 @@ from .input import _resolve_labels
 __all__ = ["ChainBase"]
 
 
-class ChainBase:
+class ChainBase(abc.ABC):
     """The structure shared by exact, float and parametric chains (see the module docstring)."""
 
     __slots__ = ("_states", "_indptr", "_indices", "_labels", "_initial", "_cache",
@@ -78,13 +79,13 @@ class ChainBase:
         return v
 
     # ------------------------------------------------------------------ entries
-    def _entry(self, k: int) -> Any:  # pragma: no cover - every subclass defines it
+    @abc.abstractmethod
+    def _entry(self, k: int) -> Any:
         """The public value of the ``k``-th stored entry (CSR order)."""
-        raise NotImplementedError
 
-    def _zero(self) -> Any:  # pragma: no cover - every subclass defines it
+    @abc.abstractmethod
+    def _zero(self) -> Any:
         """The public value of an entry outside the pattern."""
-        raise NotImplementedError
 
     def _to_dict_value(self, value: Any) -> Any:
         """How :meth:`to_dict` shows an entry (the entry itself unless a subclass says)."""
@@ -153,9 +154,9 @@ class ChainBase:
             new._cache = {}
         return new
 
-    def _resolve_initial(self, initial: Any) -> Mapping[int, Any] | None:  # pragma: no cover
+    @abc.abstractmethod
+    def _resolve_initial(self, initial: Any) -> Mapping[int, Any] | None:
         """The initial law ``initial`` (by state labels) checked for this kind of chain."""
-        raise NotImplementedError
 
     def with_initial(self, initial: Any) -> Any:
         """A copy with another initial distribution (by state labels)."""

@@ -59,13 +59,10 @@ def estimate_block(rows: np.ndarray, vals: np.ndarray, diag: np.ndarray,
     """Digits, memory and time of a p-adic solve of the block ``(rows, vals, diag)`` (the
     off-diagonal entries of ``I - Q`` by local row, and its diagonal) for ``columns``
     right-hand sides."""
+    from .padic import row_scales
+
     s = len(diag)
-    scale = [d.q for d in diag]
-    rows_l = rows.tolist()
-    for i, v in zip(rows_l, vals):
-        q = v.q
-        if q != 1 and scale[i] % q:
-            scale[i] = scale[i].lcm(q)
+    scale = row_scales(rows, vals, diag)
     # ||row_i||_2 of A_Z = L_i ||row_i(I - Q)||_2 <= L_i * 2 (the row of I - Q has L1 norm <= 2)
     H = sum(L.bit_length() for L in scale) + s
     digits = int(2 * H / PRIME_BITS) + 4

@@ -661,14 +661,21 @@ def _as_fmpq(v) -> fmpq:
     return fmpq(v)
 
 
-def _integer_rows(rows, cols, vals, diag):
-    """``A_Z = diag(L) A`` as int64 CSR (diagonal included) and the row scales ``L`` (fmpz)."""
-    s = len(diag)
+def row_scales(rows, vals, diag) -> list:
+    """``L_i``: the lcm of the denominators of row ``i`` of the block (diagonal included), so
+    ``diag(L) A`` is an integer matrix (fmpz; also the estimate's input, ``budget``)."""
     scale = [d.q for d in diag]
     for i, v in zip(rows.tolist(), vals):
         q = v.q
         if q != 1 and scale[i] % q:
             scale[i] = scale[i].lcm(q)
+    return scale
+
+
+def _integer_rows(rows, cols, vals, diag):
+    """``A_Z = diag(L) A`` as int64 CSR (diagonal included) and the row scales ``L`` (fmpz)."""
+    s = len(diag)
+    scale = row_scales(rows, vals, diag)
     data = [int((v * scale[i]).p) for i, v in zip(rows.tolist(), vals)]
     ddata = [int((v * L).p) for v, L in zip(diag, scale)]
     big = max((abs(x) for x in data + ddata), default=0)

@@ -3,7 +3,6 @@ with ``.lab``, Storm ``.drn``, a PRISM model ``.prism``/``.pm``) or of the bundl
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from .. import config
 from ..errors import ChainlabError, PrecisionError
+from ._guard import positive_number
 
 __all__ = ["register"]
 
@@ -22,16 +22,7 @@ def _bundled_example() -> Path:
     return bundled_example()
 
 
-def _tolerance(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a positive relative error; write e.g. 1e-6 (or inf to accept any "
-            "certified bound)")
-    return value
+_tolerance = positive_number("relative error", "1e-6 (or inf to accept any certified bound)")
 
 
 def register(sub) -> None:

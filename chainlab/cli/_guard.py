@@ -154,29 +154,32 @@ def memory_refusal(command: str, budget: int | None) -> str:
             "--memory-budget GiB (default: half of this machine's memory)")
 
 
+def positive_number(what: str, example: str, *, finite: bool = False):
+    """An argparse ``type``: a positive float (``finite``: ``inf`` refused too), with a message
+    naming what is wanted and an example (the one converter of the positive-number options)."""
+    import argparse
+
+    def convert(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not value > 0 or (finite and value == float("inf")):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a positive {what}; write e.g. "
+                                             f"{example}")
+        return value
+
+    return convert
+
+
+_gib_number = positive_number("number of GiB", "4", finite=True)
+
+
 def _budget_gib(text: str) -> int:
-    import argparse
-
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of GiB; write e.g. 4")
-    return int(value * 2**30)
+    return int(_gib_number(text) * 2**30)
 
 
-def _seconds(text: str) -> float:
-    import argparse
-
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds; write "
-                                         "e.g. 3600 (or inf)")
-    return value
+_seconds = positive_number("number of seconds", "3600 (or inf)")
 
 
 def add_options(parser) -> None:
