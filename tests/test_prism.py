@@ -182,6 +182,14 @@ def test_long_run_and_rewards_of_a_recurrent_chain():
     assert r.state.tolist() == [0, 5] and r.transition.tolist() == [1, 0]
 
 
+def test_an_empty_reward_structure_earns_nothing():
+    m = parse_model("dtmc module c x : [0..1]; [] x=0 -> 0.5 : (x'=1) + 0.5 : true; "
+                    '[] x=1 -> true; endmodule rewards "none" endrewards')
+    assert m.reward("none").per_step().tolist() == [0, 0]
+    assert value(m, 'R{"none"}=? [ F x=1 ]') == 0
+    assert value(m, 'R{"none"}=? [ C<=3 ]') == 0
+
+
 def test_float_mode_uses_certified_analyses():
     res = check(COINS, 'T=? [ F x=1 & y=1 ]; P=? [ F<=2 x=1 & y=1 ]', exact=False)
     assert abs(res[0].value - 8 / 3) < 1e-12 and res[0].error_bound < 1e-9

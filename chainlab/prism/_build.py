@@ -29,7 +29,8 @@ class Rewards:
 
     ``state[i]`` is earned in each step spent in state ``i``; ``transition[i]`` is the expected
     transition reward of one step from ``i`` (the ``[action] guard : value`` items, each choice
-    weighted by its probability ``1/k``); ``None`` when the structure has no such items.
+    weighted by its probability ``1/k``); ``None`` when the structure has no such items (a
+    structure with no items at all has zero state rewards).
 
     Examples
     --------
@@ -46,8 +47,8 @@ class Rewards:
 
     def per_step(self) -> np.ndarray:
         """``state + transition``: the expected reward of one step from each state (fmpq)."""
-        n = len(self.state if self.state is not None else self.transition)
-        out = np.empty(n, dtype=object)
+        parts = [x for x in (self.state, self.transition) if x is not None]
+        out = np.empty(len(parts[0]), dtype=object)  # build gives every structure one part
         out[:] = fmpq(0)
         if self.state is not None:
             out = out + self.state
@@ -144,7 +145,7 @@ class PrismModel:
         if c is None:
             ch = self.chain
             c = Chain._from_csr_exact(StateSpace.range(ch.num_states), ch._indptr,
-                                      ch._indices, ch._exact, floats=ch._float,
+                                      ch._indices, ch.require_exact(), floats=ch._float,
                                       labels=dict(ch.labels), initial=ch.initial)
             object.__setattr__(self, "_ic", c)
         return c
@@ -179,10 +180,10 @@ def build(program: Program, *, max_states: int | None = None,
     labels["init"] = frozenset(ex.initial.tolist())
     labels["deadlock"] = frozenset(ex.deadlocks.tolist())
     rewards = []
-    for name, items in program.rewards:
+    for rname, items in program.rewards:
         state_items = [it for it in items if not it.transition]
         state = None
-        if state_items:
+        if state_items or not items:  # an empty structure: zero state rewards
             an, ad = np.zeros(n, np.int64), np.ones(n, np.int64)
             from ._eval import _radd
 
@@ -194,18 +195,18 @@ def build(program: Program, *, max_states: int | None = None,
             neg = an < 0
             if neg.any():
                 i = int(np.flatnonzero(neg)[0])
-                shown = f'"{name}"' if name else "(unnamed)"
+                shown = f'"{rname}"' if rname else "(unnamed)"
                 raise PrismModelError(
                     f"{program.source}: reward structure {shown} gives the negative state "
                     f"reward {Fraction(int(an[i]), int(ad[i]))} in state "
                     f"{_valuation_text(program, ex.valuations[i])}; rewards must be >= 0")
             state, _f = _fmpq_values([np.asarray(an)], [np.asarray(ad)])
-        trans = ex.transition_rewards.get(name) if any(it.transition for it in items) else None
+        trans = ex.transition_rewards.get(rname) if any(it.transition for it in items) else None
         if trans is not None and any(v < 0 for v in trans):
             raise PrismModelError(
-                f"{program.source}: reward structure {name or '(unnamed)'} has a negative "
+                f"{program.source}: reward structure {rname or '(unnamed)'} has a negative "
                 "transition reward; rewards must be >= 0")
-        rewards.append(Rewards(name, state, trans))
+        rewards.append(Rewards(rname, state, trans))
     states = _state_labels(program, ex.valuations)
     initial = {int(i): Fraction(1, len(ex.initial)) for i in ex.initial}
     chain = Chain._from_csr_exact(StateSpace(states), ex.indptr, ex.indices, ex.values,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from ..errors import FileFormatError, NotStochasticError, SpecError
 
 __all__ = ["PrismSyntaxError", "PrismModelError", "PrismProbabilityError", "located"]
@@ -53,8 +55,13 @@ class PrismProbabilityError(NotStochasticError, _Located):
     chainlab.prism._errors.PrismProbabilityError: <model>:1:27: the probabilities of the command '[] x=0 -> x/2 : (x'=1);' sum to 0, not 1, in the reachable state (x=0); make them sum to 1 in every state where the guard holds
     """
 
+    line: int  # always known here (NotStochasticError's is optional)
 
-def located(cls, source: str, line: int, column: int, message: str):
+
+_E = TypeVar("_E", PrismSyntaxError, PrismModelError, PrismProbabilityError)
+
+
+def located(cls: type[_E], source: str, line: int, column: int, message: str) -> _E:
     """``cls("source:line:column: message")`` with the position kept as attributes."""
     where = f"{source}:{line}:{column}: " if line else f"{source}: "
     err = cls(where + message)

@@ -13,8 +13,9 @@ denominators -- so ``0.02`` is ``1/50`` and ``z/N < 0.1`` is decided exactly.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,9 @@ __all__ = ["Compiled", "Scope", "compile_expr", "as_rational", "broadcast"]
 
 _BIG = 1 << 62
 
+Env = Mapping[str, Any]
+"""Variable name -> column of values (numpy arrays) for the states being evaluated."""
+
 
 class Scope:
     """What names mean while compiling: constants (folded), variables (columns), formulas and
@@ -34,7 +38,7 @@ class Scope:
                  variables: dict[str, str] | None = None,
                  formulas: dict[str, Expr] | None = None,
                  labels: dict[str, Expr] | None = None,
-                 label_columns: Callable[[str], Any] | None = None,
+                 label_columns: Callable[[Expr], Compiled] | None = None,
                  rename: dict[str, str] | None = None) -> None:
         self.source = source
         self.constants = constants
@@ -51,16 +55,24 @@ class Scope:
 class Compiled:
     __slots__ = ("type", "const", "value", "fn", "expr")
 
-    def __init__(self, type_: str, *, value: Any = None, fn: Callable | None = None,
-                 expr: Expr | None = None) -> None:
+    def __init__(self, type_: str, *, value: Any = None,
+                 fn: Callable[[Env], Any] | None = None, expr: Expr | None = None) -> None:
         self.type = type_
         self.const = fn is None
         self.value = value
         self.fn = fn
         self.expr = expr
 
-    def __call__(self, env: dict) -> Any:
+    def __call__(self, env: Env) -> Any:
         return self.value if self.fn is None else self.fn(env)
+
+
+def _fn(c: Compiled) -> Callable[[Env], Any]:
+    """``c`` as a function of the states (a constant's returns its value)."""
+    if c.fn is None:
+        v = c.value
+        return lambda env: v
+    return c.fn
 
 
 # ---------------------------------------------------------------------- arithmetic helpers
@@ -201,6 +213,7 @@ def _const(type_: str, value: Any, e: Expr) -> Compiled:
 
 def _compile(e: Expr, scope: Scope) -> Compiled:
     op = e.op
+    f: Callable[[Any, Any], Any]  # the operation of a binary node
     if op == "int":
         return _const("int", e.args[0], e)
     if op == "num":
@@ -245,7 +258,7 @@ def _compile(e: Expr, scope: Scope) -> Compiled:
         if a.type == b.type and a.type != "double":
             f = (lambda x, y: x == y) if op == "eq" else (lambda x, y: x != y)
         else:
-            f = lambda x, y, op=op: _cmp(x, y, op)  # noqa: E731
+            f = lambda x, y: _cmp(x, y, op)  # noqa: E731 (op is fixed for this node)
         return _binary("bool", a, b, f, e)
     if op in ("lt", "le", "gt", "ge"):
         a = compile_expr(e.args[0], scope, want="double")
@@ -253,7 +266,7 @@ def _compile(e: Expr, scope: Scope) -> Compiled:
         if a.type == b.type == "int":
             f = _COMPARE[op]
         else:
-            f = lambda x, y, op=op: _cmp(x, y, op)  # noqa: E731
+            f = lambda x, y: _cmp(x, y, op)  # noqa: E731 (op is fixed for this node)
         return _binary("bool", a, b, f, e)
     if op in ("add", "sub", "mul"):
         a = compile_expr(e.args[0], scope, want="double")
@@ -321,26 +334,27 @@ def _arr(*xs) -> bool:
     return any(isinstance(x, np.ndarray) for x in xs)
 
 
-def _unary(t: str, a: Compiled, f: Callable, e: Expr) -> Compiled:
+def _unary(t: str, a: Compiled, f: Callable[[Any], Any], e: Expr) -> Compiled:
     if a.const:
         return _const(t, f(a.value), e)
-    af = a.fn
+    af = _fn(a)
     return Compiled(t, fn=lambda env: f(af(env)), expr=e)
 
 
-def _binary(t: str, a: Compiled, b: Compiled, f: Callable, e: Expr) -> Compiled:
+def _binary(t: str, a: Compiled, b: Compiled, f: Callable[[Any, Any], Any],
+            e: Expr) -> Compiled:
     if a.const and b.const:
         v = f(a.value, b.value)
         if t == "bool":
             v = bool(v)
         return _const(t, v, e)
     if a.const:
-        av, bf = a.value, b.fn
+        av, bf = a.value, _fn(b)
         return Compiled(t, fn=lambda env: f(av, bf(env)), expr=e)
     if b.const:
-        af, bv = a.fn, b.value
+        af, bv = _fn(a), b.value
         return Compiled(t, fn=lambda env: f(af(env), bv), expr=e)
-    af, bf = a.fn, b.fn
+    af, bf = _fn(a), _fn(b)
     return Compiled(t, fn=lambda env: f(af(env), bf(env)), expr=e)
 
 
@@ -483,8 +497,8 @@ def _call(e: Expr, scope: Scope) -> Compiled:
                          "ceil, round, pow, mod")
 
 
-def _nary(t: str, cs: list[Compiled], f: Callable, e: Expr) -> Compiled:
+def _nary(t: str, cs: list[Compiled], f: Callable[..., Any], e: Expr) -> Compiled:
     if all(c.const for c in cs):
         return _const(t, f(*[c.value for c in cs]), e)
-    fs = [c.fn if not c.const else (lambda env, v=c.value: v) for c in cs]
+    fs = [_fn(c) for c in cs]
     return Compiled(t, fn=lambda env: f(*[g(env) for g in fs]), expr=e)

@@ -25,13 +25,8 @@ import numpy as np
 from flint import fmpq
 
 from .. import config
-
+from .._compile.explore import _gc_paused  # the agent-model compiler's GC pause
 from .._progress import Progress
-
-try:  # the agent-model compiler's garbage-collector pause
-    from .._compile.explore import _gc_paused
-except ImportError:  # pragma: no cover - older layout
-    from ..compiler import _gc_paused
 from ..errors import StateSpaceLimitError
 from . import _eval
 from ._errors import PrismModelError, PrismProbabilityError, located
@@ -219,8 +214,12 @@ class _Explorer:
     def initial_codes(self) -> np.ndarray:
         p = self.p
         if p.init is None:
-            vals = np.array([[int(v.init) for v in p.variables]], dtype=np.int64)
-            return self.encode(vals)
+            row = []
+            for var in p.variables:
+                # resolve gives every variable an initial value when there is no init block
+                assert var.init is not None
+                row.append(int(var.init))
+            return self.encode(np.array([row], dtype=np.int64))
         fixed = self._forced(p.init.expr)
         free = [k for k in range(len(self.names)) if k not in fixed]
         space = 1
@@ -295,11 +294,12 @@ class _Explorer:
             total = sum((F(u.probability.value) for u in c.updates), F(0))
             if total != 1 or any(F(u.probability.value) < 0 for u in c.updates):
                 i = 0
-                bad = next((u for u in c.updates if F(u.probability.value) < 0), None)
-                if bad is not None:
-                    raise located(PrismProbabilityError, self.p.source, bad.line, bad.column,
-                                  f"the update probability {bad.probability.expr} is "
-                                  f"{F(bad.probability.value)} < 0 in the reachable state "
+                negative = next((u for u in c.updates if F(u.probability.value) < 0), None)
+                if negative is not None:
+                    raise located(PrismProbabilityError, self.p.source, negative.line,
+                                  negative.column,
+                                  f"the update probability {negative.probability.expr} is "
+                                  f"{F(negative.probability.value)} < 0 in the reachable state "
                                   f"{self.valuation_text(env, i)} (command: {c.text}); "
                                   "probabilities must be in [0, 1]")
                 raise located(PrismProbabilityError, self.p.source, c.line, c.column,
@@ -310,7 +310,8 @@ class _Explorer:
                      np.full(m, F(u.probability.value).denominator, dtype=np.int64), u)
                     for u in c.updates]
         out = []
-        sn = sd = None
+        sn: np.ndarray | None = None
+        sd: np.ndarray | None = None
         for u in c.updates:
             n, d = _pair(u.probability(env), m)
             neg = n < 0
@@ -327,8 +328,7 @@ class _Explorer:
             else:
                 s = _eval._radd((sn, sd), (n, d))
                 sn, sd = _pair(s, m)
-        if len(c.updates) == 1 and c.updates[0].probability.const:
-            pass  # checked once below as a constant
+        assert sn is not None and sd is not None  # a command has at least one update
         bad = sn != sd
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
@@ -509,7 +509,8 @@ class _Explorer:
         all_num: list[np.ndarray] = []
         all_den: list[np.ndarray] = []
         deadlocks: list[np.ndarray] = []
-        trew = [([], []) for _ in self.trans_rewards]
+        trew: list[tuple[list[np.ndarray], list[np.ndarray]]] = [
+            ([], []) for _ in self.trans_rewards]
         expanded = 0
         layers = 0
         ntrans = 0

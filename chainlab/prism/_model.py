@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from fractions import Fraction
-from typing import Any
+from typing import Any, overload
 
 from ._ast import Command, Expr, ModelAST, Module, Renamed, Update, Variable, to_text
 from ._errors import PrismModelError, located
@@ -236,7 +236,17 @@ def _rename_expr(e: Expr, mapping: dict[str, str]) -> Expr:
     return e.replace(args)
 
 
-def _expand(e: Expr | None, formulas: dict[str, Expr], source: str, stack=()) -> Expr | None:
+@overload
+def _expand(e: Expr, formulas: dict[str, Expr], source: str,
+            stack: tuple[str, ...] = ()) -> Expr: ...
+@overload
+def _expand(e: None, formulas: dict[str, Expr], source: str,
+            stack: tuple[str, ...] = ()) -> None: ...
+@overload
+def _expand(e: Expr | None, formulas: dict[str, Expr], source: str,
+            stack: tuple[str, ...] = ()) -> Expr | None: ...
+def _expand(e: Expr | None, formulas: dict[str, Expr], source: str,
+            stack: tuple[str, ...] = ()) -> Expr | None:
     """Formulas substituted by their (expanded) definitions (before module renaming, as
     PRISM does: renaming then applies to the names inside formulas too)."""
     if e is None:
@@ -281,7 +291,13 @@ def _renamed_module(r: Renamed, base: Module, source: str) -> Module:
     return Module(r.name, variables, commands, r.line, r.column)
 
 
-def _rn(e, mapping):
+@overload
+def _rn(e: Expr, mapping: dict[str, str]) -> Expr: ...
+@overload
+def _rn(e: None, mapping: dict[str, str]) -> None: ...
+@overload
+def _rn(e: Expr | None, mapping: dict[str, str]) -> Expr | None: ...
+def _rn(e: Expr | None, mapping: dict[str, str]) -> Expr | None:
     return None if e is None else _rename_expr(e, mapping)
 
 
@@ -360,6 +376,7 @@ def resolve(ast: ModelAST, constants: dict[str, Any], *, text: str = "",
         if v.type == "bool":
             lo, hi, t = 0, 1, "bool"
         else:
+            assert v.low is not None and v.high is not None  # a range type has both bounds
             lo = _const_int(v.low, cscope, f"the lower bound of {v.name}")
             hi = _const_int(v.high, cscope, f"the upper bound of {v.name}")
             t = "int"
@@ -373,12 +390,12 @@ def resolve(ast: ModelAST, constants: dict[str, Any], *, text: str = "",
                 raise located(PrismModelError, source, v.init.line, v.init.column,
                               f"variable {v.name} has an initial value but the model also "
                               "has an init...endinit block; use one of the two")
-            c = compile_expr(_expand(v.init, formulas, source), cscope,
-                             want="bool" if t == "bool" else "int")
-            if not c.const:
+            ic = compile_expr(_expand(v.init, formulas, source), cscope,
+                              want="bool" if t == "bool" else "int")
+            if not ic.const:
                 raise located(PrismModelError, source, v.init.line, v.init.column,
                               f"the initial value of {v.name} must be constant")
-            init = c.value
+            init = ic.value
             if t == "int" and not lo <= init <= hi:
                 raise located(PrismModelError, source, v.init.line, v.init.column,
                               f"the initial value {init} of {v.name} is outside its range "
@@ -466,8 +483,8 @@ def resolve(ast: ModelAST, constants: dict[str, Any], *, text: str = "",
                               f"transition reward on action [{it.action}], which no module "
                               "has; use one of: " + (", ".join(sorted(all_actions)) or "[]"))
             g = compile_expr(_expand(it.guard, formulas, source), scope, want="bool")
-            val = compile_expr(_expand(it.value, formulas, source), scope, want="double")
-            items.append(RewardInfo(it.transition, it.action, g, val, it.line, it.column))
+            amount = compile_expr(_expand(it.value, formulas, source), scope, want="double")
+            items.append(RewardInfo(it.transition, it.action, g, amount, it.line, it.column))
         rewards.append((r.name, items))
     init = None
     if ast.init is not None:

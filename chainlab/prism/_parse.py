@@ -374,10 +374,10 @@ def _binary(op):
     return method
 
 
+# v_args on the class applies to methods defined in its body only, so each binary method is
+# wrapped on its own
 for _op in _BINARY:
     setattr(_ToAST, _op, v_args(meta=True)(_binary(_op)))
-# v_args on the class applies to methods defined in its body only
-_ToAST = v_args(meta=True)(_ToAST)
 
 
 _READABLE = {
@@ -490,7 +490,7 @@ def _syntax_error(exc: UnexpectedInput, text: str, source: str, start: str) -> P
             pos = len(text)
         expected = set(exc.expected)
     elif isinstance(exc, UnexpectedCharacters):
-        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        ch = text[pos] if pos < len(text) else ""
         got = repr(ch)
         expected = set(exc.allowed or ())
         if ch == "'":

@@ -179,11 +179,11 @@ class _Checker:
                 return "num", a / b
             return "num", {"add": a + b, "sub": a - b, "mul": a * b}[op]
         if op == "ite":
-            c = self._bool(e.args[0])
-            a, b = self.state(e.args[1]), self.state(e.args[2])
-            if (a[0] == "bool") != (b[0] == "bool"):
+            cond = self._bool(e.args[0])
+            (ka, va), (kb, vb) = self.state(e.args[1]), self.state(e.args[2])
+            if (ka == "bool") != (kb == "bool"):
                 raise self.error(e, "the branches of ?: must be both booleans or both numbers")
-            return a[0], np.where(c, a[1], b[1])
+            return ka, np.where(cond, va, vb)
         raise self.error(e, f"'{to_text(e)}' cannot be evaluated with a probabilistic operator "
                             "inside; simplify the property")
 
@@ -231,7 +231,7 @@ class _Checker:
         b = Fraction(c.value)
         if e.op == "P" and not 0 <= b <= 1:
             raise self.error(be, f"the probability bound {b} is outside [0, 1]")
-        ref = b if self.exact else float(b)
+        ref: Any = b if self.exact else float(b)  # compared with Fractions or floats
         f = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less}[op]
         return np.asarray(f(values, ref), dtype=bool)
 
@@ -245,7 +245,7 @@ class _Checker:
         return k
 
     def _prob(self, e: Expr) -> np.ndarray:
-        kind_op, bound, path = e.args[0], e.args[1], e.args[2]
+        bound, path = e.args[1], e.args[2]
         values = self._path_prob(e, path)
         if bound is None:
             return values
@@ -293,7 +293,7 @@ class _Checker:
 
     def _next(self, mask: np.ndarray) -> np.ndarray:
         c = self.chain
-        vals = c._exact
+        vals = c.require_exact()
         rows = np.repeat(np.arange(self.n), np.diff(c._indptr))
         hit = mask[c._indices]
         out = self._zeros()
@@ -378,7 +378,7 @@ class _Checker:
         from .._linalg.sparse import csr_matvec_object
 
         c = self.chain
-        return csr_matvec_object(c._indptr, c._indices, c._exact, x)
+        return csr_matvec_object(c._indptr, c._indices, c.require_exact(), x)
 
     def _cumulative(self, rho: np.ndarray, k: int) -> np.ndarray:
         x = self._fmpq_zeros()
@@ -403,6 +403,7 @@ class _Checker:
                                   for r, s in enumerate(c)), Fraction(0)))
         out = np.empty(self.n, dtype=object)
         B = ab.B
+        assert B is not None  # absorption computes B unless asked not to
         for i in range(self.n):
             row = B[ab.row_of(i)]
             out[i] = sum((Fraction(row[c]) * per_class[c] for c in range(len(per_class))),
@@ -526,7 +527,7 @@ def _absorbing(chain: Chain, stop: np.ndarray) -> Chain:
     from flint import fmpq
 
     n = chain.num_states
-    indptr, indices, values = chain._indptr, chain._indices, chain._exact
+    indptr, indices, values = chain._indptr, chain._indices, chain.require_exact()
     counts = np.diff(indptr)
     keep_rows = ~stop
     new_counts = np.where(stop, 1, counts)
