@@ -4,7 +4,8 @@ Supported properties: ``P=? [ F phi ]``, ``P=? [ phi1 U phi2 ]``, ``G``, ``X``, 
 ``F<=k`` / ``U<=k``, ``R{"r"}=? [ F phi ]``, ``R=? [ C<=k ]``, ``R=? [ I=k ]``, ``R=? [ C ]``,
 ``R=? [ S ]``, ``T=? [ F phi ]`` (expected steps), ``S=? [ phi ]`` (long-run probability),
 bounded operators ``P>=b [ ... ]`` (true/false), ``filter(op, prop, states)`` with ``op`` one of
-min, max, avg, sum, count, forall, exists, first, print; named properties ``"name": ...``;
+min, max, avg, sum, count, forall, exists, first, print; named properties ``"name": ...``
+and references to them from other properties (``"name"``, e.g. ``1 - "name"``);
 ``.props``/``.prctl`` files with several properties, constants, formulas and labels.
 ``Pmin``/``Pmax``/``Rmin``/``Rmax`` are accepted (a DTMC has no nondeterminism to resolve).
 

@@ -211,6 +211,43 @@ def test_named_properties_and_property_files(tmp_path):
     assert res[0].values.shape == (4,)
 
 
+def test_properties_refer_to_named_properties(tmp_path):
+    props = tmp_path / "refs.props"
+    props.write_text('"time": T=? [ F x=1 & y=1 ];\n'
+                     '"soon": P=? [ F<=2 x=1 & y=1 ];\n'
+                     '"likely": P>=0.6 [ F<=2 x=1 & y=1 ];\n'
+                     '"time" * 3;\n'
+                     '1 - "soon";\n'
+                     'filter(max, "soon", "init");\n'
+                     'filter(count, "likely");\n'
+                     '"either": "likely" | "time" < 3;\n'
+                     '!"either";\n')
+    res = check(COINS, props)
+    # from (0, 0) both heads within 2 steps with 9/16 < 0.6; from a state with one head 3/4
+    assert [r.value for r in res] == [F(8, 3), F(9, 16), False, 8, F(7, 16), F(9, 16), 3,
+                                      True, False]
+    assert res[4].values.tolist() == [1 - v for v in res[1].values.tolist()]
+    assert res[5].property == 'filter(max, "soon", "init")' and res[8].name is None
+    # references come before or after the named property, in float mode too
+    floats = check(COINS, '"twice": 2 * "t"; "t": T=? [ F x=1 & y=1 ]', exact=False)
+    assert abs(floats[0].value - 16 / 3) <= floats[0].error_bound * 16 / 3 + 1e-15
+
+
+@pytest.mark.parametrize("props, pattern", [
+    ('"t": T=? [ F x=1 ]; P=? [ F "tt" ]',
+     r'^<property>:1:\d+: unknown label "tt"; the labels are: "deadlock", "init"; the named '
+     r'properties are: "t"$'),
+    ('"a": 1 - "b"; "b": 2 * "a"', r'property "a" refers to itself \("a" -> "b" -> "a"\)'),
+    ('"a": "a" + 1', r'property "a" refers to itself \("a" -> "a"\)'),
+    ('"t": T=? [ F x=1 ]; "t": P=? [ F x=1 ]', r'two properties are named "t"; rename one'),
+    ('"init": P=? [ F x=1 ]; filter(max, "init")', r'"init" is both a label and the name of a '
+                                                   r'property'),
+])
+def test_named_property_reference_errors(props, pattern):
+    with pytest.raises(SpecError, match=pattern):
+        check(COINS, props)
+
+
 def test_read_model_from_file_valuations_and_rewards(tmp_path):
     path = tmp_path / "coins.pm"
     path.write_text(COINS)

@@ -20,7 +20,8 @@ class Expr:
     ``op`` is one of: ``int`` / ``num`` / ``bool`` (a literal in ``args[0]``: int, Fraction,
     bool), ``ident`` (a name), ``label`` (a quoted label name), ``not``, ``neg``, the binary
     ``and or implies iff eq ne lt le gt ge add sub mul div``, ``ite``, ``call`` (function name,
-    then arguments), and in properties ``P`` ``R`` ``S`` ``T`` ``filter``.
+    then arguments), and in properties ``P`` ``R`` ``S`` ``T`` ``filter`` and ``ref`` (a
+    ``"name"`` that refers to a named property).
     """
 
     __slots__ = ("op", "args", "line", "column")
@@ -89,7 +90,7 @@ def to_text(e: Any) -> str:
         return "true" if a[0] else "false"
     if op == "ident":
         return a[0]
-    if op == "label":
+    if op in ("label", "ref"):
         return f'"{a[0]}"'
     if op == "not":
         return f"!{to_text(a[0])}"

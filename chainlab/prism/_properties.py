@@ -21,7 +21,7 @@ from .._chain.values import fmpq_to_fraction
 from ..chain import Chain
 from ..errors import SpecError
 from ..statespace import StateSpace
-from ._ast import Expr, PropertiesAST, to_text
+from ._ast import Expr, PropertiesAST, Property, to_text
 from ._build import PrismModel, _columns
 from ._errors import PrismModelError, located
 from ._eval import Scope, as_rational, broadcast, compile_expr
@@ -29,7 +29,7 @@ from ._model import define_constants
 
 __all__ = ["PropertyResult", "evaluate_properties"]
 
-_OPS = ("P", "R", "S", "T", "filter")
+_OPS = ("P", "R", "S", "T", "filter", "ref")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -93,10 +93,66 @@ class _Checker:
         self.env = _columns(prog, model.explored.valuations)
         self.bound = 0.0
         self._steps: dict = {}
+        # named properties, referred to by later (or earlier) ones as "name"
+        self.named: dict[str, Expr] = {}
+        for p in props.properties:
+            if p.name is None:
+                continue
+            if p.name in self.named:
+                raise located(PrismModelError, props.source, p.line, p.column,
+                              f"two properties are named \"{p.name}\"; rename one of them")
+            self.named[p.name] = p.expr
+        self.named = {k: self._references(v) for k, v in self.named.items()}
+        self._named_values: dict[str, tuple[str, Any, float]] = {}
+        self._naming: list[str] = []  # the references being evaluated (to report cycles)
 
     # ------------------------------------------------------------------ helpers
     def error(self, e: Expr, message: str) -> PrismModelError:
         return located(PrismModelError, self.source, e.line, e.column, message)
+
+    def _references(self, x: Any) -> Any:
+        """``x`` with every ``"name"`` of a named property as a ``ref`` node (a quoted name
+        that is both a label and a property name is refused: it would be ambiguous)."""
+        if isinstance(x, tuple):
+            return tuple(self._references(a) for a in x)
+        if not isinstance(x, Expr):
+            return x
+        if x.op == "label" and x.args[0] in self.named:
+            name = x.args[0]
+            if name in self.scope.labels or name in ("init", "deadlock"):
+                raise self.error(x, f"\"{name}\" is both a label and the name of a property, "
+                                    "so the reference is ambiguous; rename the property")
+            return Expr("ref", (name,), x.line, x.column)
+        if not x.args:
+            return x
+        return x.replace(tuple(self._references(a) for a in x.args))
+
+    def property_state(self, p: Property) -> tuple[str, Any]:
+        """``state`` of a property of the file (a named one is evaluated once)."""
+        if p.name is not None:
+            return self._named(p.name, p.expr)
+        return self.state(self._references(p.expr))
+
+    def _named(self, name: str, at: Expr) -> tuple[str, Any]:
+        """The value of the property named ``name`` in every state (cached with its bound)."""
+        cached = self._named_values.get(name)
+        if cached is None:
+            if name in self._naming:
+                cycle = " -> ".join(f'"{k}"' for k in
+                                    self._naming[self._naming.index(name):] + [name])
+                raise self.error(at, f"property \"{name}\" refers to itself ({cycle}); break "
+                                     "the cycle")
+            outer, self.bound = self.bound, 0.0
+            self._naming.append(name)
+            try:
+                kind, values = self.state(self.named[name])
+            finally:
+                self._naming.pop()
+            cached = self._named_values[name] = (kind, values, self.bound)
+            self.bound = outer
+        kind, values, bound = cached
+        self.bound = max(self.bound, bound)
+        return kind, values
 
     def _builtin_label(self, e: Expr):
         from ._eval import Compiled
@@ -109,7 +165,9 @@ class _Checker:
         if e.op == "label":
             known = ", ".join(f'"{k}"' for k in sorted(set(self.scope.labels) |
                                                         {"init", "deadlock"}))
-            raise self.error(e, f"unknown label \"{e.args[0]}\"; the labels are: {known}")
+            names = ", ".join(f'"{k}"' for k in sorted(self.named)) or "none"
+            raise self.error(e, f"unknown label \"{e.args[0]}\"; the labels are: {known}; the "
+                                f"named properties are: {names}")
         raise _HasOperator()
 
     def _zeros(self):
@@ -146,6 +204,8 @@ class _Checker:
                 return "bool", broadcast(v, self.n).astype(bool)
             return "num", self._num_array(v)
         op = e.op
+        if op == "ref":
+            return self._named(e.args[0], e)
         if op == "P":
             return "num" if e.args[1] is None else "bool", self._prob(e)
         if op == "R":
@@ -559,12 +619,7 @@ def evaluate_properties(model: PrismModel, props: PropertiesAST, given: dict,
     init = model.initial_states
     for p in props.properties:
         checker.bound = 0.0
-        e = p.expr
-        if e.op == "filter":
-            value, _ = checker.filter(e)
-            out.append(PropertyResult(p.name, p.text, value, None, exact, checker.bound))
-            continue
-        kind, values = checker.state(e)
+        kind, values = checker.property_state(p)
         if kind == "scalar":
             out.append(PropertyResult(p.name, p.text, _plain(values), None, exact,
                                       checker.bound))
