@@ -122,7 +122,8 @@ def absorption(chain: Chain, *, initial: Any = None, targets: Any = None,
     -----
     Solves ``(I - Q) [B t] = [R 1]`` strong component by strong component in reverse
     topological order of the condensation, with sparse rational LU (claims ABS-1, ABS-2); the
-    variance is ``2 N t - t - t^2`` (ABS-3), from a second solve with the same factors.
+    variance solves ``(I - Q) v = c``, ``c_i = sum_j P_ij (t_j - t_i + 1)^2`` (ABS-3), a
+    second solve with the same factors.
 
     Examples
     --------
@@ -137,7 +138,8 @@ def absorption(chain: Chain, *, initial: Any = None, targets: Any = None,
                                 restrict=restrict)
 
 
-def hitting(chain: Chain, target: Any, *, initial: Any = None) -> HittingResult:
+def hitting(chain: Chain, target: Any, *, initial: Any = None,
+            restrict: bool | str = False) -> HittingResult:
     """Probability of ever reaching ``target`` and the expected time to reach it.
 
     Parameters
@@ -147,6 +149,10 @@ def hitting(chain: Chain, target: Any, *, initial: Any = None) -> HittingResult:
         A label name of ``chain.labels``, one state, or several states.
     initial : optional
         Initial distribution for the ``initial_*`` fields (default: the chain's own).
+    restrict : bool or "initial", default False
+        As in :func:`absorption`: ``True`` reports only the states reachable from the initial
+        distribution, ``"initial"`` only the initial states (eliminated last, no back
+        substitution: the cheap way to one value of a large chain); ``states`` says which.
 
     Returns
     -------
@@ -173,7 +179,7 @@ def hitting(chain: Chain, target: Any, *, initial: Any = None) -> HittingResult:
     >>> r.expected_times.tolist()
     [inf, inf, inf, Fraction(0, 1)]
     """
-    return _analysis.hitting(chain, target, _EXACT, initial=initial)
+    return _analysis.hitting(chain, target, _EXACT, initial=initial, restrict=restrict)
 
 
 def bounded_reachability(chain: Chain, target: Any, horizon: int, *,

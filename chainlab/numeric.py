@@ -93,8 +93,12 @@ def absorption(chain: Chain, *, initial: Any = None, targets: Any = None,
                                 restrict=restrict)
 
 
-def hitting(chain: Chain, target: Any, *, initial: Any = None) -> HittingResult:
+def hitting(chain: Chain, target: Any, *, initial: Any = None,
+            restrict: bool | str = False) -> HittingResult:
     """Probability of ever reaching ``target`` and the expected time (``inf`` if not certain).
+
+    ``restrict`` (``False``, ``True`` or ``"initial"``) limits the states computed, as in
+    :func:`chainlab.exact.hitting`.
 
     See Also
     --------
@@ -110,7 +114,7 @@ def hitting(chain: Chain, target: Any, *, initial: Any = None) -> HittingResult:
     >>> r.probabilities.tolist(), r.expected_times.round(6).tolist()
     ([1.0, 1.0, 1.0], [4.0, 3.0, 0.0])
     """
-    return _analysis.hitting(chain, target, _EXACT, initial=initial)
+    return _analysis.hitting(chain, target, _EXACT, initial=initial, restrict=restrict)
 
 
 def bounded_reachability(chain: Chain, target: Any, horizon: int, *,

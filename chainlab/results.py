@@ -52,6 +52,19 @@ def _short(a: Any, k: int = 4) -> str:
     return repr(a)
 
 
+def _row_of(states: np.ndarray, state_index: int) -> int:
+    pos = int(np.searchsorted(states, state_index))
+    if pos >= len(states) or states[pos] != state_index:
+        from .errors import SpecError
+
+        raise SpecError(
+            f"state index {state_index} is not covered by this result (it was computed with "
+            "restrict=True or restrict=\"initial\" and does not hold this state); compute "
+            "over all states instead (restrict=False)"
+        )
+    return pos
+
+
 class _Result:
     """Mixin: readable repr and float conversion for frozen result dataclasses."""
 
@@ -216,15 +229,7 @@ class AbsorptionResult(_Result):
 
     def row_of(self, state_index: int) -> int:
         """Row of ``B``/``t`` for a state index (raises SpecError if not covered)."""
-        pos = int(np.searchsorted(self.states, state_index))
-        if pos >= len(self.states) or self.states[pos] != state_index:
-            from .errors import SpecError
-
-            raise SpecError(
-                f"state index {state_index} is not covered by this result (it is not reachable "
-                "from the initial distribution); compute over all states instead"
-            )
-        return pos
+        return _row_of(self.states, state_index)
 
     def absorbing_state_probabilities(self) -> Mapping[int, np.ndarray]:
         """``{absorbing state index: column of B}`` for columns that are one absorbing state."""
@@ -246,9 +251,12 @@ class HittingResult(_Result):
     ----------
     method : str
     target : tuple of int
-    probabilities : ndarray, shape (n,)
-        Probability of ever reaching the target, from every state.
-    expected_times : ndarray, shape (n,)
+    states : ndarray of int
+        The states the arrays refer to: all states, or those reachable from the initial
+        distribution (``restrict=True``), or the initial states (``restrict="initial"``).
+    probabilities : ndarray, shape (len(states),)
+        Probability of ever reaching the target, from each state of ``states``.
+    expected_times : ndarray, shape (len(states),)
         Expected steps to reach the target; ``inf`` where reaching it is not certain.
     initial_probability, initial_expected_time : value or None
         The same from the chain's initial distribution.
@@ -264,11 +272,16 @@ class HittingResult(_Result):
 
     method: str
     target: tuple[int, ...]
+    states: np.ndarray
     probabilities: np.ndarray
     expected_times: np.ndarray
     initial_probability: Any
     initial_expected_time: Any
     error_bound: float = 0.0
+
+    def row_of(self, state_index: int) -> int:
+        """Position of a state index in the arrays (raises SpecError if not covered)."""
+        return _row_of(self.states, state_index)
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)

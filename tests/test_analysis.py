@@ -172,6 +172,35 @@ def test_restrict_to_initial_matches_full():
         exact.absorption(Chain([[1]]), restrict=True)
 
 
+def test_hitting_restricted_to_initial_states():
+    # gambler's ruin N = 12, p = 2/5, from 5: P(win) = (1 - (3/2)^5) / (1 - (3/2)^12)
+    c = gamblers_ruin(12, F(2, 5))
+    r = F(3, 2)
+    win = (1 - r ** 5) / (1 - r ** 12)
+    for how in ("initial", True):
+        h = exact.hitting(c.with_initial(5), [12], restrict=how)
+        assert h.initial_probability == win
+        assert h.probabilities[h.row_of(5)] == win
+        assert h.expected_times[h.row_of(5)] == float("inf")  # ruin is possible
+    one = exact.hitting(c.with_initial({5: F(1, 2), 7: F(1, 2)}), [12], restrict="initial")
+    assert one.states.tolist() == [5, 7] and one.probabilities.shape == (2,)
+    everywhere = exact.hitting(c, [12])
+    assert one.probabilities.tolist() == everywhere.probabilities[[5, 7]].tolist()
+    assert everywhere.states.tolist() == list(range(13))
+    # expected time to either end: i (N - i) / ... checked against the unrestricted solve
+    both = exact.hitting(c.with_initial(5), [0, 12], restrict="initial")
+    assert both.initial_expected_time == exact.hitting(c, [0, 12]).expected_times[5]
+    f = numeric.hitting(c.with_initial(5), [12], restrict="initial")
+    assert f.states.tolist() == [5]
+    assert abs(f.initial_probability - float(win)) <= f.error_bound * float(win)
+    with pytest.raises(SpecError, match="not covered"):
+        one.row_of(6)
+    with pytest.raises(SpecError, match="initial distribution"):
+        exact.hitting(Chain([[1, 0], [F(1, 2), F(1, 2)]]), [0], restrict="initial")
+    with pytest.raises(SpecError, match="restrict must be"):
+        exact.hitting(c, [12], restrict="everything")
+
+
 # --------------------------------------------------------------------------- properties
 @given(reducible_chains(max_transient=5))
 def test_absorption_invariants(c):
@@ -245,3 +274,16 @@ def test_empty_label_is_hit_with_probability_zero(backend):
     assert list(backend.bounded_reachability(c, "never", 2).initial) == [0, 0, 0]
     with pytest.raises(SpecError, match="selects no state"):
         backend.hitting(c, [])
+
+
+@settings(max_examples=40)
+@given(reducible_chains(max_transient=5), st.integers(0, 6), st.sampled_from([True, "initial"]))
+def test_restricted_hitting_equals_full_on_covered_states(c, target, how):
+    target = target % c.num_states
+    full = exact.hitting(c, [target])
+    part = exact.hitting(c, [target], restrict=how)
+    assert set(c.initial) <= set(part.states.tolist())
+    assert part.probabilities.tolist() == full.probabilities[part.states].tolist()
+    assert part.expected_times.tolist() == full.expected_times[part.states].tolist()
+    assert part.initial_probability == full.initial_probability
+    assert part.initial_expected_time == full.initial_expected_time

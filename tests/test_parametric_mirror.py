@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-pytest.importorskip("sympy")
+sympy = pytest.importorskip("sympy")
+st_p = sympy.Symbol("p")
 
 from chainlab import exact  # noqa: E402
 from chainlab.errors import SpecError  # noqa: E402
@@ -65,3 +66,60 @@ def test_variance_agrees_with_exact_at_points(data):
     by_state = dict(zip(ref.states.tolist(), ref.variance.tolist()))
     for r, i in enumerate(res.states.tolist()):
         assert at.variance[r] == by_state[i]
+
+
+def test_parametric_results_are_their_numeric_counterparts():
+    """One result type per question: the parametric ones extend the numeric ones (same fields
+    and methods), and substitute() gives the numeric type with chainlab.exact's values."""
+    from chainlab import Chain
+    from chainlab.parametric import (
+        ParametricChain,
+        bounded_reachability,
+        compile_gmm,
+        polarization,
+    )
+    from chainlab.polarization import PolarizationResult
+    from chainlab.polarization import polarization as exact_polarization
+    from chainlab.results import (
+        AbsorptionResult,
+        BoundedReachabilityResult,
+        HittingResult,
+    )
+
+    c = gamblers_ruin(5, "p", start=2)
+    point = c.substitute("1/3")
+    a = absorption(c, variance=True)
+    assert isinstance(a, AbsorptionResult) and a.method == "parametric" and a.error_bound == 0
+    assert a.row_of(2) == 2  # an inherited method
+    ref = exact.absorption(point)
+    at = a.substitute("1/3")
+    assert type(at) is AbsorptionResult and at.method == "exact"
+    assert at.B.tolist() == ref.B.tolist() and at.variance.tolist() == ref.variance.tolist()
+    # hitting restricted to the initial states substitutes too (states say which rows)
+    h = hitting(c, "win", restrict="initial")
+    assert isinstance(h, HittingResult) and h.states.tolist() == [2]
+    ht = h.substitute("1/3")
+    href = exact.hitting(point, "win", restrict="initial")
+    assert ht.probabilities.tolist() == href.probabilities.tolist() == [F(3, 31)]
+    assert ht.states.tolist() == [2] and ht.initial_probability == F(3, 31)
+    # restrict=True now works for hitting as for absorption (was refused before)
+    hr = hitting(c, "win", restrict=True)
+    assert hr.states.tolist() == list(range(6))
+    b = bounded_reachability(c, "win", 3)
+    assert isinstance(b, BoundedReachabilityResult)
+    assert b.substitute("1/3").initial.tolist() == \
+        exact.bounded_reachability(point, "win", 3).initial.tolist()
+    pc = ParametricChain([[1, 0, 0], [(1 - st_p) / 2, st_p, (1 - st_p) / 2], [0, 0, 1]],
+                         initial=1)
+    pol = polarization(pc, num_silos=[1, 1, 2])
+    assert isinstance(pol, PolarizationResult) and pol.num_polarized_classes == 1
+    pe = exact_polarization(Chain([[1, 0, 0], ["1/4", "1/2", "1/4"], [0, 0, 1]], initial=1),
+                            num_silos=[1, 1, 2])
+    ps = pol.substitute("1/2")
+    assert type(ps) is PolarizationResult
+    assert ps.polarization_probability == pe.polarization_probability == F(1, 2)
+    assert ps.expected_rounds == pe.expected_rounds == 2
+    g = polarization(compile_gmm(agents=3, components=2, memory=1, neighbours=1))
+    assert isinstance(g, PolarizationResult)
+    with pytest.raises(SpecError, match="substitute"):
+        a.to_float()

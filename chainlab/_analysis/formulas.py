@@ -15,12 +15,12 @@ import numpy as np
 from flint import fmpq
 
 from .. import config
+from .._chain.values import to_fmpq, to_fraction_array
 from .._linalg import certify as _certify
 from .._linalg.certify import U as _U
 from .._linalg.linsolve import SubsystemSolver
 from .._linalg.sparse import csr_matvec_object, local_index, rows_positions
 from .._validate import integer
-from .._chain.values import to_fmpq, to_fraction_array
 from ..chain import Chain
 from ..errors import PrecisionError, SpecError
 from ..results import (
@@ -33,7 +33,8 @@ from ..results import (
     LimitingResult,
     StationaryResult,
 )
-from ..structure import can_reach, classify, reachable_from
+from ..structure import can_reach, classify
+from .plan import absorption_plan, hitting_plan, restrict_argument
 
 __all__: list[str] = []
 
@@ -251,57 +252,22 @@ def canonical_form(chain: Chain, exact: bool) -> CanonicalForm:
     )
 
 
-def _target_groups(targets: Any, m: int) -> tuple[tuple[int, ...], ...]:
-    if targets is None:
-        return tuple((c,) for c in range(m))
-    groups = []
-    seen: set[int] = set()
-    for g in targets:
-        members = (int(g),) if isinstance(g, (int, np.integer)) else tuple(int(c) for c in g)
-        for c in members:
-            if not 0 <= c < m:
-                raise SpecError(
-                    f"targets names closed class {c}, but the chain has {m} closed classes "
-                    f"(0..{m - 1}); see classify(chain).closed_classes"
-                )
-            if c in seen:
-                raise SpecError(f"targets lists closed class {c} twice; groups must be disjoint")
-            seen.add(c)
-        groups.append(members)
-    return tuple(groups)
-
-
 def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any = None,
                variance: bool = True, probabilities: bool = True,
                restrict: bool | str = False) -> AbsorptionResult:
     # restrict=False: every state; True: the states reachable from the initial distribution;
     # "initial": only the states of the initial distribution (the linear system still spans
     # the reachable transient states, but they are eliminated first and never back-substituted)
-    st = classify(chain)
     n = chain.num_states
     mu = _initial_vector(chain, initial, exact)
-    if not (isinstance(restrict, (bool, np.bool_)) or restrict == "initial"):
-        raise SpecError(f"restrict must be False, True or 'initial', got {restrict!r}")
-    only_initial = restrict == "initial"
-    if restrict:
-        if mu is None:
-            raise SpecError(
-                f"restrict={restrict!r} computes only the states reachable from the initial "
-                "distribution, but the chain has none; pass initial=..."
-            )
-        reach = np.flatnonzero(reachable_from(chain, np.fromiter(mu, np.int64)))
-        covered = np.fromiter(mu, np.int64) if only_initial else reach
-    else:
-        reach = covered = np.arange(n, dtype=np.int64)
-    m = len(st.closed_classes)
-    groups = _target_groups(targets, m)
+    restrict = restrict_argument(restrict)
+    plan = absorption_plan(chain, mu, targets, restrict)
+    st, covered, groups, state_group = plan.structure, plan.covered, plan.groups, \
+        plan.state_group
+    only_initial = plan.only_initial
     g = len(groups)
-    group_of_class = np.full(m + 1, -1, dtype=np.int64)  # index m stands for "transient"
-    for k, members in enumerate(groups):
-        group_of_class[list(members)] = k
-    state_group = group_of_class[st.closed_class_of]  # closed_class_of = -1 -> entry m -> -1
     is_tr = st.closed_class_of[covered] < 0
-    T = covered[is_tr]
+    T = plan.T
     # (without probabilities no n x g array is allocated: a chain may have thousands of
     # absorbing states)
     B = _zeros((len(covered), g), exact) if probabilities else None
@@ -318,11 +284,11 @@ def absorption(chain: Chain, exact: bool, *, initial: Any = None, targets: Any =
         B[rec, state_group[covered[rec]]] = _1 if exact else 1.0
     if len(T):
         # the system: every transient state reachable from the covered ones
-        U = reach[st.closed_class_of[reach] < 0] if only_initial else T
+        U = plan.U
         wanted = local_index(n, U)[T] if only_initial else None
         # rows of B sum to 1 when the groups cover every closed class (ABS-1): solve g - 1
         # columns and derive the last by subtraction (exact in rational arithmetic only)
-        derive_last = exact and g >= 2 and probabilities and sum(map(len, groups)) == m
+        derive_last = exact and probabilities and plan.covers_every_class
         eR = np.zeros((len(U), 0))
         if probabilities:
             if exact:
@@ -457,68 +423,73 @@ def _variance_rhs(chain: Chain, U: np.ndarray, tU: np.ndarray, etU: np.ndarray |
     return c, ec
 
 
-def hitting(chain: Chain, target: Any, exact: bool, *, initial: Any = None) -> HittingResult:
-    A = chain.target_indices(target)
+def hitting(chain: Chain, target: Any, exact: bool, *, initial: Any = None,
+            restrict: bool | str = False) -> HittingResult:
     n = chain.num_states
-    in_A = np.zeros(n, dtype=bool)
-    in_A[A] = True
-    reach = can_reach(chain, A)
-    group = np.where(in_A, 0, -1)
+    mu = _initial_vector(chain, initial, exact)
+    plan = hitting_plan(chain, target, mu, restrict_argument(restrict))
+    A, covered, certain = plan.target, plan.covered, plan.certain
+    loc = local_index(n, covered)
     tol = config.limits.tolerance
-    # probabilities: solve on states that can reach A (outside A)
+    group = np.where(plan.in_target, 0, -1)
+
+    def wanted(subset: np.ndarray) -> np.ndarray | None:
+        # restrict="initial": only the covered states' values (eliminated last)
+        return np.flatnonzero(loc[subset] >= 0) if plan.only_initial else None
+
+    # probabilities: solve on the states that can reach A (outside A); values kept for the
+    # covered states only (full-length scratch arrays, sliced below)
     h = _zeros(n, exact)
     h[A] = _1 if exact else 1.0
     eh = None if exact else np.zeros(n)
-    U = np.flatnonzero(reach & ~in_A)
+    U = plan.U
     if len(U):
+        solver = _solver(chain, U, exact, wanted=wanted(U))
         if exact:
-            h[U] = _solver(chain, U, exact).solve(_collapse(chain, U, group, 1, exact)[:, 0])
+            h[U] = solver.solve(_collapse(chain, U, group, 1, exact)[:, 0])
         else:
             assert eh is not None
             b, eb = _collapse_bounded(chain, U, group, 1)
-            h[U], eh[U] = _solver(chain, U, exact).solve_bounded(
+            h[U], eh[U] = solver.solve_bounded(
                 b[:, 0], eb[:, 0], rtol=tol,
                 exact_rhs=_exact_rhs(chain, lambda: _collapse(chain, U, group, 1, True)[:, 0]))
-    # expected times: finite exactly where reaching A is certain (a graph property)
-    doomed = ~reach
-    # (paths through A do not count: the target is hit before they go on; ABS-4)
-    uncertain = (can_reach(chain, np.flatnonzero(doomed), avoiding=in_A) if doomed.any()
-                 else np.zeros(n, bool))
+    # expected times: finite exactly where reaching A is certain (a graph property, ABS-4)
     times = np.empty(n, dtype=object) if exact else np.full(n, np.inf)
     etimes = None if exact else np.zeros(n)
     if exact:
         times[:] = float("inf")
     times[A] = _Z if exact else 0.0
-    Uc = np.flatnonzero(~uncertain & ~in_A)
+    Uc = plan.Uc
     if len(Uc):
+        solver = _solver(chain, Uc, exact, wanted=wanted(Uc))
         if exact:
-            times[Uc] = _solver(chain, Uc, exact).solve(_full(len(Uc), 1, exact))
+            times[Uc] = solver.solve(_full(len(Uc), 1, exact))
         else:
             assert etimes is not None
-            times[Uc], etimes[Uc] = _solver(chain, Uc, exact).solve_bounded(
-                np.ones(len(Uc)), rtol=tol)
-    mu = _initial_vector(chain, initial, exact)
+            times[Uc], etimes[Uc] = solver.solve_bounded(np.ones(len(Uc)), rtol=tol)
+    h, times, certain = h[covered], times[covered], certain[covered]
+    if eh is not None and etimes is not None:
+        eh, etimes = eh[covered], etimes[covered]
     ih: Any = None  # fmpq or float (or None)
     it: Any = None  # fmpq or float, inf where a start may miss the target (or None)
     eih = eit = None
-    certain = ~uncertain | in_A
-    if mu is not None:
+    if mu is not None and all(loc[i] >= 0 for i in mu):
         if exact:
-            ih = sum((p * h[i] for i, p in mu.items()), _Z)
+            ih = sum((p * h[loc[i]] for i, p in mu.items()), _Z)
         else:
             assert eh is not None and etimes is not None
-            ih, eih = _combine(mu, np.arange(n), h, eh)
-        if any(not certain[i] for i in mu):
+            ih, eih = _combine(mu, loc, h, eh)
+        if any(not certain[loc[i]] for i in mu):
             it = float("inf")
         elif exact:
-            it = sum((p * times[i] for i, p in mu.items()), _Z)
+            it = sum((p * times[loc[i]] for i, p in mu.items()), _Z)
         else:
             assert etimes is not None
-            it, eit = _combine(mu, np.arange(n), times, etimes)
+            it, eit = _combine(mu, loc, times, etimes)
     bound = 0.0
     if exact:
-        finite = np.array([not isinstance(x, float) for x in times])
-        tout = np.empty(n, dtype=object)
+        finite = np.array([not isinstance(x, float) for x in times], dtype=bool)
+        tout = np.empty(len(covered), dtype=object)
         tout[:] = float("inf")
         if finite.any():
             tout[finite] = _out(times[finite], True)
@@ -526,7 +497,7 @@ def hitting(chain: Chain, target: Any, exact: bool, *, initial: Any = None) -> H
     else:
         tout = times
         it_out = None if it is None else float(it)
-        assert etimes is not None
+        assert eh is not None and etimes is not None
         parts: list[tuple[Any, ...]] = [(h, eh), (times[certain], etimes[certain])]
         if mu is not None:
             parts.append((ih, eih))
@@ -536,6 +507,7 @@ def hitting(chain: Chain, target: Any, exact: bool, *, initial: Any = None) -> H
     return HittingResult(
         method="exact" if exact else "float",
         target=tuple(A.tolist()),
+        states=covered,
         probabilities=_out(h, exact),
         expected_times=tout,
         initial_probability=_out_scalar(ih, exact),

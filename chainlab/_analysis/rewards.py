@@ -17,9 +17,9 @@ import numpy as np
 from flint import fmpq
 
 from .. import config
+from .._chain.values import to_float, to_fmpq
 from .._linalg import certify as _certify
 from .._linalg.certify import U as _U
-from .._chain.values import to_float, to_fmpq
 from ..chain import Chain
 from ..errors import SpecError
 from ..results import _Result

@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from .._analysis.formulas import _target_groups
+from .._analysis.plan import absorption_plan, hitting_plan, restrict_argument
 from .._validate import integer
 from ..errors import SpecError
-from ..structure import can_reach, classify, reachable_from
+from ..structure import can_reach
 from . import _eliminate
 from .chain import ParametricChain
 from .functions import RationalFunction
@@ -82,9 +82,7 @@ def _restrict(restrict: Any, only_initial: Any, where: str) -> bool | str:
                 raise SpecError(f"{where}: give restrict=\"initial\" alone, not with "
                                 f"restrict={restrict!r}")
             restrict = "initial"
-    if restrict not in (False, True, "initial"):
-        raise SpecError(f"restrict must be False, True or \"initial\", got {restrict!r}")
-    return restrict
+    return restrict_argument(restrict)
 
 
 def absorption(chain: ParametricChain, *, initial: Any = None, targets: Any = None,
@@ -144,41 +142,23 @@ def absorption(chain: ParametricChain, *, initial: Any = None, targets: Any = No
     """
     chain = _check(chain, "absorption")
     restrict = _restrict(restrict, only_initial, "absorption")
-    only_initial = restrict == "initial"
-    if variance and only_initial:
+    if variance and restrict == "initial":
         raise SpecError("variance=True needs the expected steps at every state; drop "
                         "restrict=\"initial\" (or variance)")
     ring = chain._ring
     skel = chain._skeleton()
-    st = classify(skel)
-    n = chain.num_states
     mu = _initial(chain, initial)
-    if (restrict or only_initial) and mu is None:
-        raise SpecError("restrict=True / restrict=\"initial\" need an initial distribution; "
-                        "pass initial=...")
-    if only_initial:
-        covered = np.asarray(sorted(mu), dtype=np.int64)
-        solve_mask = reachable_from(skel, covered)
-    elif restrict:
-        solve_mask = reachable_from(skel, np.fromiter(mu, np.int64))
-        covered = np.flatnonzero(solve_mask)
-    else:
-        solve_mask = np.ones(n, dtype=bool)
-        covered = np.arange(n, dtype=np.int64)
-    m = len(st.closed_classes)
-    groups = _target_groups(targets, m)
+    plan = absorption_plan(skel, mu, targets, restrict)
+    st, covered, groups, state_group = plan.structure, plan.covered, plan.groups, \
+        plan.state_group
     g = len(groups)
-    group_of_class = np.full(m + 1, -1, dtype=np.int64)
-    for k, members in enumerate(groups):
-        group_of_class[list(members)] = k
-    state_group = group_of_class[st.closed_class_of]
     transient = st.closed_class_of < 0
-    T = np.flatnonzero(transient & solve_mask)
-    derive_last = g >= 2 and probabilities and sum(map(len, groups)) == m
+    T, U = plan.T, plan.U
+    derive_last = probabilities and plan.covers_every_class
     k_solved = (g - 1 if derive_last else g) if probabilities else 0
     ptr, idx, vals = chain._indptr, chain._indices, chain._values
     rhs: dict[int, list[tuple]] = {}
-    for u in T.tolist():
+    for u in U.tolist():
         b = [ring.ZERO] * (k_solved + 1)
         for k in range(ptr[u], ptr[u + 1]):
             grp = state_group[idx[k]]
@@ -186,10 +166,8 @@ def absorption(chain: ParametricChain, *, initial: Any = None, targets: Any = No
                 b[grp] = ring.add(b[grp], vals[k])
         b[k_solved] = ring.ONE
         rhs[u] = b
-    needed = None
-    if only_initial:
-        needed = {i for i in mu if transient[i]}
-    solved = _eliminate.solve(chain, T, rhs, needed, k_solved + 1)
+    needed = set(T.tolist()) if plan.only_initial else None
+    solved = _eliminate.solve(chain, U, rhs, needed, k_solved + 1)
     zero, one = _fn(ring, ring.ZERO), _fn(ring, ring.ONE)
     B = np.empty((len(covered), g), dtype=object) if probabilities else None
     t = np.empty(len(covered), dtype=object)
@@ -267,8 +245,10 @@ def hitting(chain: ParametricChain, target: Any, *, initial: Any = None,
         A label name, one state, or several states.
     initial : optional
         Initial distribution for the ``initial_*`` fields (default: the chain's).
-    restrict : False or "initial", default False
-        ``"initial"``: compute only the initial states' values (``states`` then lists them).
+    restrict : bool or "initial", default False
+        ``True``: only the states reachable from the initial distribution; ``"initial"``:
+        only the initial states' values -- as in :func:`chainlab.exact.hitting` (``states``
+        lists the states computed).
     only_initial : bool, optional
         Deprecated spelling of ``restrict="initial"`` (a ``DeprecationWarning``).
 
@@ -291,27 +271,12 @@ def hitting(chain: ParametricChain, target: Any, *, initial: Any = None,
     """
     chain = _check(chain, "hitting")
     restrict = _restrict(restrict, only_initial, "hitting")
-    if restrict is True:
-        raise SpecError("hitting takes restrict=\"initial\" (only the initial states) or False")
-    only_initial = restrict == "initial"
     ring = chain._ring
     skel = chain._skeleton()
-    A = skel.target_indices(target)
-    n = chain.num_states
-    in_A = np.zeros(n, dtype=bool)
-    in_A[A] = True
     mu = _initial(chain, initial)
-    if only_initial:
-        if mu is None:
-            raise SpecError('restrict="initial" needs an initial distribution; pass initial=...')
-        covered = np.asarray(sorted(mu), dtype=np.int64)
-        scope = reachable_from(skel, covered)
-    else:
-        covered = np.arange(n, dtype=np.int64)
-        scope = np.ones(n, dtype=bool)
-    reach = can_reach(skel, A)
+    plan = hitting_plan(skel, target, mu, restrict)
+    A, in_A, covered, U, Uc = plan.target, plan.in_target, plan.covered, plan.U, plan.Uc
     ptr, idx, vals = chain._indptr, chain._indices, chain._values
-    U = np.flatnonzero(reach & ~in_A & scope)
     rhs = {}
     for u in U.tolist():
         b = ring.ZERO
@@ -320,12 +285,9 @@ def hitting(chain: ParametricChain, target: Any, *, initial: Any = None,
                 b = ring.add(b, vals[k])
         rhs[u] = [b]
     covered_set = set(covered.tolist())
-    needed = covered_set & set(U.tolist()) if only_initial else None
-    h = _eliminate.solve(chain, U, rhs, needed, 1)
-    doomed = ~reach
-    uncertain = (can_reach(skel, np.flatnonzero(doomed), avoiding=in_A) if doomed.any()
-                 else np.zeros(n, bool))
-    Uc = np.flatnonzero(~uncertain & ~in_A & scope)
+    only_initial = plan.only_initial
+    h = _eliminate.solve(chain, U, rhs, covered_set & set(U.tolist()) if only_initial else None,
+                         1)
     times = _eliminate.solve(chain, Uc, {u: [ring.ONE] for u in Uc.tolist()},
                              covered_set & set(Uc.tolist()) if only_initial else None, 1)
     zero, one = _fn(ring, ring.ZERO), _fn(ring, ring.ONE)

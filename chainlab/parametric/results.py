@@ -1,18 +1,23 @@
 """Result objects of the parametric analyses: values are :class:`RationalFunction` objects.
 
-Each result keeps the chain it came from, lists the chain's ``structure_changes`` (parameter
-values where an edge vanishes, so the generic answer may not apply there), and turns into the
-exact result of :mod:`chainlab.exact` at a point with ``substitute`` (claim PAR-1).
+Each parametric result *is* its numeric counterpart (a subclass of
+:class:`chainlab.results.AbsorptionResult`, ... with the same fields and methods, written
+once) whose values are rational functions, ``method == "parametric"`` and ``error_bound == 0``;
+it adds the chain it came from, the ``parameters`` and the chain's ``structure_changes``
+(parameter values where an edge vanishes, so the generic answer may not apply there), and turns
+into the exact result at a point with ``substitute`` (claim PAR-1).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ..errors import SpecError
+from ..polarization import PolarizationResult
+from ..results import AbsorptionResult, BoundedReachabilityResult, HittingResult
 from .functions import RationalFunction
 
 __all__ = [
@@ -73,6 +78,32 @@ class _ParametricResult:
         the values are exact (claim PAR-1)."""
         return self.chain.is_generic_at(*args, **kwargs)
 
+    _numeric: ClassVar[type]  # the numeric result type this one extends
+
+    def to_float(self):
+        """Not defined without a point: ``substitute(...)`` first, then ``to_float()``."""
+        raise SpecError(f"{type(self).__name__} holds rational functions, not numbers; "
+                        "evaluate it at a point first: result.substitute(...).to_float()")
+
+    def substitute(self, *args: Any, strict: bool = True, **kwargs: Any) -> Any:
+        """The exact numeric result (the ``chainlab.results`` / ``chainlab.polarization`` type
+        this one extends) at a rational point.
+
+        With ``strict`` (default) the point must be generic (see :meth:`is_generic_at`):
+        there the values are exact (claim PAR-1).
+        """
+        self._check_point(args, kwargs, strict)
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(self._numeric):
+            if f.name in ("method", "error_bound"):
+                continue
+            v = getattr(self, f.name)
+            if isinstance(v, np.ndarray):
+                values[f.name] = _array_at(v, args, kwargs) if v.dtype == object else v
+            else:
+                values[f.name] = _value_at(v, args, kwargs)
+        return self._numeric(method="exact", error_bound=0.0, **values)
+
     def _check_point(self, args, kwargs, strict: bool) -> None:
         if strict and not self.chain.is_generic_at(*args, **kwargs):
             raise SpecError(
@@ -82,9 +113,13 @@ class _ParametricResult:
                 "chainlab.exact, or pass strict=False for the limit of the generic formulas")
 
 
-@dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class ParametricAbsorptionResult(_ParametricResult):
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class ParametricAbsorptionResult(_ParametricResult, AbsorptionResult):
     """Absorption into the closed classes, as rational functions of the parameters.
+
+    The fields of the numeric counterpart (see below), with rational functions for numbers,
+    ``method == "parametric"`` and ``error_bound == 0``, plus ``parameters``,
+    ``structure_changes`` and ``chain``.
 
     Attributes
     ----------
@@ -124,39 +159,20 @@ class ParametricAbsorptionResult(_ParametricResult):
     [Fraction(2, 3), Fraction(1, 3)]
     """
 
-    method: str
+    _numeric = AbsorptionResult
     parameters: tuple
-    states: np.ndarray
-    closed_classes: tuple[tuple[int, ...], ...]
-    columns: tuple[tuple[int, ...], ...]
-    B: np.ndarray | None
-    t: np.ndarray
-    initial_B: np.ndarray | None
-    initial_t: Any
     structure_changes: tuple
     chain: Any = dataclasses.field(repr=False)
-    variance: np.ndarray | None = None
-
-    def substitute(self, *args: Any, strict: bool = True, **kwargs: Any):
-        """The exact :class:`chainlab.results.AbsorptionResult` at a rational point.
-
-        With ``strict`` (default) the point must be generic (see :meth:`is_generic_at`).
-        """
-        from ..results import AbsorptionResult
-
-        self._check_point(args, kwargs, strict)
-        return AbsorptionResult(
-            method="exact", states=self.states, closed_classes=self.closed_classes,
-            columns=self.columns, B=_array_at(self.B, args, kwargs),
-            t=_array_at(self.t, args, kwargs), variance=_array_at(self.variance, args, kwargs),
-            initial_B=_array_at(self.initial_B, args, kwargs),
-            initial_t=None if self.initial_t is None else _value_at(self.initial_t, args,
-                                                                     kwargs))
 
 
-@dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class ParametricHittingResult(_ParametricResult):
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class ParametricHittingResult(_ParametricResult, HittingResult):
     """Hitting a target set, as rational functions (time 0 counts, as in chainlab.exact).
+
+    The fields of the numeric counterpart (see below), with rational functions for numbers,
+    ``method == "parametric"`` and ``error_bound == 0``, plus ``parameters``,
+    ``structure_changes`` and ``chain``.
 
     Attributes
     ----------
@@ -185,39 +201,20 @@ class ParametricHittingResult(_ParametricResult):
     (RationalFunction(p**2/(p**2 - p + 1)), inf)
     """
 
-    method: str
+    _numeric = HittingResult
     parameters: tuple
-    target: tuple[int, ...]
-    states: np.ndarray
-    probabilities: np.ndarray
-    expected_times: np.ndarray
-    initial_probability: Any
-    initial_expected_time: Any
     structure_changes: tuple
     chain: Any = dataclasses.field(repr=False)
 
-    def substitute(self, *args: Any, strict: bool = True, **kwargs: Any):
-        """The exact :class:`chainlab.results.HittingResult` at a rational point (results over
-        all states only)."""
-        from ..results import HittingResult
-
-        if len(self.states) != self.chain.num_states:
-            raise SpecError("this result covers only the initial states (restrict='initial'); "
-                            "evaluate its initial_* fields at the point instead")
-        self._check_point(args, kwargs, strict)
-        return HittingResult(
-            method="exact", target=self.target,
-            probabilities=_array_at(self.probabilities, args, kwargs),
-            expected_times=_array_at(self.expected_times, args, kwargs),
-            initial_probability=None if self.initial_probability is None else
-            _value_at(self.initial_probability, args, kwargs),
-            initial_expected_time=None if self.initial_expected_time is None else
-            _value_at(self.initial_expected_time, args, kwargs))
 
 
-@dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class ParametricBoundedReachabilityResult(_ParametricResult):
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class ParametricBoundedReachabilityResult(_ParametricResult, BoundedReachabilityResult):
     """``P(reach target within L steps)`` for ``L = 0, ..., horizon``, as rational functions.
+
+    The fields of the numeric counterpart (see below), with rational functions for numbers,
+    ``method == "parametric"`` and ``error_bound == 0``, plus ``parameters``,
+    ``structure_changes`` and ``chain``.
 
     Attributes
     ----------
@@ -243,29 +240,20 @@ class ParametricBoundedReachabilityResult(_ParametricResult):
     RationalFunction(-p**4 + p**3 + p**2)
     """
 
-    method: str
+    _numeric = BoundedReachabilityResult
     parameters: tuple
-    target: tuple[int, ...]
-    horizon: int
-    probabilities: np.ndarray
-    initial: np.ndarray | None
     structure_changes: tuple
     chain: Any = dataclasses.field(repr=False)
 
-    def substitute(self, *args: Any, strict: bool = True, **kwargs: Any):
-        """The exact :class:`chainlab.results.BoundedReachabilityResult` at a rational point."""
-        from ..results import BoundedReachabilityResult
-
-        self._check_point(args, kwargs, strict)
-        return BoundedReachabilityResult(
-            method="exact", target=self.target, horizon=self.horizon,
-            probabilities=_array_at(self.probabilities, args, kwargs),
-            initial=_array_at(self.initial, args, kwargs))
 
 
-@dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class ParametricPolarizationResult(_ParametricResult):
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class ParametricPolarizationResult(_ParametricResult, PolarizationResult):
     """Polarization and consensus from the initial state, as rational functions.
+
+    The fields of the numeric counterpart (see below), with rational functions for numbers,
+    ``method == "parametric"`` and ``error_bound == 0``, plus ``parameters``,
+    ``structure_changes`` and ``chain``.
 
     Attributes
     ----------
@@ -299,21 +287,6 @@ class ParametricPolarizationResult(_ParametricResult):
     (RationalFunction(1/2), RationalFunction(-1/(p - 1)))
     """
 
-    method: str
-    parameters: dict
-    num_states: int
-    num_transitions: int
-    closed_classes: tuple[tuple[int, ...], ...]
-    kinds: tuple[str, ...]
-    polarization_probability: Any
-    consensus_probability: Any
-    mixed_probability: Any
-    expected_rounds: Any
-    no_return: np.ndarray
+    _numeric = PolarizationResult
     structure_changes: tuple
     chain: Any = dataclasses.field(repr=False)
-
-    @property
-    def num_polarized_classes(self) -> int:
-        """Number of polarized closed classes."""
-        return self.kinds.count("polarized")
