@@ -27,6 +27,7 @@ Method
 from __future__ import annotations
 
 import heapq
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -48,7 +49,7 @@ def solve(chain, U: np.ndarray, rhs: dict[int, list[tuple]], needed: set[int] | 
     U = np.asarray(U, dtype=np.int64)
     if len(U) == 0:
         return {}
-    ptr, idx, vals = chain._indptr, chain._indices, chain._values
+    ptr, idx = chain._indptr, chain._indices
     loc = np.full(n, -1, dtype=np.int64)
     loc[U] = np.arange(len(U))
     # pattern of P_UU and its strong components
@@ -96,8 +97,8 @@ def _solve_component(ring, chain, C: list[int], comp, c: int, rhs, solved, requi
                      m: int) -> None:
     ptr, idx, vals = chain._indptr, chain._indices, chain._values
     one = ring.one
-    rows: dict[int, dict[int, object]] = {}
-    dens: dict[int, object] = {}
+    rows: dict[int, dict[int, Any]] = {}  # polynomials (fmpz_poly / fmpz_mpoly)
+    dens: dict[int, Any] = {}
     for u in C:
         trans: dict[int, tuple] = {}
         b = list(rhs[u]) if u in rhs else [ring.ZERO] * m
@@ -116,7 +117,7 @@ def _solve_component(ring, chain, C: list[int], comp, c: int, rhs, solved, requi
             if not d.is_one():
                 g = L.gcd(d)
                 L = L * (d // g) if not g.is_one() else L * d
-        row: dict[int, object] = {}
+        row: dict[int, Any] = {}
         for v, (num, d) in trans.items():
             row[v] = num * (L // d) if not d.is_one() else num * L
         for col in range(m):
@@ -199,7 +200,7 @@ def _solve_component(ring, chain, C: list[int], comp, c: int, rhs, solved, requi
         solved[s] = out
 
 
-def _row_reduce(den, row: dict) -> object:
+def _row_reduce(den: Any, row: dict[int, Any]) -> Any:
     """Divide the row and its denominator by their gcd (in place); return the new denominator."""
     g = den
     for v in row.values():

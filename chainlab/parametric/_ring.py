@@ -35,8 +35,8 @@ class ParseError(ValueError):
 
 def fmpq_of_arf(x: arb) -> fmpq:
     """The exact value of an exact ``arb`` (a dyadic rational) as ``fmpq``."""
-    m, e = x.man_exp()
-    m, e = int(m), int(e)
+    man, exp = x.man_exp()
+    m, e = int(man), int(exp)
     return fmpq(m * 2**e) if e >= 0 else fmpq(m, 2 ** (-e))
 
 
@@ -48,6 +48,11 @@ class Ring:
         self.names = tuple(s.name for s in symbols)
         self.nvars = len(symbols)
         self.univariate = self.nvars == 1
+        # fmpz_poly for one parameter, fmpz_mpoly for several: the same duck-typed API
+        self.zero: Any
+        self.one: Any
+        self.gens: tuple[Any, ...]
+        self.ctx: Any
         if self.univariate:
             self.zero = fmpz_poly()
             self.one = fmpz_poly([1])
@@ -274,7 +279,8 @@ class Ring:
             acc += t
         return acc
 
-    def substitute(self, a: tuple, values: dict[int, fmpq], target: Ring | None) -> tuple | fmpq:
+    def substitute(self, a: tuple, values: dict[int, fmpq],
+                   target: Ring | None) -> tuple | fmpq | None:
         """Substitute rationals for some variables (``{variable index: value}``).
 
         Returns a rational function of ``target`` (the ring of the remaining variables, in
@@ -452,6 +458,7 @@ class _Parser:
                 raise ParseError(f"unexpected character {text[pos:].lstrip()[:1]!r} at "
                                  f"position {pos}; write numbers, parameters and + - * / ^")
             kind = m.lastgroup
+            assert kind is not None  # (every alternative of _TOKEN is a named group)
             self.tokens.append((kind, m.group(kind)))
             pos = m.end()
         self.k = 0
@@ -470,8 +477,8 @@ class _Parser:
         if not self.tokens:
             raise ParseError("empty expression")
         value = self.expr()
-        if self.peek() is not None:
-            raise ParseError(f"unexpected {self.peek()[1]!r} after a complete expression")
+        if (tok := self.peek()) is not None:
+            raise ParseError(f"unexpected {tok[1]!r} after a complete expression")
         return value
 
     def expr(self) -> tuple:

@@ -15,6 +15,7 @@ the root.
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any, cast
 
 import flint
 from flint import arb, fmpq, fmpz_poly
@@ -109,7 +110,9 @@ def _irrational_roots(g: fmpz_poly, mult: int) -> list[RealRoot]:
     prec = 64
     while True:
         with flint.ctx.workprec(prec):
-            roots = g.complex_roots()
+            # (fmpz_poly.complex_roots returns (acb, multiplicity) pairs; python-flint's stub
+            # says list[acb])
+            roots = cast("list[tuple[Any, int]]", g.complex_roots())
         out = []
         ok = True
         for k, (z, _) in enumerate(r for r in roots if r[0].imag.is_zero()):
@@ -181,6 +184,7 @@ def between(a: RealRoot | None, b: RealRoot | None) -> fmpq:
     if a is None and b is None:
         return fmpq(0)
     if a is None:
+        assert b is not None
         return b.lo - 1
     if b is None:
         return a.hi + 1

@@ -183,13 +183,13 @@ def absorption(chain: ParametricChain, *, initial: Any = None, targets: Any = No
                 row.append(last)
             t[r] = _fn(ring, x[k_solved])
             values[i] = row + [x[k_solved]]
-            if probabilities:
+            if B is not None:
                 B[r, :] = [_fn(ring, v) for v in row]
         else:
             t[r] = zero
             row = [ring.ONE if state_group[i] == k else ring.ZERO for k in range(g)]
             values[i] = row + [ring.ZERO]
-            if probabilities:
+            if B is not None:
                 B[r, :] = [one if state_group[i] == k else zero for k in range(g)]
     var = None
     if variance:

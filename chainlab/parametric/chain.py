@@ -319,7 +319,7 @@ class ParametricChain(ChainBase):
         sk = self._cache.get("skeleton")
         if sk is None:
             ptr, idx = self._indptr, self._indices
-            triples = []
+            triples: list[tuple[int, int, fmpq]] = []
             for i in range(self.num_states):
                 a, b = int(ptr[i]), int(ptr[i + 1])
                 w = fmpq(1, b - a)
@@ -372,7 +372,7 @@ class ParametricChain(ChainBase):
         rest = None if full else Ring.get(tuple(s for k, s in enumerate(ring.symbols)
                                                 if k not in vals))
         ptr, idx = self._indptr, self._indices
-        triples = []
+        triples: list[tuple[int, int, Any]] = []
         space = self._states
         for i in range(self.num_states):
             for k in range(ptr[i], ptr[i + 1]):
@@ -384,10 +384,11 @@ class ParametricChain(ChainBase):
                 if v is None:
                     raise SpecError(f"at {text}, {self._where(i, j)} = "
                                     f"{ring.to_sympy(self._values[k])} has a pole")
-                if full:
+                if isinstance(v, fmpq):  # (every parameter given: a number)
                     bad = v < 0
                     shown = fmpq_to_fraction(v) if bad else None
                 else:
+                    assert rest is not None
                     bad = rest.is_const_rf(v) and rest.rf_constant(v) < 0
                     shown = fmpq_to_fraction(rest.rf_constant(v)) if bad else None
                 if bad:
@@ -395,7 +396,7 @@ class ParametricChain(ChainBase):
                         f"at {text}, {self._where(i, j)} = {ring.to_sympy(self._values[k])} is "
                         f"{shown}, which is negative: the point is outside the well-defined "
                         "region (see well_defined_region())")
-                if full:
+                if isinstance(v, fmpq):
                     if v != 0:
                         triples.append((i, j, v))
                 elif not v[0].is_zero():
@@ -409,6 +410,7 @@ class ParametricChain(ChainBase):
         for i, _, _ in triples:
             indptr[i + 1] += 1
         np.cumsum(indptr, out=indptr)
+        assert rest is not None
         return ParametricChain._from_csr(
             rest, space, indptr, np.array([j for _, j, _ in triples], dtype=np.int64),
             [v for _, _, v in triples], labels=self._labels, initial=self._initial)
@@ -573,13 +575,15 @@ class ParametricChain(ChainBase):
                 return inside_at_rational(r.lo)
             return all(r.sign_of(n) * r.sign_of(d) >= 0 for n, d in entries)
 
-        pieces = []  # (kind, left root, right root, inside)
-        prev = None
-        for r in roots + [None]:
-            pieces.append(("gap", prev, r, inside_at_rational(_roots.between(prev, r))))
-            if r is not None:
-                pieces.append(("point", r, r, inside_at_root(r)))
-            prev = r
+        # (kind, left root, right root, inside); None: the end at -inf / +inf
+        pieces: list[tuple[str, _roots.RealRoot | None, _roots.RealRoot | None, bool]] = []
+        prev: _roots.RealRoot | None = None
+        ends: list[_roots.RealRoot | None] = [*roots, None]
+        for end in ends:
+            pieces.append(("gap", prev, end, inside_at_rational(_roots.between(prev, end))))
+            if end is not None:
+                pieces.append(("point", end, end, inside_at_root(end)))
+            prev = end
         sets = []
         k = 0
         while k < len(pieces):
@@ -591,6 +595,7 @@ class ParametricChain(ChainBase):
                 k += 1
             first, last = pieces[start], pieces[k]
             if first[0] == "point" and start == k:
+                assert first[1] is not None  # (a point piece is a root)
                 sets.append(sympy.FiniteSet(first[1].to_sympy()))
             else:
                 left = sympy.S.NegativeInfinity if first[1] is None else first[1].to_sympy()

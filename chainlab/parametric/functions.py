@@ -179,6 +179,9 @@ class RationalFunction:
     """
 
     __slots__ = ("_ring", "_rf", "_cache")
+    _ring: Ring
+    _rf: tuple  # (numerator, denominator) polynomials of the ring, reduced
+    _cache: dict[Any, Any]
 
     def __init__(self, expression: Any, parameters: Sequence[Any] | None = None) -> None:
         import sympy
@@ -367,10 +370,11 @@ class RationalFunction:
         for k, v in enumerate(args):
             values[k] = to_fmpq(v, where=f"value of {r.names[k]}")
         for name, v in kwargs.items():
-            k = r.index.get(name)
-            if k is None:
+            found = r.index.get(name)
+            if found is None:
                 raise SpecError(f"{name!r} is not a parameter; the parameters are "
                                 f"{', '.join(r.names)}")
+            k = found
             if k in values:
                 raise SpecError(f"{name} is given twice")
             values[k] = to_fmpq(v, where=f"value of {name}")
@@ -422,6 +426,7 @@ class RationalFunction:
             rf = r.substitute(self._rf, vals, rest)
         except ZeroDivisionError:
             raise SpecError(f"{self} has a pole there (its denominator vanishes)") from None
+        assert isinstance(rf, tuple)  # (a function of the remaining parameters)
         return RationalFunction._make(rest, rf)
 
     def evaluate(self, points: Any, *, exact: bool = False) -> np.ndarray:
@@ -464,7 +469,7 @@ class RationalFunction:
                 missing = [n for n in r.names if n not in named]
                 if missing or len(named) != r.nvars:
                     raise SpecError(f"points must give every parameter ({', '.join(r.names)}); "
-                                    f"got {sorted(named)}")
+                                    f"got {sorted(map(str, named))}")
                 arrays = np.broadcast_arrays(*[np.asarray(named[n], dtype=object)
                                                for n in r.names])
                 shape = arrays[0].shape
@@ -531,8 +536,9 @@ class RationalFunction:
         for k in todo:  # exact fallback (and exact detection of poles)
             pt = tuple(v if isinstance(v, fmpq) else fmpq(*Fraction(v).as_integer_ratio())
                        for v in vals[k])
-            v = r.eval_rf(self._rf, pt)
-            out[k] = math.nan if v is None else int(v.p) / int(v.q)
+            exact_value = r.eval_rf(self._rf, pt)
+            out[k] = math.nan if exact_value is None else \
+                int(exact_value.p) / int(exact_value.q)
         return out
 
     # ------------------------------------------------------------------ calculus

@@ -25,6 +25,9 @@ does); the entries are probabilities for ``-1 <= p <= 1`` and edges vanish at ``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import sympy
 
 from .._validate import integer
@@ -37,7 +40,7 @@ __all__ = ["compile_gmm"]
 
 def compile_gmm(*, agents: int = 4, components: int = 4, memory: int = 2, neighbours: int = 1,
                 mirror: object = "p", spacing: object = 1, ties: str = "random",
-                initial: object = None, lumped: bool | None = None,
+                initial: Sequence[Any] | None = None, lumped: bool | None = None,
                 max_states: int | None = None) -> ParametricCompiledChain | CompiledChain:
     """Compile the GMM agents with a symbolic mirroring probability ``p``.
 

@@ -184,6 +184,9 @@ def grid_walk(m: int, p: Any, *, start: tuple[int, int] | None = None
     if ring is None:
         if not 0 <= pv <= 1:
             raise SpecError(f"p must be a probability in [0, 1], got {p!r}")
+        up: Any
+        down: Any
+        side: Any
         up, down, side = pv / 2, (1 - pv) / 2, Fraction(1, 4)
     else:
         half = (ring.const(1), ring.const(2))
@@ -191,7 +194,7 @@ def grid_walk(m: int, p: Any, *, start: tuple[int, int] | None = None
         down = ring.mul(ring.sub(ring.ONE, pv), half)
         side = (ring.const(1), ring.const(4))
     states = [(x, y) for y in range(m) for x in range(m)]
-    triples = []
+    triples: list[tuple[int, int, Any]] = []
     boundary = []
     for y in range(m):
         for x in range(m):

@@ -11,7 +11,7 @@ into the exact result at a point with ``substitute`` (claim PAR-1).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -79,6 +79,10 @@ class _ParametricResult:
         return self.chain.is_generic_at(*args, **kwargs)
 
     _numeric: ClassVar[type]  # the numeric result type this one extends
+    if TYPE_CHECKING:  # (fields of every subclass, a dataclass)
+        __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+        chain: Any
+        structure_changes: tuple
 
     def to_float(self):
         """Not defined without a point: ``substitute(...)`` first, then ``to_float()``."""
