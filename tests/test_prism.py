@@ -282,6 +282,92 @@ def test_core_expected_reward_same_api_exact_and_float():
         exact.expected_reward(c, target, state_rewards=[1, 2])
 
 
+def test_builtin_functions_are_exact_where_rational():
+    m = parse_model("""
+    dtmc
+    const double r = pow(9/4, 0.5);             // 3/2
+    const int k = round(log(1/8, 2)) + 5;       // -3 + 5
+    module f
+      x : [0..6] init 0;
+      [] x=0 -> pow(2.0, -2) : (x'=1) + 1 - 1/pow(2, 2.0) : (x'=k);
+      [] x=1 -> log(9, 27) : (x'=2) + r - 7/6 : (x'=3);
+      [] x=2 -> min(0.5, max(0.2, 0.3)) : (x'=floor(-1.5) + 6) + 0.7 : (x'=ceil(2.5));
+      [] x=3 & pow(x, 0.5) < 1.75 & pow(x, 0.5) > 1.7 -> (x'=round(2.5) + mod(7, 4));
+      [] x>=4 -> true;
+    endmodule
+    """)
+    assert m.constants == {"r": F(3, 2), "k": 2}
+    assert {(m.chain.states.label_of(i)[0], m.chain.states.label_of(j)[0]): p
+            for i, j, p in m.chain.transitions() if i != j} == {
+        (0, 1): F(1, 4), (0, 2): F(3, 4), (1, 2): F(2, 3), (1, 3): F(1, 3),
+        (2, 3): F(7, 10), (2, 4): F(3, 10), (3, 6): 1}
+    # irrational values compared exactly: sqrt(x) > 2 only for x = 6; log2(x+1) >= 2 for x >= 3
+    res = check(m, "filter(count, pow(x, 0.5) > 2); filter(count, log(x+1, 2) >= 2); "
+                   "filter(print, pow(x, 0.5) = 2); filter(count, 1.7 < pow(x, 0.5))")
+    assert [r.value for r in res[:2]] == [1, 3] and res[3].value == 3  # x = 3, 4, 6
+    assert [k for k, v in res[2].value.items() if v] == ["(x=4)"]
+
+
+@pytest.mark.parametrize("text, pattern", [
+    ("[] x=0 -> pow(x+2, 0.5)/2 : (x'=1) + 1 - pow(x+2, 0.5)/2 : true;",
+     r"^<model>:1:\d+: 'pow\(\(x \+ 2\), 1/2\)' is pow\(2, 1/2\), which is irrational in the "
+     r"state \(x=0\); .*not used as a probability"),
+    ("[] x=0 -> log(3, 2) : (x'=1) + 1 - log(3, 2) : true;", r"'log\(3, 2\)' is irrational"),
+    ("[] pow(x-1, 0.5) > 0 -> true;", r"takes the negative number -1 to the non-integer power "
+                                      r"1/2, which has no real value"),
+    ("[] log(x, 2) > 0 -> true;", r"'log\(x, 2\)' is the logarithm of 0 <= 0"),
+    ("[] log(2, x+1) > 0 -> true;", r"has the base 1; a logarithm's base must be > 0 and != 1"),
+    ("[] pow(2, 0.5) < pow(3, 0.5) -> true;", r"compares two pow/log values that may be "
+                                              r"irrational"),
+    ("[] x=0 -> (x'=floor(pow(2, 0.5)));", r"'pow\(2, 1/2\)' is irrational"),
+    ("", r"^<model>:1:23: 'pow\(2, 1/2\)' is irrational"),  # in the constant s
+])
+def test_irrational_values_only_compare(text, pattern):
+    with pytest.raises(SpecError, match=pattern):
+        parse_model(f"dtmc {'' if text else 'const double s = pow(2, 0.5); '}module m "
+                    f"x : [0..1] init 0; {text} [] x=1 -> true; endmodule")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.fractions(min_value=0, max_value=50, max_denominator=60),
+       st.fractions(min_value=-4, max_value=4, max_denominator=7),
+       st.fractions(min_value=-3, max_value=60, max_denominator=60))
+def test_pow_values_and_comparisons_agree_with_sympy(b, r, c):
+    import sympy
+
+    from chainlab.prism import _real
+
+    if b == 0 and r <= 0:
+        return
+    exact = sympy.Rational(b.numerator, b.denominator) ** sympy.Rational(r.numerator,
+                                                                          r.denominator)
+    v = _real.power(b, r)
+    assert (v is not None) == exact.is_Rational
+    if v is not None:
+        assert v == F(int(exact.p), int(exact.q))
+    else:
+        want = 1 if exact > sympy.Rational(c.numerator, c.denominator) else -1
+        assert _real.power_sign(b, r, c) == want
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(2, 30), st.integers(-6, 6), st.integers(1, 4))
+def test_log_is_exact_on_rational_logarithms(g, p, q):
+    from chainlab.prism import _real
+
+    # log_{g^q}(g^p) = p/q for every base g^q != 1
+    base = F(g) ** q
+    assert _real.log(F(g) ** p, base) == F(p, q)
+    assert _real.log(F(g) ** p, 1 / base) == F(-p, q)
+    if p >= 1:
+        # g^p + 1 is coprime with g, so no power of it is a power of g: irrational, and
+        # between p/q and (p+1)/q since g^p < g^p + 1 < g^(p+1)
+        x = F(g) ** p + 1
+        assert _real.log(x, base) is None
+        assert _real.log_sign(x, base, F(p, q)) == 1
+        assert _real.log_sign(x, base, F(p + 1, q)) == -1
+
+
 def test_limits_and_progress():
     text = "dtmc module m x : [0..100] init 0; [] x<100 -> (x'=x+1); [] x=100 -> true; endmodule"
     with pytest.raises(StateSpaceLimitError, match="more than 10 reachable states"):
@@ -350,7 +436,7 @@ BAD_MODELS = [
     ("dtmc module a x : [0..1] init 0; [] x=0 -> (x'=1); endmodule init x=0 endinit",
      SpecError, r"has an initial value but the model also has an init\.\.\.endinit block"),
     ("dtmc module a x : [0..1]; [] x=0 -> (x'=log(2, 4)); endmodule",
-     SpecError, r"log has no exact rational value"),
+     SpecError, r"x' = log\(2, 4\) assigns a double to the integer variable x"),
     ("dtmc module a x : [0..1]; [] x=0 -> (x'=1); endmodule system a endsystem",
      PrismSyntaxError, r"system\.\.\.endsystem .* is not supported"),
     ("dtmc module a x : [2..1]; [] true -> true; endmodule", SpecError, r"empty range"),

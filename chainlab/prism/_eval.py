@@ -53,15 +53,26 @@ class Scope:
 
 
 class Compiled:
-    __slots__ = ("type", "const", "value", "fn", "expr")
+    """A compiled expression: a constant ``value`` (``fn`` None) or ``fn(env)``.
+
+    ``sign`` is set on ``pow``/``log`` nodes whose value may be irrational: ``sign(env, c)``
+    is ``sign(value - c)`` (-1, 0, 1; an int array over states) for a rational ``c``, decided
+    exactly, which is how such a value is compared; ``fn`` raises where it is irrational.
+    ``pure``: such a node whose arguments are constants.
+    """
+
+    __slots__ = ("type", "const", "value", "fn", "expr", "sign", "pure")
 
     def __init__(self, type_: str, *, value: Any = None,
-                 fn: Callable[[Env], Any] | None = None, expr: Expr | None = None) -> None:
+                 fn: Callable[[Env], Any] | None = None, expr: Expr | None = None,
+                 sign: Callable[[Env, Any], Any] | None = None, pure: bool = False) -> None:
         self.type = type_
         self.const = fn is None
         self.value = value
         self.fn = fn
         self.expr = expr
+        self.sign = sign
+        self.pure = pure
 
     def __call__(self, env: Env) -> Any:
         return self.value if self.fn is None else self.fn(env)
@@ -255,6 +266,8 @@ def _compile(e: Expr, scope: Scope) -> Compiled:
         if (a.type == "bool") != (b.type == "bool"):
             raise scope.error(e, f"'{to_text(e)}' compares {_a(a.type)} with {_a(b.type)}; "
                                  "compare values of the same kind")
+        if a.sign is not None or b.sign is not None:
+            return _compare_real(op, a, b, e, scope)
         if a.type == b.type and a.type != "double":
             f = (lambda x, y: x == y) if op == "eq" else (lambda x, y: x != y)
         else:
@@ -263,6 +276,8 @@ def _compile(e: Expr, scope: Scope) -> Compiled:
     if op in ("lt", "le", "gt", "ge"):
         a = compile_expr(e.args[0], scope, want="double")
         b = compile_expr(e.args[1], scope, want="double")
+        if a.sign is not None or b.sign is not None:
+            return _compare_real(op, a, b, e, scope)
         if a.type == b.type == "int":
             f = _COMPARE[op]
         else:
@@ -328,6 +343,11 @@ def _where_text(mask) -> str:
     if _WHERE_HOOK and isinstance(mask, np.ndarray):
         return _WHERE_HOOK[-1](int(np.flatnonzero(mask)[0]))
     return ""
+
+
+def _where_index(i: int | None) -> str:
+    """`` in the state (...)`` of position ``i`` of the states being evaluated, when known."""
+    return _WHERE_HOOK[-1](i) if _WHERE_HOOK and i is not None else ""
 
 
 def _arr(*xs) -> bool:
@@ -451,11 +471,10 @@ def _call(e: Expr, scope: Scope) -> Compiled:
                 return -((-n) // d)
             return (2 * n + d) // (2 * d)
         return _nary("int", cs, rnd, e)
+    if fname == "log" or fname == "pow" and cs[1].type != "int":
+        return _real_call(fname, e, scope, cs)
     if fname == "pow":
         b, k = cs
-        if k.type != "int":
-            raise scope.error(e, "pow with a non-integer exponent has no exact value; use an "
-                                 "integer exponent")
 
         def pw(x, y, t=b.type):
             if np.any(np.asarray(y) < 0):
@@ -490,11 +509,103 @@ def _call(e: Expr, scope: Scope) -> Compiled:
                 raise scope.error(e, f"mod by zero in '{to_text(e)}'")
             return x % y
         return _nary("int", cs, md, e)
-    if fname == "log":
-        raise scope.error(e, "log has no exact rational value; chainlab reads models exactly "
-                             "(replace log by a constant with its value)")
     raise scope.error(e, f"unknown function {fname!r}; PRISM functions are min, max, floor, "
-                         "ceil, round, pow, mod")
+                         "ceil, round, pow, mod, log")
+
+
+# ---------------------------------------------------------------------- pow and log
+_FLIP = {"lt": "gt", "le": "ge", "gt": "lt", "ge": "le", "eq": "eq", "ne": "ne"}
+
+
+def _fraction_rows(*vals: Any) -> tuple[int | None, list[tuple[Fraction, ...]]]:
+    """The values (constants or columns) as Fractions, one row per state (``None``: all
+    constants, one row)."""
+    pairs = [as_rational(v) for v in vals]
+    m = None
+    for n, d in pairs:
+        for x in (n, d):
+            if isinstance(x, np.ndarray) and x.ndim:
+                m = len(x)
+    if m is None:
+        return None, [tuple(Fraction(int(n), int(d)) for n, d in pairs)]
+    cols = [[Fraction(int(a), int(b)) for a, b in zip(broadcast(n, m).tolist(),
+                                                       broadcast(d, m).tolist())]
+            for n, d in pairs]
+    return m, list(zip(*cols))
+
+
+def _int_column(xs: list[int]) -> np.ndarray:
+    try:
+        return np.array(xs, dtype=np.int64)
+    except OverflowError:
+        out = np.empty(len(xs), dtype=object)
+        out[:] = xs
+        return out
+
+
+def _real_call(fname: str, e: Expr, scope: Scope, cs: list[Compiled]) -> Compiled:
+    """``pow`` with a double exponent and ``log``: exact where rational; an irrational value
+    can only be compared with a number (:mod:`chainlab.prism._real`)."""
+    from . import _real
+
+    text = to_text(e)
+    fa, fb = _fn(cs[0]), _fn(cs[1])
+    exact = _real.power if fname == "pow" else _real.log
+    sign_of = _real.power_sign if fname == "pow" else _real.log_sign
+
+    def value(x: Fraction, y: Fraction, i: int | None) -> Fraction | None:
+        try:
+            return exact(x, y)
+        except _real.NoRealValue as exc:
+            raise scope.error(e, f"'{text}' {exc}{_where_index(i)}") from None
+
+    def fn(env: Env) -> Any:
+        m, rows = _fraction_rows(fa(env), fb(env))
+        out = []
+        for i, (x, y) in enumerate(rows):
+            v = value(x, y, None if m is None else i)
+            if v is None:
+                shown = f"{fname}({x}, {y})"
+                raise scope.error(
+                    e, f"'{text}' " + ("is" if shown == text else f"is {shown}, which is")
+                    + f" irrational{_where_index(None if m is None else i)}; chainlab reads "
+                    "models exactly, "
+                    "so an irrational value can only be compared with a number (as in "
+                    "pow(x, 0.5) >= 1), not used as a probability, reward or operand; replace "
+                    "it by a rational approximation")
+            out.append(v)
+        if m is None:
+            return out[0]
+        return (_int_column([v.numerator for v in out]),
+                _int_column([v.denominator for v in out]))
+
+    def sign(env: Env, other: Any) -> Any:
+        m, rows = _fraction_rows(fa(env), fb(env), other)
+        out = []
+        for i, (x, y, c) in enumerate(rows):
+            v = value(x, y, None if m is None else i)
+            out.append((v > c) - (v < c) if v is not None else sign_of(x, y, c))
+        return out[0] if m is None else np.array(out, dtype=np.int64)
+
+    pure = all(c.const for c in cs)
+    if pure:
+        v = value(Fraction(cs[0].value), Fraction(cs[1].value), None)
+        if v is not None:
+            return _const("double", v, e)
+    return Compiled("double", fn=fn, expr=e, sign=sign, pure=pure)
+
+
+def _compare_real(op: str, a: Compiled, b: Compiled, e: Expr, scope: Scope) -> Compiled:
+    """A comparison with a ``pow``/``log`` value that may be irrational, decided exactly."""
+    if a.sign is not None and b.sign is not None:
+        raise scope.error(e, f"'{to_text(e)}' compares two pow/log values that may be "
+                             "irrational; compare one of them with a rational number")
+    node, other, rel = (a, b, op) if a.sign is not None else (b, a, _FLIP[op])
+    sign, of, cmp = node.sign, _fn(other), _COMPARE[rel]
+    assert sign is not None
+    if node.pure and other.const:
+        return _const("bool", bool(cmp(sign({}, other.value), 0)), e)
+    return Compiled("bool", fn=lambda env: cmp(sign(env, of(env)), 0), expr=e)
 
 
 def _nary(t: str, cs: list[Compiled], f: Callable[..., Any], e: Expr) -> Compiled:

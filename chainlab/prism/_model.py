@@ -178,6 +178,8 @@ def define_constants(decls, given: dict[str, Any], source: str,
                     value_of(dep, stack + [name])
             scope = Scope(source, consts, formulas=formulas or {})
             c = compile_expr(d.expr, scope)
+            if c.pure:
+                c({})  # raises: an irrational value, named with the fix
             if not c.const:
                 raise located(PrismModelError, source, d.line, d.column,
                               f"constant {name} = {to_text(d.expr)} is not constant; constants "
