@@ -164,6 +164,34 @@ def test_c_graph_searches_equal_scipy(c, data):
     assert fast_from.tolist() == slow_from.tolist()
 
 
+@needs_c
+@settings(deadline=None)
+@given(st.integers(1, 40).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
+                         max_size=4 * n))))
+def test_c_condensation_levels_equal_numpy(graph):
+    from chainlab._linalg import topo
+
+    n, edges = graph
+    key = np.unique(np.array([u * n + v for u, v in edges], dtype=np.int64))
+    rows, cols = key // n, key % n
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=ptr[1:])
+    num, labels = structure.strong_components(structure._Graph(ptr, cols))
+    fast = topo.component_levels(num, labels, ptr, cols)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(topo, "_cgraph", None)
+        slow = topo.component_levels(num, labels, ptr, cols)
+    assert fast.tolist() == slow.tolist()
+    # the level is the longest path to a sink: one more than the deepest successor component
+    for u, v in zip(rows.tolist(), cols.tolist()):
+        if labels[u] != labels[v]:
+            assert fast[labels[u]] >= fast[labels[v]] + 1
+    if (labels[rows] != labels[cols]).any():  # labels in the wrong order are refused
+        with pytest.raises(ValueError, match="reverse topological"):
+            topo._cgraph.levels(ptr, cols, num - 1 - labels, num)
+
+
 def test_extensions_are_built_where_a_compiler_exists():
     # pip builds them whenever a C compiler is found; a silent fallback would hide a broken
     # build (and every test above would be skipped)

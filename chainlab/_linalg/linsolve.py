@@ -251,8 +251,10 @@ class SubsystemSolver:
         m = len(diag_pos)
         if self.exact:
             out = np.empty(m, dtype=object)
-            for i in range(m):
-                out[i] = _ONE - self._vals[diag_pos[i]] if diag_pos[i] >= 0 else _ONE
+            out[:] = _ONE
+            has = np.flatnonzero(diag_pos >= 0)
+            if len(has):
+                out[has] = _ONE - self._vals[diag_pos[has]]
             return out
         if chain.is_exact:
             ex = chain.require_exact()

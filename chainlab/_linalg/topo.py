@@ -23,6 +23,11 @@ import numpy as np
 
 from .sparse import csr_matvec_object, rows_positions
 
+try:  # one pass over the condensation in C (the numpy loop below costs a call per level)
+    from .._analysis import _cgraph  # type: ignore[attr-defined]  # (a C extension: no stub)
+except ImportError:  # pragma: no cover - exercised by tests that hide the extension
+    _cgraph = None
+
 __all__: list[str] = []
 
 #: levels with at least this many singleton components are solved vectorised
@@ -31,7 +36,17 @@ VECTOR_MIN = 24
 
 def component_levels(num: int, labels: np.ndarray, ptr: np.ndarray,
                      cols: np.ndarray) -> np.ndarray:
-    """Longest path from every component to a sink of the condensation (Kahn, vectorised)."""
+    """Longest path from every component to a sink of the condensation.
+
+    ``labels`` are in reverse topological order (``structure.strong_components``): the C
+    extension computes the levels in one pass over the components in label order; without it,
+    Kahn's algorithm runs vectorised, one numpy round per level.
+    """
+    if _cgraph is not None:
+        return np.frombuffer(_cgraph.levels(np.ascontiguousarray(ptr, dtype=np.int64),
+                                            np.ascontiguousarray(cols, dtype=np.int64),
+                                            np.ascontiguousarray(labels, dtype=np.int64),
+                                            int(num)), dtype=np.int64)
     m = len(labels)
     rows = np.repeat(np.arange(m, dtype=np.int64), np.diff(ptr))
     cr, cc = labels[rows], labels[cols]
