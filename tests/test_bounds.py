@@ -20,7 +20,7 @@ from flint import fmpq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainlab import exact
+from chainlab import Chain, exact
 from chainlab.bounds import (
     BoundResult,
     check_bound,
@@ -188,7 +188,7 @@ def test_POL_2_exact_zero_on_the_nontrivial_sizes():
 
 # --------------------------------------------------------------------------- POL-3
 def _check_pol3_case(m, cc):
-    n, r, k = m.num_agents, m.memory, m.neighbours
+    r, k = m.memory, m.neighbours
     p = F(str(m.describe()["mirror"]))
     ch = cc.chain
     st_ = classify(ch)
@@ -233,7 +233,7 @@ def test_POL_3_random_instances(m):
 
 # --------------------------------------------------------------------------- SIL-1
 def _check_sil1_case(m, cc, solve: bool):
-    r, k = m.memory, m.neighbours
+    r = m.memory
     p = F(str(m.describe()["mirror"]))
     ch = cc.chain
     split = {ch.states.index_of(s) for s in split_states(cc)}
@@ -399,6 +399,20 @@ def test_BND_3(size):
     not_closed = [s for s in cc.chain.states.labels if not is_split(s, neighbours=1)][:1]
     with pytest.raises(SpecError, match="not closed"):
         trap_bound(cc, not_closed)
+
+
+@pytest.mark.parametrize("horizon", [None, 3])
+def test_BND_3_needs_an_initial_distribution(horizon):
+    # A chain without an initial distribution used to fail with a TypeError after the solve
+    # (Fraction(None), or iterating over None); now a SpecError naming the fix, and initial=...
+    # gives the value: from 1, the trap {2, 3} is reached with probability 1/2 / (1 - 1/4).
+    h, q = "1/2", "1/4"
+    c = Chain([[1, 0, 0, 0], [q, q, h, 0], [0, 0, h, h], [0, 0, 0, 1]])
+    with pytest.raises(SpecError, match="no initial distribution; pass initial="):
+        trap_bound(c, [2, 3], num_silos=[1, 2, 2, 2], horizon=horizon)
+    b = trap_bound(c, [2, 3], num_silos=[1, 2, 2, 2], horizon=horizon, initial=1)
+    # within L = 3 steps: 1/2 (1 + 1/4 + 1/16) = 21/32
+    assert b.value == (F(2, 3) if horizon is None else F(21, 32))
 
 
 # --------------------------------------------------------------------------- BND-4

@@ -73,7 +73,12 @@ from ._gmm import (
     split_from_labels,
     split_from_weights,
 )
-from ._limits import movers_ceiling, round_one_keep_probabilities, shield_state, state_ceiling
+from ._limits import (
+    movers_ceiling,
+    round_one_keep_probabilities,
+    shield_state,
+    state_ceiling,
+)
 from ._paper import PaperScaleRow, PaperScaleStudy, paper_scale_study
 from ._sim import SplitRunResult, simulate_split
 from ._study import SharpnessStudy, sharpness_study

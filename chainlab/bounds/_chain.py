@@ -21,7 +21,8 @@ import numpy as np
 from .._validate import integer
 from ..chain import Chain
 from ..errors import SpecError
-from ._types import BoundResult
+from ..results import BoundedReachabilityResult
+from ._types import BoundResult, _Common
 
 _ASSUME_REACH = "any exact chain with an initial distribution; any target set"
 
@@ -40,6 +41,15 @@ def _initial_of(chain: Chain, initial: Any) -> dict[int, Fraction]:
         raise SpecError("the chain has no initial distribution; pass initial=... or build the "
                         "chain with initial=...")
     return {int(i): Fraction(p) for i, p in chain.initial.items()}
+
+
+def _by_horizon(res: BoundedReachabilityResult) -> tuple[Fraction, ...]:
+    """``P(reach target within L steps)`` from the initial distribution, ``L = 0 .. horizon``
+    (callers check the initial distribution with :func:`_initial_of` before the solve)."""
+    if res.initial is None:
+        raise SpecError("the chain has no initial distribution; pass initial=... or build the "
+                        "chain with initial=...")
+    return tuple(Fraction(v) for v in res.initial)
 
 
 def reachability_bound(chain: Chain, target: Any, horizon: int, *, initial: Any = None,
@@ -86,8 +96,7 @@ def reachability_bound(chain: Chain, target: Any, horizon: int, *, initial: Any 
     chain = _check_chain(chain)
     horizon = integer("horizon", horizon, low=0)
     _initial_of(chain, initial)
-    res = bounded_reachability(chain, target, int(horizon), initial=initial)
-    values = tuple(Fraction(v) for v in res.initial)
+    values = _by_horizon(bounded_reachability(chain, target, int(horizon), initial=initial))
     return BoundResult(name or f"reachability(L={int(horizon)})", values[-1], claim="BND-1",
                        assumptions=_ASSUME_REACH, horizon=int(horizon),
                        details={"by_horizon": values})
@@ -132,15 +141,15 @@ def most_likely_path_bound(chain: Chain, target: Any, *, initial: Any = None) ->
     P = chain.P
     dist: dict[int, float] = {}
     prev: dict[int, int] = {}
-    heap = []
+    heap: list[tuple[float, int]] = []
     for i, q in mu.items():
         if q > 0:
             d = -math.log(float(q))
             if d < dist.get(i, math.inf):
                 dist[i] = d
                 heapq.heappush(heap, (d, i))
-    found = None
-    done = set()
+    found: int | None = None
+    done: set[int] = set()
     while heap:
         d, i = heapq.heappop(heap)
         if i in done:
@@ -159,7 +168,7 @@ def most_likely_path_bound(chain: Chain, target: Any, *, initial: Any = None) ->
                 dist[j] = nd
                 prev[j] = i
                 heapq.heappush(heap, (nd, j))
-    common = dict(claim="BND-2", assumptions=_ASSUME_REACH)
+    common: _Common = {"claim": "BND-2", "assumptions": _ASSUME_REACH}
     if found is None:
         return BoundResult("most likely path", Fraction(0), details={"path": ()}, **common)
     path = [found]
@@ -284,6 +293,7 @@ def trap_bound(model: Any, trap: Any, *, horizon: int | None = None, num_silos: 
         chain = _check_chain(model, "model")
         kinds = class_kinds(chain, num_silos=num_silos)
     chain.require_exact("an exact lower bound")
+    _initial_of(chain, initial)  # a SpecError now, not a TypeError after the solve
     A = chain.target_indices(trap, "trap")
     inside = np.zeros(chain.num_states, dtype=bool)
     inside[A] = True
@@ -297,12 +307,12 @@ def trap_bound(model: Any, trap: Any, *, horizon: int | None = None, num_silos: 
         if inside[list(c)].any() and kind != "polarized":
             raise SpecError(f"trap holds a {kind} closed class (states {list(c)[:4]}); every "
                             "closed class inside the trap must be polarized")
-    common = dict(claim="BND-3", assumptions="a closed set whose closed classes are all polarized")
+    common: _Common = {"claim": "BND-3",
+                       "assumptions": "a closed set whose closed classes are all polarized"}
     labels = [chain.states.label_of(int(i)) for i in A]
     if horizon is None:
         h = hitting(chain, labels, initial=initial).initial_probability
         return BoundResult("trap", Fraction(h), details={"trap_size": len(A)}, **common)
-    res = bounded_reachability(chain, labels, horizon, initial=initial)
-    values = tuple(Fraction(v) for v in res.initial)
+    values = _by_horizon(bounded_reachability(chain, labels, horizon, initial=initial))
     return BoundResult(f"trap(L={horizon})", values[-1], horizon=int(horizon),
                        details={"trap_size": len(A), "by_horizon": values}, **common)

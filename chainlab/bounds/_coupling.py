@@ -47,8 +47,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .._validate import integer
 from .._chain.values import fmpq_to_fraction
+from .._validate import integer
 from ..errors import SpecError, StateSpaceLimitError
 from ..models.gmm import GMMAgents
 from ._coupling_local import local_stage
@@ -60,7 +60,7 @@ from ._gmm import (
     is_split,
     sequence_bound,
 )
-from ._types import BoundResult
+from ._types import BoundResult, _Common
 
 _ASSUME = ("GMM chain (docs/model.md), memory r >= 2, mirror p < 1, every agent pure at "
            "the start; both k-set tie rules (configurations are multisets for ties='random', "
@@ -172,8 +172,8 @@ def coupling_bound(model: GMMAgents, *, max_simultaneous: int = 3, max_deviating
     if p >= 1:
         raise SpecError("coupling_bound needs mirror < 1 (with p = 1 agents only talk to "
                         "themselves and a pure start never changes)")
-    common = dict(claim="BND-6", assumptions=_ASSUME, ties=model.ties,
-                  parameters=model.describe())
+    common: _Common = {"claim": "BND-6", "assumptions": _ASSUME, "ties": model.ties,
+                       "parameters": model.describe()}
     stage = _Stages(model, n, K, r, k, max_configs, max_simultaneous, max_deviating)
     value = stage.value(stage.canon(labels0))
     root = stage.canon(labels0)
@@ -202,7 +202,8 @@ class _Stages:
         self.memo: dict[tuple[int, ...], Fraction] = {}
         self.how: dict[tuple[int, ...], str] = {}
         self.from_sequence = 0
-        self.roles: dict | None = None  # state -> role values, when recording
+        # state -> role values, when recording (_stage_roles)
+        self.roles: dict[tuple, list[Fraction]] | None = None
         self.max_simultaneous = max_simultaneous
         self.max_deviating = max_deviating
         self.max_local_states = max_local_states
@@ -365,8 +366,12 @@ class _Stages:
 
     def _record(self, labels, x, W, conv, bridges, multi) -> None:
         """Role values of the stage's states (for the mechanical check of the proof)."""
+        roles = self.roles
+        if roles is None:  # not recording
+            return
+
         def put(state, v):
-            self.roles.setdefault(tuple(state), []).append(v)
+            roles.setdefault(tuple(state), []).append(v)
 
         for (i, t), (Wc, coef) in conv.items():
             c = [l for l, v in enumerate(x[i]) if v][0]
@@ -424,10 +429,10 @@ class _Stages:
             return got
         base = sum(v * v for v in g.values())
         x_canon = self.canon(labels)
-        z = list(x)
+        zs = list(x)
         for b, d in zip(M, targets):
-            z[b] = self.mixed(labels[b], d, 1)
-        z = tuple(z)
+            zs[b] = self.mixed(labels[b], d, 1)
+        z = tuple(zs)
         keep_z = _prod([self.keep(z, j) for j in range(self.n) if j not in M])
         ups = [self.law(z, b).get(self.pure(d), Fraction(0)) for b, d in zip(M, targets)]
         downs = [self.law(z, b).get(x[b], Fraction(0)) for b in M]
@@ -460,9 +465,9 @@ class _Stages:
         ``b`` takes a second point of ``d`` (value ``g_(b,d)(2)`` when ``(b, d)`` is a
         conversion)."""
         n = self.n
-        z = list(x)
-        z[b] = self.mixed(cb, d, 1)
-        z = tuple(z)
+        zs = list(x)
+        zs[b] = self.mixed(cb, d, 1)
+        z = tuple(zs)
         keep_z = [self.keep(z, j) for j in range(n)]
         lb = self.law(z, b)
         back = lb.get(x[b], Fraction(0))
@@ -504,9 +509,9 @@ class _Stages:
         ``m = 1..r``, or ``None`` (degenerate)."""
         ups, downs = [], []
         for m in range(1, self.r):
-            y = list(x)
-            y[i] = self.mixed(c, t, m)
-            y = tuple(y)
+            ys = list(x)
+            ys[i] = self.mixed(c, t, m)
+            y = tuple(ys)
             others = _prod([self.keep(y, j) for j in range(self.n)], skip=(i,))
             li = self.law(y, i)
             ups.append(li.get(self.mixed(c, t, m + 1), Fraction(0)) * others)

@@ -31,7 +31,7 @@ from ..models.silos import (  # the silo read-outs live with the model; re-expor
     split_from_labels,  # noqa: F401
     split_from_weights,  # noqa: F401
 )
-from ._types import BoundResult
+from ._types import BoundResult, _Common
 
 _ASSUME_SEQ = ("GMM chain (docs/model.md), memory r >= 2, mirror p < 1, every agent pure "
                "at the start; both k-set tie rules (the plan is searched under the given rule)")
@@ -213,8 +213,8 @@ def sequence_bound(model: GMMAgents) -> BoundResult:
     if p >= 1:
         raise SpecError("sequence_bound needs mirror < 1 (with p = 1 agents only talk to "
                         "themselves and a pure start never changes)")
-    common = dict(claim="BND-4", assumptions=_ASSUME_SEQ, ties=ties,
-                  parameters=model.describe())
+    common: _Common = {"claim": "BND-4", "assumptions": _ASSUME_SEQ, "ties": ties,
+                       "parameters": model.describe()}
     fate = fate_of_initial_state(model)
     if fate == "polarized":
         return BoundResult("sequence", Fraction(1), horizon=0,
@@ -398,8 +398,8 @@ def restricted_bound(model: GMMAgents, *, max_mixed: int = 2, max_states: int = 
     canon = (lambda s: tuple(sorted(s))) if lumped else (lambda s: tuple(s))
     x0 = canon(init)
     mixed0 = sum(not _is_pure(a, r) for a in x0)
-    common = dict(claim="BND-5", assumptions=_ASSUME_RESTRICTED, ties=model.ties,
-                  parameters=model.describe())
+    common: _Common = {"claim": "BND-5", "assumptions": _ASSUME_RESTRICTED, "ties": model.ties,
+                       "parameters": model.describe()}
     name = f"restricted({max_mixed})"
     if mixed0 > max_mixed:
         raise SpecError(f"the initial state has {mixed0} mixed agents but max_mixed={max_mixed}; "

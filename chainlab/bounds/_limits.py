@@ -21,8 +21,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from .._validate import integer
 from .._chain.values import fmpq_to_fraction
+from .._validate import integer
 from ..errors import SpecError
 from ._gmm import _check_model, _pure_label
 

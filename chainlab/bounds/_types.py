@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from ..stats import ProportionEstimate
 
 VERDICTS = ("consistent", "violated", "inconclusive")
 
 
-def _frozen_map(d: Any) -> MappingProxyType:
+def _frozen_map(d: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(d or {}))
+
+
+class _Common(TypedDict, total=False):
+    """The keyword arguments of :class:`BoundResult` shared by every result of one bound
+    (``BoundResult(name, value, **common)``)."""
+
+    claim: Required[str]
+    assumptions: Required[str]
+    ties: str | None
+    parameters: Mapping[str, Any]
 
 
 def _show_value(v: Any) -> str:
@@ -75,8 +86,9 @@ class BoundResult:
     assumptions: str
     ties: str | None = None
     horizon: int | None = None
-    parameters: MappingProxyType = dataclasses.field(default_factory=lambda: _frozen_map({}))
-    details: MappingProxyType = dataclasses.field(default_factory=lambda: _frozen_map({}))
+    # Any mapping is accepted; __post_init__ stores a read-only copy (a MappingProxyType).
+    parameters: Mapping[str, Any] = dataclasses.field(default_factory=lambda: _frozen_map({}))
+    details: Mapping[str, Any] = dataclasses.field(default_factory=lambda: _frozen_map({}))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "parameters", _frozen_map(self.parameters))
