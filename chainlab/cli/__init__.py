@@ -16,14 +16,22 @@ from ..errors import ChainlabError
 __all__ = ["C_EXTENSIONS", "build_parser", "extension_status", "main"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser of the ``chainlab`` command.
+
+    With ``command`` (the first word of the command line) naming a subcommand, only that
+    subcommand's module is imported and registered: ``chainlab analyze`` need not load the GMM,
+    bounds and sweep front ends (part of its start-up time). Any other word -- none, an option
+    such as ``--help``, a typo -- registers every subcommand, so help texts and the closest
+    valid spelling are the full ones.
 
     Examples
     --------
     >>> args = build_parser().parse_args(["analyze", "--json", "--exact"])
     >>> args.command, args.json, args.method
     ('analyze', True, 'exact')
+    >>> sorted(build_parser("analyze")._subparsers._group_actions[0].choices)
+    ['analyze']
     """
     from ._conventions import ConventionParser, finish
 
@@ -35,6 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print the version and which optional C extensions are in use, "
                         "then exit")
     sub = parser.add_subparsers(dest="command", required=True)
+    if command in _OPTIONAL or command == "analyze":
+        if command == "analyze":
+            from . import _analyze
+
+            _analyze.register(sub)
+        else:
+            _register_optional(sub, only=command)
+        finish(parser)
+        return parser
     i = sub.add_parser(
         "info",
         help="the version, the optional C extensions in use and the optional extras installed",
@@ -128,12 +145,22 @@ def _run_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _register_optional(sub) -> None:
-    """Subcommands contributed by other modules (registered here so `main` stays the one entry)."""
+#: The subcommands of other modules: (name, module registering it), in ``--help`` order.
+_OPTIONAL: dict[str, str] = {
+    "gmm": "chainlab.cli._gmm", "simulate-gmm": "chainlab.cli._simulate_gmm",
+    "bounds": "chainlab.cli._bounds", "sweep": "chainlab.cli._sweep",
+    "check": "chainlab.cli._check",
+}
+
+
+def _register_optional(sub, only: str | None = None) -> None:
+    """Subcommands contributed by other modules (registered here so `main` stays the one entry);
+    ``only``: just that one."""
     import importlib
 
-    for modname in ("chainlab.cli._gmm", "chainlab.cli._simulate_gmm", "chainlab.cli._bounds",
-                    "chainlab.cli._sweep", "chainlab.cli._check"):
+    for name, modname in _OPTIONAL.items():
+        if only is not None and name != only:
+            continue
         try:
             mod = importlib.import_module(modname)
         except ModuleNotFoundError as exc:
@@ -159,7 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     from . import _guard
 
-    parser = build_parser()
+    given = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(str(given[0]) if given else None)
     _guard.add_options(parser)
     try:
         args = parser.parse_args(argv)  # --help and --version write to stdout too
