@@ -49,6 +49,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
     "myst_parser",
+    "sphinxarg.ext",  # the command-line reference (docs/cli.md) from chainlab.cli.build_parser
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
@@ -73,6 +74,9 @@ html_css_files = ["chainlab.css"]
 # -- MyST ----------------------------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
+# Markdown links resolve against the standard and Python domains only (sphinx-argparse's domain
+# cannot resolve arbitrary link targets and would warn about every relative link)
+myst_ref_domains = ["std", "py"]
 
 # -- autodoc, autosummary, numpydoc --------------------------------------------------------------
 autosummary_generate_overwrite = False  # stubs are rewritten only when deleted (or cleaned)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
 _TOOLS = {"sphinx": "sphinx", "numpydoc": "numpydoc", "myst_parser": "myst-parser",
-          "pydata_sphinx_theme": "pydata-sphinx-theme"}
+          "pydata_sphinx_theme": "pydata-sphinx-theme", "sphinxarg": "sphinx-argparse"}
 _MISSING = [dist for mod, dist in _TOOLS.items() if importlib.util.find_spec(mod) is None]
 
 pytestmark = pytest.mark.skipif(
@@ -89,3 +89,23 @@ def test_see_also_links_resolve(site):
     page = (site / "api" / "generated" / "chainlab.exact.absorption.html").read_text("utf-8")
     see_also = page[page.index("See also"):]
     assert 'href="chainlab.numeric.absorption.html' in see_also
+
+
+def test_cli_reference_lists_every_subcommand_and_option(site):
+    """docs/cli.md is generated from the parser itself: every subcommand and every long option
+    of ``chainlab`` appears on the page."""
+    import argparse
+
+    from chainlab.cli import build_parser
+
+    page = (site / "cli.html").read_text(encoding="utf-8")
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert {"info", "analyze", "check", "gmm", "simulate-gmm", "bounds", "sweep"} <= \
+        set(subparsers.choices)
+    for name, sub in subparsers.choices.items():
+        assert f'id="chainlab-{name}"' in page, name
+        for action in sub._actions:
+            for flag in action.option_strings:
+                if flag.startswith("--"):
+                    assert flag in page, f"{name} {flag}"
