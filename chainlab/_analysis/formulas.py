@@ -33,8 +33,8 @@ from ..results import (
     LimitingResult,
     StationaryResult,
 )
-from ..structure import can_reach, classify
-from .plan import absorption_plan, hitting_plan, restrict_argument
+from ..structure import classify
+from .plan import absorption_plan, bounded_plan, hitting_plan, restrict_argument
 
 __all__: list[str] = []
 
@@ -519,11 +519,8 @@ def hitting(chain: Chain, target: Any, exact: bool, *, initial: Any = None,
 def bounded_reachability(chain: Chain, target: Any, horizon: int, exact: bool, *,
                          initial: Any = None) -> BoundedReachabilityResult:
     horizon = integer("horizon", horizon, low=0)
-    A = chain.target_indices(target)
     n = chain.num_states
-    in_A = np.zeros(n, dtype=bool)
-    in_A[A] = True
-    live = np.flatnonzero(can_reach(chain, A) & ~in_A)  # only these rows ever change
+    A, in_A, live = bounded_plan(chain, target)  # only the live rows ever change
     ptr, pos = rows_positions(chain._indptr, live)
     cols = chain._indices[pos]
     vals = _data(chain, exact)[pos]

@@ -148,6 +148,11 @@ def hitting_plan(skel: Any, target: Any, initial: Collection[int] | None,
                        certain=~uncertain | in_A, only_initial=restrict == "initial")
 
 
-def wanted_positions(plan_covered: np.ndarray, subset: np.ndarray) -> np.ndarray:
-    """Positions in ``subset`` of the covered states that lie in it (for partial solves)."""
-    return np.flatnonzero(np.isin(subset, plan_covered))
+def bounded_plan(skel: Any, target: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bounded reachability of ``A``: ``(A, in_A, live)`` where ``live`` (the states outside
+    ``A`` that can reach it) are the only rows whose values ever change; elsewhere the value is
+    1 on ``A`` and 0 for every horizon."""
+    A = skel.target_indices(target)
+    in_A = np.zeros(skel.num_states, dtype=bool)
+    in_A[A] = True
+    return A, in_A, np.flatnonzero(can_reach(skel, A) & ~in_A)

@@ -28,10 +28,14 @@ from typing import Any
 
 import numpy as np
 
-from .._analysis.plan import absorption_plan, hitting_plan, restrict_argument
+from .._analysis.plan import (
+    absorption_plan,
+    bounded_plan,
+    hitting_plan,
+    restrict_argument,
+)
 from .._validate import integer
 from ..errors import SpecError
-from ..structure import can_reach
 from . import _eliminate
 from .chain import ParametricChain
 from .functions import RationalFunction
@@ -338,11 +342,9 @@ def bounded_reachability(chain: ParametricChain, target: Any, horizon: int, *,
     horizon = integer("horizon", horizon, low=0)
     ring = chain._ring
     skel = chain._skeleton()
-    A = skel.target_indices(target)
     n = chain.num_states
-    in_A = np.zeros(n, dtype=bool)
-    in_A[A] = True
-    live = np.flatnonzero(can_reach(skel, A) & ~in_A).tolist()
+    A, in_A, live_states = bounded_plan(skel, target)
+    live = live_states.tolist()
     ptr, idx, vals = chain._indptr, chain._indices, chain._values
     x = [ring.ONE if in_A[i] else ring.ZERO for i in range(n)]
     rows = [x]
