@@ -88,7 +88,11 @@ def check(model: Any, properties: Any, *, constants: Any = None, exact: bool = T
         Values of undefined constants of the model and of the property file
         (``"N=16,MAX=2"``); each must be declared by one of them.
     exact : bool, default True
-        Exact rationals (Fractions); ``False``: certified float64.
+        Exact rationals (Fractions); ``False``: the float64 analyses of
+        :mod:`chainlab.numeric`, each value with a certified error bound carried through the
+        property (``error_bound``: relative, of ``value``; ``errors``: absolute, per state);
+        comparisons are decided only where the bounds allow, and a value whose bound exceeds
+        ``chainlab.config.limits.tolerance`` is refused (PrecisionError).
 
     Returns
     -------
@@ -102,8 +106,9 @@ def check(model: Any, properties: Any, *, constants: Any = None, exact: bool = T
     ...         "[] x!=1 -> true; endmodule")
     >>> [r.value for r in check(walk, "P=? [ F x=2 ]; T=? [ F x!=1 ]")]
     [Fraction(1, 2), Fraction(1, 1)]
-    >>> check(walk, "P=? [ F x=2 ]", exact=False)[0].value
-    0.5
+    >>> f = check(walk, "P=? [ F x=2 ]", exact=False)[0]
+    >>> f.value, f.error_bound < 1e-14
+    (0.5, True)
     """
     props = load_properties(properties)
     given = parse_constants(constants)

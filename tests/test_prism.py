@@ -20,6 +20,7 @@ from chainlab.errors import (
     ChainlabError,
     FileFormatError,
     NotStochasticError,
+    PrecisionError,
     SpecError,
     StateSpaceLimitError,
 )
@@ -195,6 +196,39 @@ def test_float_mode_uses_certified_analyses():
     assert abs(res[0].value - 8 / 3) < 1e-12 and res[0].error_bound < 1e-9
     assert isinstance(res[1].value, float)
     assert abs(res[1].value - 9 / 16) <= max(res[1].error_bound, 2 ** -53) * 9 / 16
+
+
+WALK = ("dtmc module w x : [0..3] init 1; [] x=1 -> 0.5 : (x'=0) + 0.5 : (x'=2); "
+        "[] x=2 -> 0.5 : (x'=1) + 0.5 : (x'=3); [] x=0|x=3 -> true; endmodule")
+
+
+def test_float_mode_carries_error_bounds_through_the_property():
+    props = ("P=? [ F x=3 ]; P=? [ G x!=3 ]; P>0.3 [ F x=3 ]; P>=1 [ F x=0|x=3 ]; "
+             "2 * P=? [ F x=3 ] - 1/3; filter(sum, P=? [ F x=3 ])")
+    exact = check(WALK, props)
+    floats = check(WALK, props, exact=False)
+    assert [r.value for r in exact] == [F(1, 3), F(2, 3), True, True, F(1, 3), F(1, 3) + F(2, 3)
+                                        + 1]
+    for e, f in zip(exact, floats):
+        if isinstance(e.value, bool):  # decided where the bounds separate the sides
+            assert f.value is e.value and f.error_bound == 0
+            continue
+        assert 0 < f.error_bound < 1e-12
+        assert abs(f.value - float(e.value)) <= f.error_bound * float(e.value)
+        if e.values is not None:
+            exact_values = np.array([float(v) for v in e.values])
+            assert (np.abs(f.values - exact_values) <= f.errors).all()
+    # reaching x in {0, 3} is certain: 1 exactly, so G x!=3 from x=0 is 1 - 0 and P>=1 decides
+    assert floats[3].value is True and floats[1].errors[floats[1].values == 1].max() == 0
+    # a comparison the bounds cannot decide is refused, not guessed
+    with pytest.raises(PrecisionError, match=r"'P>=1/3 \[ F x=3 \]' cannot be decided in the "
+                                             r"state \(x=1\): 0\.333"):
+        check(WALK, "P>=1/3 [ F x=3 ]", exact=False)
+    assert check(WALK, "P>=1/3 [ F x=3 ]")[0].value is True
+    # cancellation: 1/3 + 2/3 - 1 = 0 has no certified relative error at all
+    with pytest.raises(PrecisionError, match=r"could not be certified at all, above the "
+                                             r"tolerance"):
+        check(WALK, "P=? [ F x=3 ] + P=? [ F x=0 ] - 1", exact=False)
 
 
 def test_bounded_two_step_value_of_the_coins():
@@ -510,13 +544,21 @@ def test_cli_check_json(tmp_path, capsys):
     assert main(["check", str(path), "--property", "T=? [ F x=1 & y=1 ]", "--property",
                  "P>=0.5 [ F<=2 x=1 & y=1 ]", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out == {"num_states": 4, "num_transitions": 9,
-                   "results": [{"property": "T=? [ F x=1 & y=1 ]", "value": "8/3"},
-                               {"property": "P>=0.5 [ F<=2 x=1 & y=1 ]", "value": True}]}
-    assert main(["check", str(path), "--property", "T=? [ F x=1 & y=1 ]", "--float",
-                 "--json"]) == 0
+    assert out == {"num_states": 4, "num_transitions": 9, "method": "exact",
+                   "results": [{"property": "T=? [ F x=1 & y=1 ]", "value": "8/3",
+                                "error_bound": 0.0},
+                               {"property": "P>=0.5 [ F<=2 x=1 & y=1 ]", "value": True,
+                                "error_bound": 0.0}]}
+    assert main(["check", str(path), "--property", "T=? [ F x=1 & y=1 ]", "--property",
+                 "P>=0.5 [ F<=2 x=1 & y=1 ]", "--float", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert abs(out["results"][0]["value"] - 8 / 3) < 1e-12
+    (t, bounded) = out["results"]
+    assert out["method"] == "float" and bounded["value"] is True
+    assert 0 < t["error_bound"] < 1e-9 and abs(t["value"] - 8 / 3) <= t["error_bound"] * 8 / 3
+    assert bounded["error_bound"] == 0.0  # decided with the bounds: exactly true
+    assert main(["check", str(path), "--property", "T=? [ F x=1 & y=1 ]", "--float"]) == 0
+    assert re.search(r"= 2\.66666666667  \(certified relative error <= \d\.\de-1\d\)",
+                     capsys.readouterr().out)
     assert main(["check", str(path), "--property", "T=? [ F x=2 ]", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["results"][0]["value"] == "inf"
 

@@ -9,6 +9,7 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from chainlab.check import check
@@ -106,15 +107,42 @@ def test_qvbs_reference_values(source, consts, refs, states):
     assert checked >= 1
 
 
-def test_qvbs_float_values_are_certified_and_close():
-    source = QVBS / "brp" / "brp.prism"
-    exact = check(source, _props(source), constants="N=16,MAX=2")
-    floats = check(source, _props(source), constants="N=16,MAX=2", exact=False)
+LEADER_PROPS = ('"p": P=? [ F<=4 "elected" ]; 1 - "p"; P=? [ G<=7 !"elected" ]; '
+                'P=? [ X "elected" ]; P=? [ !"elected" W "elected" ]; S=? [ "elected" ]; '
+                'R{"num_rounds"}=? [ C<=5 ]; R{"num_rounds"}=? [ I=4 ]; R=? [ S ]; '
+                'R{"num_rounds"}=? [ C ]; 3 * T=? [ F "elected" ] - 1; '
+                'filter(avg, P=? [ F<=8 "elected" ]); filter(max, R=? [ F "elected" ]); '
+                'P>0.9 [ F<=8 "elected" ]')
+
+
+@pytest.mark.parametrize("source, props, consts", [
+    (QVBS / "brp" / "brp.prism", None, "N=16,MAX=2"),
+    (QVBS / "brp" / "brp.prism", 'P=? [ G !(s=5) ]; P=? [ F<=40 s=5 ]; S=? [ s=5 ]; '
+                                 'P=? [ !(srep=3) U<=60 s=5 ]', "N=16,MAX=2"),
+    (QVBS / "leader_sync" / "leader_sync.3-2.prism", LEADER_PROPS, None),
+    (QVBS / "herman" / "herman.5.prism", None, None),
+    (QVBS / "herman" / "herman.5.prism", 'filter(avg, S=? [ "stable" ], "init"); '
+                                         'filter(min, P=? [ F<=5 "stable" ], "init"); '
+                                         'filter(sum, R=? [ C<=4 ], "init")', None),
+], ids=["brp", "brp-more", "leader_sync", "herman", "herman-more"])
+def test_qvbs_float_values_are_certified_and_close(source, props, consts):
+    props = props or _props(source)
+    exact = check(source, props, constants=consts)
+    floats = check(source, props, constants=consts, exact=False)
+    checked = 0
     for e, f in zip(exact, floats):
-        assert isinstance(f.value, float)
-        assert abs(f.value - float(e.value)) <= max(f.error_bound, 2 ** -52) * abs(
-            float(e.value)) * 1.01
-        assert f.error_bound < 1e-6
+        if isinstance(e.value, bool):
+            assert f.value is e.value and f.error_bound == 0
+            continue
+        assert isinstance(f.value, float) and f.error_bound < 1e-9, e.property
+        assert abs(f.value - float(e.value)) <= f.error_bound * abs(float(e.value)), e.property
+        if e.values is not None:  # and in every state, within the absolute bounds
+            want = np.array([float(v) for v in e.values])
+            finite = np.isfinite(want)
+            assert (f.values[~finite] == want[~finite]).all()
+            assert (np.abs(f.values[finite] - want[finite]) <= f.errors[finite]).all()
+        checked += 1
+    assert checked >= 1
 
 
 def test_crowds_state_count_matches_storm_2():

@@ -34,7 +34,8 @@ def register(sub) -> None:
     m.add_argument("--exact", dest="method", action="store_const", const="exact",
                    help="exact rationals (default)")
     m.add_argument("--float", dest="method", action="store_const", const="float",
-                   help="certified float64")
+                   help="float64 analyses, each value with a certified relative error bound "
+                        "(comparisons decided only where the bounds allow)")
     p.set_defaults(method="exact")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--progress", action="store_true", help="a progress line while exploring")
@@ -95,8 +96,10 @@ def run(args) -> int:
                     constants=given, exact=args.method == "exact")
     if args.json:
         out = {"num_states": model.num_states, "num_transitions": model.num_transitions,
+               "method": args.method,
                "results": [{"property": (f'"{r.name}": ' if r.name else "") + r.property,
-                            "value": json_value(r.value)} for r in results]}
+                            "value": json_value(r.value), "error_bound": r.error_bound}
+                           for r in results]}
         sys.stdout.write(json.dumps(out) + "\n")
         return 0
     w = sys.stdout.write
@@ -112,6 +115,8 @@ def run(args) -> int:
     for r in results:
         label = (r.name or "").ljust(width)
         w(f"  {label}{'  ' if width else ''}{r.property}\n")
-        w(f"  {' ' * width}{'  ' if width else ''}  = {_show(r.value)}\n")
+        shown = (f"  (certified relative error <= {r.error_bound:.2g})"
+                 if args.method == "float" and not isinstance(r.value, (bool, int)) else "")
+        w(f"  {' ' * width}{'  ' if width else ''}  = {_show(r.value)}{shown}\n")
     w(f"  time: {time.perf_counter() - started:.3f} s\n")
     return 0

@@ -4,9 +4,11 @@ paths, ``filter(...)``, named properties and property files.
 State formulas are evaluated on every state at once: booleans as numpy bool arrays, values as
 object arrays of Fractions (exact) or float64 arrays (float). The probabilistic operators use
 the core analyses (:mod:`chainlab.exact` / :mod:`chainlab.numeric`: reachability, expected times
-and rewards, bounded reachability, absorption and stationary laws), so float values keep their
-certified error bounds; the few quantities without a float analysis of their own (``X``,
-``C<=k``, ``I=k``, long-run rewards) are computed exactly and rounded once.
+and rewards, bounded reachability, absorption and stationary laws). In float mode every value
+comes with a certified bound on its error in each state (:mod:`chainlab.prism._bounds`):
+from the analyses' certified relative bounds, propagated through the arithmetic of the
+property, and computed along the float iterations of ``X``, ``C<=k`` and ``I=k``; comparisons
+are decided only where the bounds allow it.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from .. import config
 from .._chain.values import fmpq_to_fraction
 from ..chain import Chain
-from ..errors import SpecError
+from ..errors import PrecisionError, SpecError
 from ..statespace import StateSpace
+from . import _bounds
 from ._ast import Expr, PropertiesAST, Property, to_text
 from ._build import PrismModel, _columns
 from ._errors import PrismModelError, located
@@ -49,7 +53,11 @@ class PropertyResult:
         The value in every state (None for filters).
     exact : bool
     error_bound : float
-        Certified relative error bound of a float value (0 when exact).
+        Certified relative error bound of ``value`` (0 when exact, and for true/false values,
+        which float mode decides only where the error bounds allow); a float value whose
+        bound exceeds ``chainlab.config.limits.tolerance`` is refused (PrecisionError).
+    errors : ndarray or None
+        Float mode: a certified bound on the absolute error of each of ``values``.
 
     Examples
     --------
@@ -66,6 +74,7 @@ class PropertyResult:
     values: np.ndarray | None
     exact: bool
     error_bound: float = 0.0
+    errors: np.ndarray | None = None
 
 
 class _Checker:
@@ -91,7 +100,6 @@ class _Checker:
         self.scope = Scope(props.source, consts, {v.name: v.type for v in prog.variables},
                            formulas, labels, label_columns=self._builtin_label)
         self.env = _columns(prog, model.explored.valuations)
-        self.bound = 0.0
         self._steps: dict = {}
         # named properties, referred to by later (or earlier) ones as "name"
         self.named: dict[str, Expr] = {}
@@ -103,7 +111,7 @@ class _Checker:
                               f"two properties are named \"{p.name}\"; rename one of them")
             self.named[p.name] = p.expr
         self.named = {k: self._references(v) for k, v in self.named.items()}
-        self._named_values: dict[str, tuple[str, Any, float]] = {}
+        self._named_values: dict[str, tuple[str, Any, Any]] = {}
         self._naming: list[str] = []  # the references being evaluated (to report cycles)
 
     # ------------------------------------------------------------------ helpers
@@ -127,14 +135,14 @@ class _Checker:
             return x
         return x.replace(tuple(self._references(a) for a in x.args))
 
-    def property_state(self, p: Property) -> tuple[str, Any]:
+    def property_state(self, p: Property) -> tuple[str, Any, Any]:
         """``state`` of a property of the file (a named one is evaluated once)."""
         if p.name is not None:
             return self._named(p.name, p.expr)
         return self.state(self._references(p.expr))
 
-    def _named(self, name: str, at: Expr) -> tuple[str, Any]:
-        """The value of the property named ``name`` in every state (cached with its bound)."""
+    def _named(self, name: str, at: Expr) -> tuple[str, Any, Any]:
+        """The value of the property named ``name`` in every state (cached)."""
         cached = self._named_values.get(name)
         if cached is None:
             if name in self._naming:
@@ -142,17 +150,12 @@ class _Checker:
                                     self._naming[self._naming.index(name):] + [name])
                 raise self.error(at, f"property \"{name}\" refers to itself ({cycle}); break "
                                      "the cycle")
-            outer, self.bound = self.bound, 0.0
             self._naming.append(name)
             try:
-                kind, values = self.state(self.named[name])
+                cached = self._named_values[name] = self.state(self.named[name])
             finally:
                 self._naming.pop()
-            cached = self._named_values[name] = (kind, values, self.bound)
-            self.bound = outer
-        kind, values, bound = cached
-        self.bound = max(self.bound, bound)
-        return kind, values
+        return cached
 
     def _builtin_label(self, e: Expr):
         from ._eval import Compiled
@@ -170,85 +173,125 @@ class _Checker:
                                 f"named properties are: {names}")
         raise _HasOperator()
 
-    def _zeros(self):
+    def _zeros(self) -> tuple[np.ndarray, np.ndarray | None]:
         if self.exact:
             out = np.empty(self.n, dtype=object)
             out[:] = Fraction(0)
-            return out
-        return np.zeros(self.n)
+            return out, None
+        return np.zeros(self.n), np.zeros(self.n)
 
-    def _num_array(self, v) -> np.ndarray:
+    def _infinite(self) -> tuple[np.ndarray, np.ndarray | None]:
+        out = np.empty(self.n, dtype=object) if self.exact else np.zeros(self.n)
+        out[:] = float("inf")
+        return out, None if self.exact else np.zeros(self.n)
+
+    def _num_array(self, v) -> tuple[np.ndarray, np.ndarray | None]:
+        """A constant or a column of rationals as values over all states (and, floats, their
+        rounding errors)."""
         n = self.n
         if isinstance(v, tuple) or isinstance(v, np.ndarray):
             num, den = as_rational(v)
             num, den = broadcast(num, n), broadcast(den, n)
-            if self.exact:
-                out = np.empty(n, dtype=object)
-                out[:] = [Fraction(int(a), int(b)) for a, b in zip(num.tolist(), den.tolist())]
-                return out
-            return np.array([int(a) / int(b) for a, b in zip(num.tolist(), den.tolist())])
-        f = Fraction(v)
+            fracs = [Fraction(int(a), int(b)) for a, b in zip(num.tolist(), den.tolist())]
+        else:
+            fracs = [Fraction(v)] * n
         if self.exact:
             out = np.empty(n, dtype=object)
-            out[:] = f
-            return out
-        return np.full(n, float(f))
+            out[:] = fracs
+            return out, None
+        return _bounds.rounded(fracs)
+
+    def _floats(self, values: np.ndarray, r: float, exact_at: Any = None
+                ) -> tuple[np.ndarray, np.ndarray | None]:
+        """An analysis' values with their bounds (its relative bound ``r``; none where the
+        value is known exactly, ``exact_at``)."""
+        if self.exact:
+            return values, None
+        err = _bounds.from_relative(values, r)
+        if exact_at is not None:
+            err[exact_at] = 0.0
+        return values, err
+
+    def _state_name(self, i: int) -> str:
+        return self._state_text(self.model.chain.states.label_of(int(i)))
 
     # ------------------------------------------------------------------ state formulas
-    def state(self, e: Expr, want: str | None = None) -> tuple[str, Any]:
-        """``("bool", mask)`` or ``("num", values)`` over all states, or ``("scalar", v)``."""
+    def state(self, e: Expr, want: str | None = None) -> tuple[str, Any, Any]:
+        """``("bool", mask, None)`` or ``("num", values, errors)`` over all states, or
+        ``("scalar", v, error)``; ``errors`` (float mode) bound the absolute error of each
+        value, and are None when exact."""
         if not _has_ops(e):
             c = compile_expr(e, self.scope, want=want)
             v = c(self.env)
             if c.type == "bool":
-                return "bool", broadcast(v, self.n).astype(bool)
-            return "num", self._num_array(v)
+                return "bool", broadcast(v, self.n).astype(bool), None
+            return ("num", *self._num_array(v))
         op = e.op
         if op == "ref":
             return self._named(e.args[0], e)
         if op == "P":
-            return "num" if e.args[1] is None else "bool", self._prob(e)
+            return self._bounded(e, *self._path_prob(e, e.args[2]), e.args[1])
         if op == "R":
-            return self._bounded(e, self._reward(e), e.args[1])
+            return self._bounded(e, *self._reward(e), e.args[1])
         if op == "T":
-            return self._bounded(e, self._time(e), e.args[0])
+            return self._bounded(e, *self._time(e), e.args[0])
         if op == "S":
-            return self._bounded(e, self._steady(e), e.args[0])
+            return self._bounded(e, *self._steady(e), e.args[0])
         if op == "filter":
-            return "scalar", self.filter(e)[0]
+            return ("scalar", *self.filter(e))
         if op in ("not", "and", "or", "implies", "iff"):
             vals = [self._bool(a) for a in e.args]
             if op == "not":
-                return "bool", ~vals[0]
+                return "bool", ~vals[0], None
             a, b = vals
             return "bool", {"and": a & b, "or": a | b, "implies": ~a | b,
-                            "iff": a == b}[op]
+                            "iff": a == b}[op], None
         if op in ("eq", "ne", "lt", "le", "gt", "ge"):
-            a, b = self._value(e.args[0]), self._value(e.args[1])
-            f = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
-                 "gt": np.greater, "ge": np.greater_equal}[op]
-            return "bool", np.asarray(f(a, b), dtype=bool)
+            (a, ea), (b, eb) = self._value(e.args[0]), self._value(e.args[1])
+            if ea is None or eb is None:
+                f = {"eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
+                     "gt": np.greater, "ge": np.greater_equal}[op]
+                return "bool", np.asarray(f(a, b), dtype=bool), None
+            return "bool", self._decide(e, op, a, ea, b, eb), None
         if op in ("add", "sub", "mul", "div", "neg"):
-            vals = [self._value(a) for a in e.args]
+            operands = [self._value(a) for a in e.args]
             if op == "neg":
-                return "num", -vals[0]
-            a, b = vals
-            if op == "div":
-                if np.any(b == 0):
-                    raise self.error(e, f"division by zero in '{to_text(e)}'")
-                return "num", a / b
-            return "num", {"add": a + b, "sub": a - b, "mul": a * b}[op]
+                v, err = operands[0]
+                return "num", -v, err
+            (a, ea), (b, eb) = operands
+            if op == "div" and np.any(b == 0):
+                raise self.error(e, f"division by zero in '{to_text(e)}'")
+            if ea is None or eb is None:
+                return "num", {"add": np.add, "sub": np.subtract, "mul": np.multiply,
+                               "div": np.divide}[op](a, b), None
+            return ("num", *_bounds.arith(op, a, ea, b, eb))
         if op == "ite":
             cond = self._bool(e.args[0])
-            (ka, va), (kb, vb) = self.state(e.args[1]), self.state(e.args[2])
+            (ka, va, ea), (kb, vb, eb) = self.state(e.args[1]), self.state(e.args[2])
             if (ka == "bool") != (kb == "bool"):
                 raise self.error(e, "the branches of ?: must be both booleans or both numbers")
-            return ka, np.where(cond, va, vb)
+            err = None if ea is None or eb is None else np.where(cond, ea, eb)
+            return ka, np.where(cond, va, vb), err
         raise self.error(e, f"'{to_text(e)}' cannot be evaluated with a probabilistic operator "
                             "inside; simplify the property")
 
+    def _decide(self, e: Expr, op: str, a: Any, ea: Any, b: Any, eb: Any) -> np.ndarray:
+        """A float comparison, decided in every state or refused."""
+        result, undecided = _bounds.decide(op, a, ea, b, eb)
+        if undecided.any():
+            i = int(np.flatnonzero(undecided)[0])
+            av, bv, aerr, berr = (float(np.broadcast_to(x, (self.n,))[i])
+                                  for x in (a, b, ea, eb))
+            raise PrecisionError(
+                f"{self.source}:{e.line}:{e.column}: in float arithmetic '{to_text(e)}' cannot "
+                f"be decided in the state {self._state_name(i)}: {av!r} (within {aerr:.2g}) "
+                f"against {bv!r} (within {berr:.2g}); check it exactly (exact=True, "
+                "--exact)", error_bound=float(max(aerr, berr)),
+                tolerance=config.limits.tolerance)
+        return result
+
     def _bool(self, e: Expr) -> np.ndarray:
-        kind, v = self.state(e, "bool")
+        kind, v, _ = self.state(e, "bool")
         if kind == "scalar":
             if not isinstance(v, (bool, np.bool_)):
                 raise self.error(e, f"'{to_text(e)}' is a number, but a condition is needed")
@@ -258,15 +301,19 @@ class _Checker:
                                 "needed here; compare it, e.g. P>=0.5 [ ... ] or x>0")
         return v
 
-    def _value(self, e: Expr) -> np.ndarray:
-        kind, v = self.state(e)
+    def _value(self, e: Expr) -> tuple[np.ndarray, np.ndarray | None]:
+        kind, v, err = self.state(e)
         if kind == "bool":
             raise self.error(e, f"'{to_text(e)}' is a condition, but a number is needed here")
         if kind == "scalar":
             if isinstance(v, (bool, dict)):
                 raise self.error(e, f"'{to_text(e)}' is not a number")
-            return self._num_array(v) if not isinstance(v, float) else np.full(self.n, v)
-        return v
+            if err is not None:  # a float filter value
+                return np.full(self.n, float(v)), np.full(self.n, float(err))
+            if isinstance(v, float):
+                return np.full(self.n, v), None
+            return self._num_array(v)
+        return v, err
 
     def _target(self, e: Expr) -> np.ndarray:
         return np.flatnonzero(self._bool(e))
@@ -278,12 +325,13 @@ class _Checker:
 
         return ex if self.exact else nu
 
-    def _bounded(self, e, values, bound):
+    def _bounded(self, e, values, err, bound) -> tuple[str, Any, Any]:
         if bound is None:
-            return "num", values
-        return "bool", self._compare(e, values, bound)
+            return "num", values, err
+        return "bool", self._compare(e, values, err, bound), None
 
-    def _compare(self, e: Expr, values: np.ndarray, bound) -> np.ndarray:
+    def _compare(self, e: Expr, values: np.ndarray, err: np.ndarray | None,
+                 bound) -> np.ndarray:
         op, be = bound
         c = compile_expr(be, self.scope, want="double")
         if not c.const:
@@ -291,9 +339,13 @@ class _Checker:
         b = Fraction(c.value)
         if e.op == "P" and not 0 <= b <= 1:
             raise self.error(be, f"the probability bound {b} is outside [0, 1]")
-        ref: Any = b if self.exact else float(b)  # compared with Fractions or floats
-        f = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less}[op]
-        return np.asarray(f(values, ref), dtype=bool)
+        if err is None:
+            f = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less}[op]
+            exact_bound: Any = b  # (Fractions compare with Fractions exactly)
+            return np.asarray(f(values, exact_bound), dtype=bool)
+        ref, eref = _bounds.rounded([b])
+        name = {">=": "ge", ">": "gt", "<=": "le", "<": "lt"}[op]
+        return self._decide(e, name, values, err, ref[0], eref[0])
 
     def _steps_of(self, e: Expr, be: Expr, strict: bool) -> int:
         c = compile_expr(be, self.scope, want="int")
@@ -304,34 +356,35 @@ class _Checker:
             raise self.error(be, f"the step bound {to_text(be)} is negative; give k >= 0")
         return k
 
-    def _prob(self, e: Expr) -> np.ndarray:
-        bound, path = e.args[1], e.args[2]
-        values = self._path_prob(e, path)
-        if bound is None:
-            return values
-        return self._compare(e, values, bound)
-
-    def _path_prob(self, e: Expr, path) -> np.ndarray:
+    def _path_prob(self, e: Expr, path) -> tuple[np.ndarray, np.ndarray | None]:
         kind = path[0]
         if kind in ("F", "G"):
             _, tb, phi = path[:3]
             if kind == "G":
                 inner = self._path_prob(e, ("F", tb, Expr("not", (phi,), phi.line,
                                                           phi.column)))
-                return 1 - inner
+                return self._complement(*inner)
             return self._until(None, self._target(phi), tb, e)
         if kind in ("U", "W"):
             _, tb, left, right = path[:4]
             a, b = self._bool(left), self._bool(right)
             if kind == "W":  # a W b = not ((a & !b) U (!a & !b))
-                return 1 - self._until(a & ~b, np.flatnonzero(~a & ~b), tb, e)
+                return self._complement(*self._until(a & ~b, np.flatnonzero(~a & ~b), tb, e))
             return self._until(a, np.flatnonzero(b), tb, e)
         if kind == "X":
             mask = self._bool(path[2])
             return self._next(mask)
         raise self.error(e, f"path formula {kind} is not supported")  # pragma: no cover
 
-    def _until(self, allowed: np.ndarray | None, target: np.ndarray, tb, e: Expr):
+    def _complement(self, values: np.ndarray, err: np.ndarray | None
+                    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``1 - p`` (its error is p's plus the rounding: relative to a small 1 - p, large)."""
+        if err is None:
+            return 1 - values, None
+        return _bounds.arith("sub", np.ones(self.n), np.zeros(self.n), values, err)
+
+    def _until(self, allowed: np.ndarray | None, target: np.ndarray, tb, e: Expr
+               ) -> tuple[np.ndarray, np.ndarray | None]:
         """P(allowed U target) (allowed None: true), optionally within a step bound."""
         chain = self.chain
         if allowed is not None:
@@ -345,32 +398,37 @@ class _Checker:
         if tb is not None:
             k = self._steps_of(e, tb[1], tb[0] == "<")
             res = back.bounded_reachability(chain, target, k)
-            self.bound = max(self.bound, res.error_bound)
-            return res.probabilities[k]
+            return self._floats(res.probabilities[k], res.error_bound, target)
         res = back.hitting(chain, target)
-        self.bound = max(self.bound, res.error_bound)
-        return res.probabilities
+        if self.exact:
+            return res.probabilities, None
+        # reaching the target is certain exactly where the graph says so (as PRISM's and
+        # Storm's prob1 precomputation): 1 there, without error
+        from .._analysis.plan import hitting_plan
 
-    def _next(self, mask: np.ndarray) -> np.ndarray:
+        certain = hitting_plan(chain, target, None, False).certain
+        values = res.probabilities.copy()
+        values[certain] = 1.0
+        return self._floats(values, res.error_bound, certain)
+
+    def _next(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         c = self.chain
-        vals = c.require_exact()
         rows = np.repeat(np.arange(self.n), np.diff(c._indptr))
         hit = mask[c._indices]
-        out = self._zeros()
+        out, _ = self._zeros()
         if self.exact:
+            vals = c.require_exact()
             sums: dict[int, Any] = {}
             for i, v in zip(rows[hit].tolist(), vals[hit]):
                 sums[i] = sums.get(i, 0) + fmpq_to_fraction(v)
             for i, v in sums.items():
                 out[i] = v
-        else:
-            acc = np.zeros(self.n, dtype=object)
-            acc[:] = 0
-            np.add.at(acc, rows[hit], vals[hit])
-            out = np.array([float(fmpq_to_fraction(x)) if not isinstance(x, int) else 0.0
-                            for x in acc])
-            self.bound = max(self.bound, 2.0 ** -53)
-        return out
+            return out, None
+        # a float sum of correctly rounded entries (the chain's floats)
+        from .._linalg.certify import sum_bound
+
+        np.add.at(out, rows[hit], c._float[hit])
+        return out, sum_bound(out, np.bincount(rows[hit], minlength=self.n))
 
     def _reward_struct(self, e: Expr):
         index = e.args[0]
@@ -390,7 +448,7 @@ class _Checker:
             self._steps[key] = r.per_step()
         return self._steps[key]
 
-    def _reward(self, e: Expr) -> np.ndarray:
+    def _reward(self, e: Expr) -> tuple[np.ndarray, np.ndarray | None]:
         r = self._reward_struct(e)
         path = e.args[2]
         kind = path[0]
@@ -398,22 +456,31 @@ class _Checker:
         if kind == "F":
             target = self._target(path[2])
             if not len(target):
-                return self._inf_or_zero(self._per_step(r), np.zeros(self.n, bool))
+                return self._infinite()
             res = back.expected_reward(self.chain, target, state_rewards=self._per_step(r))
-            self.bound = max(self.bound, res.error_bound)
-            return res.values
+            return self._floats(res.values, res.error_bound)
         if kind == "C":
             k = self._steps_of(e, path[1][1], False)
-            return self._exactly(self._cumulative(self._per_step(r), k))
+            if self.exact:
+                return self._exactly(self._cumulative(self._per_step(r), k)), None
+            rho = _bounds.rounded(list(self._per_step(r)))
+            return self._iterate(*self._zeros(), k, add=rho)
         if kind == "I":
             k = self._steps_of(e, path[1][1], False)
             state = r.state if r.state is not None else self._fmpq_zeros()
-            return self._exactly(self._instantaneous(state, k))
+            if self.exact:
+                return self._exactly(self._instantaneous(state, k)), None
+            return self._iterate(*_bounds.rounded(list(state)), k)
         if kind == "Srew":
-            return self._exactly(self._long_run(self._per_step(r)))
+            return self._long_run(self._per_step(r))
         if kind == "Ctotal":
             return self._total(self._per_step(r))
         raise self.error(e, f"reward path {kind} is not supported")  # pragma: no cover
+
+    def _iterate(self, x: np.ndarray, ex: Any, k: int, add: Any = None
+                 ) -> tuple[np.ndarray, np.ndarray | None]:
+        c = self.chain
+        return _bounds.iterate(c._indptr, c._indices, c._float, x, ex, k, add)
 
     def _fmpq_zeros(self):
         from flint import fmpq
@@ -423,16 +490,11 @@ class _Checker:
         return out
 
     def _exactly(self, values: np.ndarray) -> np.ndarray:
-        """Exact fmpq values as Fractions, or rounded once to float (then certified to the
-        unit roundoff)."""
-        if self.exact:
-            out = np.empty(len(values), dtype=object)
-            out[:] = [fmpq_to_fraction(v) if not isinstance(v, (float, Fraction)) else v
-                      for v in values]
-            return out
-        self.bound = max(self.bound, 2.0 ** -53)
-        return np.array([float(fmpq_to_fraction(v)) if not isinstance(v, float) else v
-                         for v in values])
+        """Exact fmpq values as Fractions."""
+        out = np.empty(len(values), dtype=object)
+        out[:] = [fmpq_to_fraction(v) if not isinstance(v, (float, Fraction)) else v
+                  for v in values]
+        return out
 
     def _matvec(self, x: np.ndarray) -> np.ndarray:
         from .._linalg.sparse import csr_matvec_object
@@ -452,7 +514,45 @@ class _Checker:
             x = self._matvec(x)
         return x
 
-    def _long_run(self, rho: np.ndarray) -> np.ndarray:
+    def _long_run(self, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The long-run average of the per-step rewards ``rho`` (fmpq) from every state."""
+        if self.exact:
+            return self._exactly(self._long_run_exact(rho)), None
+        return self._long_run_float(rho)
+
+    def _long_run_float(self, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """In float64: ``v = B g`` with ``g_c = sum_s pi_c(s) rho(s)`` per closed class (the
+        stationary laws and absorption probabilities of chainlab.numeric, certified to the
+        relative bounds ``r_pi`` and ``r_B``); every term is >= 0, so the bounds add up."""
+        from .. import numeric as nu
+        from .._linalg.certify import gamma
+
+        st = nu.stationary(self.chain)
+        rv, re = _bounds.rounded(list(rho))
+        g, eg = np.zeros(len(st.closed_classes)), np.zeros(len(st.closed_classes))
+        for c, (C, pi) in enumerate(zip(st.closed_classes, st.distributions)):
+            idx = np.asarray(C, dtype=np.int64)
+            pi = np.asarray(pi, dtype=np.float64)
+            epi = _bounds.from_relative(pi, st.error_bound)
+            terms = pi * rv[idx]
+            g[c] = terms.sum()
+            eg[c] = ((pi * re[idx] + rv[idx] * epi + epi * re[idx]).sum()
+                     + gamma(len(idx) + 1) * g[c]) * (1 + 8 * 2.0 ** -53)
+        nonzero = np.flatnonzero(g > 0)
+        if not len(nonzero):
+            return np.zeros(self.n), np.zeros(self.n)
+        ab = nu.absorption(self.chain, targets=[(int(c),) for c in nonzero], variance=False)
+        B = np.asarray(ab.B, dtype=np.float64)
+        rB = ab.error_bound / (1 - ab.error_bound) if ab.error_bound < 1 else float("inf")
+        gz, egz = g[nonzero], eg[nonzero]
+        values = B @ gz
+        with np.errstate(invalid="ignore"):
+            err = ((1 + rB) * (B @ egz) + rB * values
+                   + gamma(len(nonzero) + 1) * values) * (1 + 8 * 2.0 ** -53)
+        err[np.isnan(err)] = np.inf
+        return values, err
+
+    def _long_run_exact(self, rho: np.ndarray) -> np.ndarray:
         from .. import exact as ex
 
         st = ex.stationary(self.chain)
@@ -470,15 +570,15 @@ class _Checker:
                          Fraction(0))
         return out
 
-    def _steady(self, e: Expr) -> np.ndarray:
+    def _steady(self, e: Expr) -> tuple[np.ndarray, np.ndarray | None]:
         mask = self._bool(e.args[1])
         from flint import fmpq
 
         rho = np.empty(self.n, dtype=object)
         rho[:] = [fmpq(1) if m else fmpq(0) for m in mask.tolist()]
-        return self._exactly(self._long_run(rho))
+        return self._long_run(rho)
 
-    def _total(self, rho: np.ndarray) -> np.ndarray:
+    def _total(self, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         from ..structure import can_reach, classify
 
         st = classify(self.chain)
@@ -486,43 +586,38 @@ class _Checker:
         closed = np.array(sorted(i for c in st.closed_classes for i in c), dtype=np.int64)
         back = self._backend()
         res = back.expected_reward(self.chain, closed, state_rewards=rho)
-        self.bound = max(self.bound, res.error_bound)
         values = res.values.copy()
         if bad:
             reach = can_reach(self.chain, np.array(bad, dtype=np.int64))
             values[reach] = float("inf")
-        return values
+        return self._floats(values, res.error_bound)
 
-    def _inf_or_zero(self, rho, target_mask):
-        out = np.empty(self.n, dtype=object) if self.exact else np.zeros(self.n)
-        out[:] = float("inf")
-        return out
-
-    def _time(self, e: Expr) -> np.ndarray:
+    def _time(self, e: Expr) -> tuple[np.ndarray, np.ndarray | None]:
         path = e.args[1]
         if path[0] != "F":
             raise self.error(e, "T=? takes an eventually path: T=? [ F target ]")
         target = self._target(path[2])
         if not len(target):
-            out = np.empty(self.n, dtype=object) if self.exact else np.zeros(self.n)
-            out[:] = float("inf")
-            return out
+            return self._infinite()
         res = self._backend().hitting(self.chain, target)
-        self.bound = max(self.bound, res.error_bound)
-        return res.expected_times
+        return self._floats(res.expected_times, res.error_bound)
 
     # ------------------------------------------------------------------ filters
-    def filter(self, e: Expr) -> tuple[Any, np.ndarray | None]:
+    def filter(self, e: Expr) -> tuple[Any, Any]:
+        """The filter's value and (float mode) its error bound: a float, or for ``print`` an
+        array over the printed states (None: exact, or a true/false/count value)."""
         kind, prop, states = e.args
         sel = np.ones(self.n, bool) if states is None else self._bool(states)
         idx = np.flatnonzero(sel)
         if not len(idx):
             raise self.error(e, "the filter's states are empty; give a condition that holds "
                                 "in some reachable state")
-        k, v = self.state(prop)
+        k, v, err = self.state(prop)
         if k == "scalar":
             v = np.full(self.n, v, dtype=object)
+            err = None if err is None else np.full(self.n, float(err))
         vals = v[idx]
+        errs = None if err is None else np.asarray(err, dtype=np.float64)[idx]
         if kind in ("forall", "exists"):
             if k != "bool":
                 raise self.error(e, f"filter({kind}, ...) needs a condition")
@@ -534,22 +629,30 @@ class _Checker:
         if kind == "print":
             labels = self.model.chain.states
             return {self._state_text(labels.label_of(int(i))): _plain(x)
-                    for i, x in zip(idx, vals)}, None
+                    for i, x in zip(idx, vals)}, errs
         if kind == "first":
-            return _plain(vals[0]), None
+            return _plain(vals[0]), None if errs is None else float(errs[0])
         if k == "bool":
             raise self.error(e, f"filter({kind}, ...) needs numbers, got a condition; use "
                                 "forall, exists or count for conditions")
-        if kind == "max":
-            return _plain(max(vals.tolist())), None
-        if kind == "min":
-            return _plain(min(vals.tolist())), None
-        if kind == "sum":
-            return _plain(sum(vals.tolist(), Fraction(0) if self.exact else 0.0)), None
-        if kind == "avg":
+        if kind in ("max", "min"):
+            # the max (min) of values each within e_i is within max e_i of the exact one
+            pick = max if kind == "max" else min
+            return _plain(pick(vals.tolist())), None if errs is None else float(errs.max())
+        if kind in ("sum", "avg"):
             total = sum(vals.tolist(), Fraction(0) if self.exact else 0.0)
-            return _plain(total / len(vals) if self.exact and not isinstance(total, float)
-                          else total / len(vals)), None
+            terr = None
+            if errs is not None:
+                from .._linalg.certify import gamma
+
+                terr = float(errs.sum() + gamma(len(vals) + 1) * np.abs(vals).sum()) \
+                    * (1 + 8 * 2.0 ** -53) if np.isfinite(float(total)) else 0.0
+            if kind == "sum":
+                return _plain(total), terr
+            avg = total / len(vals) if self.exact and not isinstance(total, float) \
+                else total / len(vals)
+            return _plain(avg), None if terr is None else (
+                (terr / len(vals) + 2.0 ** -53 * abs(avg)) * (1 + 8 * 2.0 ** -53))
         raise self.error(e, f"unknown filter {kind!r}; use one of min, max, avg, sum, count, "
                             "forall, exists, first, print")
 
@@ -618,17 +721,33 @@ def evaluate_properties(model: PrismModel, props: PropertiesAST, given: dict,
     out = []
     init = model.initial_states
     for p in props.properties:
-        checker.bound = 0.0
-        kind, values = checker.property_state(p)
+        kind, values, err = checker.property_state(p)
         if kind == "scalar":
-            out.append(PropertyResult(p.name, p.text, _plain(values), None, exact,
-                                      checker.bound))
-            continue
-        if len(init) != 1:
-            raise located(PrismModelError, props.source, p.line, p.column,
-                          f"the model has {len(init)} initial states, so '{p.text}' has no "
-                          "single value; wrap it in a filter, e.g. "
-                          f"filter(max, {p.text}, \"init\") (or min, avg, forall, print)")
-        out.append(PropertyResult(p.name, p.text, _plain(values[init[0]]), values, exact,
-                                  checker.bound))
+            value, shown, errors = _plain(values), None, None
+            value_err = err
+            if isinstance(value, dict) and err is not None:
+                value_err = err
+                shown = np.array(list(value.values()), dtype=np.float64)
+        else:
+            if len(init) != 1:
+                raise located(PrismModelError, props.source, p.line, p.column,
+                              f"the model has {len(init)} initial states, so '{p.text}' has "
+                              "no single value; wrap it in a filter, e.g. "
+                              f"filter(max, {p.text}, \"init\") (or min, avg, forall, print)")
+            value, shown, errors = _plain(values[init[0]]), None, err
+            value_err = None if err is None else err[init[0]]
+        bound = 0.0
+        if value_err is not None:
+            bound = _bounds.relative(shown if shown is not None else value, value_err)
+            tol = config.limits.tolerance
+            if bound > tol:
+                reached = ("could not be certified at all" if bound == float("inf") else
+                           f"is certified only to a relative error of {bound:.2g}")
+                raise PrecisionError(
+                    f"{props.source}:{p.line}:{p.column}: the float64 value of '{p.text}' "
+                    f"{reached}, above the tolerance {tol:g}; check it exactly (exact=True, "
+                    "--exact), or accept the bound with chainlab.config.override("
+                    "tolerance=...)", error_bound=bound, tolerance=tol)
+        out.append(PropertyResult(p.name, p.text, value, None if kind == "scalar" else values,
+                                  exact, bound, errors))
     return out
