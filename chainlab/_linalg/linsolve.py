@@ -149,7 +149,7 @@ class SubsystemSolver:
         pattern = _Graph(self._ptr, cols)
         num, labels = strong_components(pattern)  # sinks have small labels
         if exact:
-            self._init_exact(pattern, num, labels, wanted)
+            self._init_exact(pattern, num, labels, wanted, diag_pos)
             return
         self._blocks = _make_blocks(num, labels)
         self._factors: list = [None] * len(self._blocks)
@@ -166,8 +166,10 @@ class SubsystemSolver:
                 states = self._blocks[self._last][0]
                 self._partial = np.flatnonzero(is_wanted[states])  # positions inside the block
 
-    def _init_exact(self, pattern, num: int, labels: np.ndarray, wanted) -> None:
-        """Exact solves go level by level over the condensation (:mod:`chainlab._linalg.topo`)."""
+    def _init_exact(self, pattern, num: int, labels: np.ndarray, wanted,
+                    diag_pos: np.ndarray) -> None:
+        """Exact solves go level by level over the condensation (:mod:`chainlab._linalg.topo`);
+        singleton components with equal equations are solved once (``topo.classes``)."""
         m = len(self.subset)
         self._wanted = None
         needed = None
@@ -181,6 +183,11 @@ class SubsystemSolver:
             np.zeros(m, dtype=bool)
         if needed is not None:
             self._needed[needed] = True
+        # shared classes (topo.classes); not for partial solves (a class's first state might
+        # lie outside the needed closure)
+        self._share: _topo.Sharing | None = None
+        if _topo._cgraph is not None and needed is None and self._plan:
+            self._share = _topo.Sharing(self._plan, m, self._vals, diag_pos)
 
     def _solve_exact(self, b2: np.ndarray) -> np.ndarray:
         if not getattr(self, "_checked", False):  # estimate the big blocks before any work
@@ -193,7 +200,16 @@ class SubsystemSolver:
             self._checked = True
         x = np.empty(b2.shape, dtype=object)
         x[...] = _ZERO
-        args = (self._ptr, self._cols, self._vals, self._one_minus_diag)
+        shared = None if self._share is None else \
+            _topo.classes(self._ptr, self._cols, self._share, b2)
+        cols, is_rep = self._cols, None
+        cls = rep = np.zeros(0, dtype=np.int64)
+        if shared is not None:  # solve the first state of each class; the others share it
+            cls, rep = shared
+            cols = rep[cls[self._cols]]
+            is_rep = np.zeros(len(self.subset), dtype=bool)
+            is_rep[rep] = True
+        args = (self._ptr, cols, self._vals, self._one_minus_diag)
         from .._progress import Progress
         from .budget import note as budget_note
 
@@ -204,29 +220,36 @@ class SubsystemSolver:
         if worst is not None and worst.seconds >= 5:  # say what is coming before it comes
             bar.update(0, budget_note(worst))
         try:
-            self._solve_plan(b2, x, args, bar, done)
+            self._solve_plan(b2, x, args, bar, done, is_rep)
         finally:
             bar.close()
+        if is_rep is not None:
+            others = np.flatnonzero(~is_rep)
+            x[others] = x[rep[cls[others]]]
         return self._finish_exact(x)
 
     def _solve_plan(self, b2: np.ndarray, x: np.ndarray, args: tuple, bar: Any,
-                    done: int) -> None:
+                    done: int, is_rep: np.ndarray | None = None) -> None:
+        cols = args[1]
         for k, (kind, states) in enumerate(self._plan):
-            if kind == "vector":
-                _topo.vector_step(states, b2, x, *args)
-            elif kind == "scalar":
-                _topo.scalar_step(states, b2, x, *args)
+            if kind in ("vector", "scalar"):
+                solve = states if is_rep is None else states[is_rep[states]]
+                if len(solve):
+                    step = _topo.vector_step if kind == "vector" else _topo.scalar_step
+                    step(solve, b2, x, *args)
             elif kind == "copies":  # k identical components: one factorisation, k * c columns
+                if is_rep is not None:  # (a copy's states all share, or none does)
+                    states = states[is_rep[states[:, 0]]]
                 k_, s_ = states.shape
                 flat = states.ravel()
-                rhs = (b2[flat] + self._coupling(flat, x)).reshape(k_, s_, -1)
+                rhs = (b2[flat] + self._coupling(flat, x, cols)).reshape(k_, s_, -1)
                 wide = rhs.transpose(1, 0, 2).reshape(s_, -1)
                 if self._factors[k] is None:
                     self._factors[k] = self._factor(states[0], False)
                 sol = self._factors[k].solve(wide).reshape(s_, k_, -1).transpose(1, 0, 2)
                 x[flat] = sol.reshape(k_ * s_, -1)
             else:
-                rhs = b2[states] + self._coupling(states, x)
+                rhs = b2[states] + self._coupling(states, x, cols)
                 if self._factors[k] is None:
                     partial = None
                     if kind == "big" and self._wanted is not None:
@@ -296,10 +319,12 @@ class SubsystemSolver:
         vals = -self._vals[pos[keep]]
         return rows, cols, vals, self._one_minus_diag[states]
 
-    def _coupling(self, states: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """``M[states, :] @ x`` (x holds zeros where not yet solved)."""
+    def _coupling(self, states: np.ndarray, x: np.ndarray,
+                  columns: np.ndarray | None = None) -> np.ndarray:
+        """``M[states, :] @ x`` (x holds zeros where not yet solved); ``columns``: the column
+        of every entry of M to read x at (default: its own)."""
         ptr, pos = rows_positions(self._ptr, states)
-        cols = self._cols[pos]
+        cols = (self._cols if columns is None else columns)[pos]
         if self.exact:
             return csr_matvec_object(ptr, cols, self._vals[pos], x)
         import scipy.sparse as sp

@@ -1,0 +1,226 @@
+"""Equal equations, equal values (``chainlab._linalg.topo.classes``): exact solves that solve
+each class of states with the same equation once give exactly the values of solving every
+state, on chains built to repeat equations (replicated templates, identical cycles)."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chainlab import Chain, exact
+from chainlab._linalg import linsolve as _linsolve
+from chainlab._linalg import topo
+
+needs_c = pytest.mark.skipif(topo._cgraph is None, reason="the C extensions are not built")
+
+_PROBS = st.sampled_from([F(1, 2), F(1, 3), F(1, 4), F(2, 5), F(1, 10), F(7, 10)])
+
+
+@st.composite
+def replicated_chains(draw):
+    """``k`` template states, each replicated ``r`` times: every replica of template ``t`` has
+    the template's distribution over templates, each target template's mass sent to a random
+    replica of it (or split over several), so that replicas have equal equations over states
+    of equal values. Templates 0 and 1 are absorbing; ``goal`` = the replicas of 0."""
+    k = draw(st.integers(3, 6))
+    r = draw(st.integers(1, 4))
+    trans = []
+    for t in range(2, k):
+        targets = draw(st.lists(st.integers(0, k - 1), min_size=1, max_size=3))
+        weights = [draw(_PROBS) for _ in targets]
+        total = sum(weights)
+        for rep in range(r):
+            i = t * r + rep
+            for u, w in zip(targets, weights):
+                p = w / total
+                if draw(st.booleans()) and r > 1:  # the mass split over two replicas of u
+                    a, b = draw(st.integers(0, r - 1)), draw(st.integers(0, r - 1))
+                    trans += [(i, u * r + a, p / 2), (i, u * r + b, p / 2)]
+                else:
+                    trans.append((i, u * r + draw(st.integers(0, r - 1)), p))
+    for rep in range(2 * r):
+        trans.append((rep, rep, F(1)))
+    # merge duplicate (i, j) pairs
+    merged: dict[tuple[int, int], F] = {}
+    for i, j, p in trans:
+        merged[(i, j)] = merged.get((i, j), F(0)) + p
+    return Chain.from_transitions(k * r, [(i, j, p) for (i, j), p in merged.items()],
+                                  labels={"goal": list(range(r))}, exact=True)
+
+
+def _unshared(monkeypatch, fn):
+    with monkeypatch.context() as mp:
+        mp.setattr(topo, "classes", lambda *a: None)
+        return fn()
+
+
+def _solve_both(c, monkeypatch):
+    def run():
+        c._cache.clear()
+        hit = exact.hitting(c, "goal")
+        ab = exact.absorption(c, variance=True)
+        return (hit.probabilities.tolist(), [str(x) for x in hit.expected_times],
+                ab.B.tolist(), ab.t.tolist(), ab.variance.tolist())
+
+    shared = run()
+    plain = _unshared(monkeypatch, run)
+    c._cache.clear()
+    return shared, plain
+
+
+@needs_c
+@settings(deadline=None, max_examples=150)
+@given(replicated_chains())
+def test_LIN_3(c):
+    # shared classes give the values of solving every state
+    mp = pytest.MonkeyPatch()
+    try:
+        shared, plain = _solve_both(c, mp)
+    finally:
+        mp.undo()
+    assert shared == plain
+    # and they solve the one-step equations h = P h off the goal (h = 1 on it), t = 1 + P t
+    # at transient states
+    h, t = shared[0], shared[3]
+    rows: dict[int, list[tuple[int, F]]] = {}
+    for i, j, p in c.transitions():
+        rows.setdefault(i, []).append((j, p))
+    for i in range(c.num_states):
+        if i not in c.labels["goal"]:
+            assert h[i] == sum(p * h[j] for j, p in rows[i])
+        if t[i] != 0:
+            assert t[i] == 1 + sum(p * t[j] for j, p in rows[i])
+
+
+def _classes(ptr, cols, vals, b, kinds=None, fractions=True, copies=None):
+    """Run topo.classes on a small system given as CSR lists (singletons in index order)."""
+    ptr = np.asarray(ptr, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    m = len(ptr) - 1
+    from flint import fmpq
+
+    v = np.empty(len(vals), dtype=object)
+    v[:] = [fmpq(x.numerator, x.denominator) for x in vals]
+    steps = copies if copies is not None else [("scalar", np.arange(m, dtype=np.int64))]
+    share = topo.Sharing(steps, m, v, np.full(m, -1, dtype=np.int64))
+    if not fractions:
+        share.fractions = None
+    bb = np.empty((m, 1), dtype=object)
+    bb[:, 0] = [fmpq(x.numerator, x.denominator) for x in b]
+    got = topo.classes(ptr, cols, share, bb)
+    return None if got is None else got[0].tolist()
+
+
+@needs_c
+def test_classes_sum_the_entries_towards_each_class():
+    # states 0, 1: b = 1 (one class); 2: 1/2 -> 0 + 1/2 -> 1; 3: 1 -> 1; 4: 1/2 -> 0 and b = 1/2
+    ptr = [0, 0, 0, 2, 3, 4]
+    cols = [0, 1, 1, 0]
+    vals = [F(1, 2), F(1, 2), F(1), F(1, 2)]
+    b = [F(1), F(1), F(0), F(0), F(1, 2)]
+    cls = _classes(ptr, cols, vals, b)
+    assert cls[0] == cls[1]  # the same b, no entries
+    assert cls[2] == cls[3]  # 1/2 + 1/2 towards one class = 1 towards it
+    assert cls[4] not in (cls[2], cls[0])  # a different b
+    # comparing entries by id (no int64 sums) still merges equal rows, not 2 with 3
+    cls = _classes(ptr, cols, vals, b, fractions=False)
+    assert cls[0] == cls[1] and cls[2] != cls[3]
+
+
+@needs_c
+def test_classes_keep_different_equations_apart():
+    # 2: 1/3 -> 0, 2/3 -> 1 ; 3: 2/3 -> 0, 1/3 -> 1 (0 and 1 in different classes)
+    ptr = [0, 0, 0, 2, 4]
+    cols = [0, 1, 0, 1]
+    vals = [F(1, 3), F(2, 3), F(2, 3), F(1, 3)]
+    b = [F(1), F(0), F(0), F(0)]
+    assert _classes(ptr, cols, vals, b) is None  # None: every state a class of its own
+
+
+@needs_c
+def test_identical_cycles_share_when_their_couplings_agree():
+    # states 0, 1 absorbing-like (no entries, b = 1 and 0); copies {2, 3} and {4, 5}: 2 <-> 3
+    # with 1/2, each leaving to 0 or 1; the copy {4, 5} leaves the same way, {6, 7} not
+    ptr = [0, 0, 0, 2, 4, 6, 8, 10, 12]
+    cols = [3, 0, 2, 1, 5, 0, 4, 1, 7, 1, 6, 0]
+    h = F(1, 2)
+    vals = [h] * 12
+    b = [F(1), F(0)] + [F(0)] * 6
+    copies = [("scalar", np.array([0, 1], dtype=np.int64)),
+              ("copies", np.array([[2, 3], [4, 5], [6, 7]], dtype=np.int64))]
+    cls = _classes(ptr, cols, vals, b, copies=copies)
+    assert cls[2] == cls[4] and cls[3] == cls[5]
+    assert cls[6] not in (cls[2], cls[3]) and cls[7] not in (cls[2], cls[3])
+
+
+@needs_c
+def test_protocol_like_chain_shares_and_agrees(monkeypatch):
+    # a layered chain of depth 30, 8 equal states per layer, each moving to random states of
+    # the next layer with 9/10, 1/10: 240 states, a few classes per layer
+    rng = np.random.default_rng(5)
+    width, depth = 8, 30
+    n = width * depth + 2
+    tr = [(n - 2, n - 2, 1), (n - 1, n - 1, 1)]
+    for layer in range(depth):
+        for s in range(width):
+            i = layer * width + s
+            if layer == depth - 1:
+                tr += [(i, n - 2, F(9, 10)), (i, n - 1, F(1, 10))]
+                continue
+            a, b = rng.integers(0, width, 2)
+            nxt = (layer + 1) * width
+            if a == b:
+                tr.append((i, nxt + a, F(1)))
+            else:
+                tr += [(i, nxt + a, F(9, 10)), (i, nxt + b, F(1, 10))]
+    c = Chain.from_transitions(n, tr, labels={"goal": [n - 2]}, exact=True)
+    calls = []
+    real = topo.classes
+
+    def spy(*a):
+        got = real(*a)
+        calls.append(None if got is None else len(got[1]))
+        return got
+
+    monkeypatch.setattr(topo, "classes", spy)
+    shared, plain = _solve_both(c, monkeypatch)
+    assert shared == plain
+    assert all(k is not None and k < n // 4 for k in calls)  # much shared
+    # every state of the chain reaches the goal with 9/10 at the last layer
+    assert set(shared[0][:-2]) == {F(9, 10)}
+
+
+@needs_c
+def test_huge_entries_fall_back_to_ids(monkeypatch):
+    big = F(1, 2**70 + 1)
+    n = 6
+    tr = [(0, 0, 1), (1, 1, 1)]
+    for i in range(2, n):
+        tr += [(i, 0, big), (i, 1, 1 - big)]
+    c = Chain.from_transitions(n, tr, labels={"goal": [0]}, exact=True)
+    shared, plain = _solve_both(c, monkeypatch)
+    assert shared == plain
+    assert shared[0][2:] == [big] * 4
+    assert topo.word_fractions([big]) is None
+
+
+def test_value_ids_merge_equal_values_of_distinct_objects():
+    from flint import fmpq
+
+    a = np.empty(5, dtype=object)
+    a[:] = [fmpq(1, 3), fmpq(1, 3), fmpq(2, 3), fmpq(10**400), fmpq(10**400)]
+    ids, firsts = topo.value_ids(a)
+    assert ids[0] == ids[1] and ids[3] == ids[4] and len(set(ids.tolist())) == 3
+    assert [firsts[i] for i in ids.tolist()] == a.tolist()
+
+
+def test_sharing_is_off_for_partial_solves():
+    c = Chain.from_transitions(4, [(0, 0, 1), (1, 0, 1), (2, 0, 1), (3, 1, F(1, 2)),
+                                   (3, 2, F(1, 2))], exact=True)
+    s = _linsolve.SubsystemSolver(c, np.array([1, 2, 3]), exact=True,
+                                  wanted=np.array([2]))
+    assert s._share is None
