@@ -224,3 +224,38 @@ def test_sharing_is_off_for_partial_solves():
     s = _linsolve.SubsystemSolver(c, np.array([1, 2, 3]), exact=True,
                                   wanted=np.array([2]))
     assert s._share is None
+
+
+def test_cli_json_of_shared_values_is_every_state_formatted(tmp_path, capsys):
+    import json
+
+    from chainlab.cli import main
+    from chainlab.io import write_drn
+
+    width, depth = 6, 12
+    n = width * depth + 2
+    rng = np.random.default_rng(2)
+    tr = [(n - 2, n - 2, 1), (n - 1, n - 1, 1)]
+    for layer in range(depth):
+        for s in range(width):
+            i = layer * width + s
+            nxt = [(n - 2, n - 1)] if layer == depth - 1 else \
+                [tuple((layer + 1) * width + rng.integers(0, width, 2))]
+            a, b = nxt[0]
+            tr += [(i, a, F(3, 4)), (i, b, F(1, 4))] if a != b else [(i, a, F(1))]
+    c = Chain.from_transitions(n, tr, labels={"goal": [n - 2]}, initial=0, exact=True)
+    path = tmp_path / "layers.drn"
+    write_drn(c, path)
+    for method in ("--exact", "--float"):
+        assert main(["analyze", str(path), method, "--json", "--target", "goal"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        hit = exact.hitting(c, "goal").probabilities
+        ab = exact.absorption(c, variance=False)
+        if method == "--exact":
+            assert out["reach"] == {str(i): str(v) for i, v in enumerate(hit)}
+            assert out["expected_steps"] == {str(i): str(ab.t[i]) for i in range(n - 2)}
+        else:
+            assert out["reach"] == pytest.approx({str(i): float(v) for i, v in enumerate(hit)})
+    assert main(["analyze", str(path), "--exact", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["absorption"] == {str(i): [str(v) for v in ab.B[i]] for i in range(n - 2)}

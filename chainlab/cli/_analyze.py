@@ -65,20 +65,40 @@ def _fmt(value, exact: bool):
     return float(value)
 
 
-def _formatter(exact: bool):
-    """The one-value formatter of the JSON tables (exact: ``'p/q'`` strings)."""
-    if not exact:
-        return float
-    from .._chain.values import fraction_str
-
-    return fraction_str
-
-
 def _fraction_str(x) -> str:
     """``_values.fraction_str`` (imported on first use: ``chainlab --help`` stays light)."""
     from .._chain.values import fraction_str
 
     return fraction_str(x)
+
+
+class _Table:
+    """A value table of the JSON output (``reach``, ``expected_steps``, ``absorption``): the
+    state keys and the JSON text of every value, formatted once per distinct value object."""
+
+    __slots__ = ("keys", "texts")
+
+    def __init__(self, keys: list[str], texts: list[str]):
+        self.keys, self.texts = keys, texts
+
+
+def _texts(values, exact: bool) -> list[str]:
+    """JSON texts of one table's values: ``'"p/q"'`` for exact values (each distinct value
+    object formatted once: equal values of the exact solver share one object), else floats
+    (``repr``, inf as null)."""
+    import numpy as np
+
+    arr = np.asarray(values, dtype=object).reshape(-1)
+    if not exact:
+        return _json_values([float(v) for v in arr.tolist()])
+    if not len(arr):
+        return []
+    from .._chain.values import fraction_str
+
+    ids = np.fromiter(map(id, arr), dtype=np.uint64, count=len(arr))
+    _, first, inv = np.unique(ids, return_index=True, return_inverse=True)
+    quoted = np.array([f'"{fraction_str(v)}"' for v in arr[first].tolist()], dtype=object)
+    return quoted[inv.reshape(-1)].tolist()
 
 
 def _write_json(out: dict, stream) -> None:
@@ -88,18 +108,23 @@ def _write_json(out: dict, stream) -> None:
     strings (digits, ``/`` and ``-`` only, which JSON writes between quotes unchanged) or
     floats (``repr``: the shortest text that reads back to the same float), so they are joined
     directly instead of going through ``json.dumps`` (a hundred megabytes for long fractions);
-    infinite floats become ``null``. Everything else goes through ``json.dumps``.
+    infinite floats become ``null``. A table is a dict of such values or a :class:`_Table`
+    of their texts. Everything else goes through ``json.dumps``.
     """
     w = stream.write
     w("{")
     for n, (key, value) in enumerate(out.items()):
         w(", " if n else "")
         if key in ("reach", "expected_steps", "absorption"):
-            keys = list(value)
-            if key == "absorption":
-                texts = ["[" + ", ".join(_json_values(row)) + "]" for row in value.values()]
+            if isinstance(value, _Table):
+                keys, texts = value.keys, value.texts
             else:
-                texts = _json_values(list(value.values()))
+                keys = list(value)
+                if key == "absorption":
+                    texts = ["[" + ", ".join(_json_values(row)) + "]"
+                             for row in value.values()]
+                else:
+                    texts = _json_values(list(value.values()))
             w(f'"{key}": {{')
             for start in range(0, len(keys), 65536):
                 w(", " if start else "")
@@ -169,14 +194,18 @@ def _run_analyze(args) -> int:
         "closed_classes": [list(c) for c in st.closed_classes],
         "transient": list(st.transient),
     }
-    fmt = _formatter(exact)
     transient = np.asarray(st.transient, dtype=np.int64)
     keys = [str(i) for i in transient.tolist()]
     if hit is not None:
-        out["reach"] = dict(zip(map(str, range(chain.num_states)), map(fmt, hit.probabilities)))
+        out["reach"] = _Table([str(i) for i in range(chain.num_states)],
+                              _texts(hit.probabilities, exact))
     else:
-        out["absorption"] = dict(zip(keys, ([fmt(v) for v in row] for row in res.B[transient])))
-    out["expected_steps"] = dict(zip(keys, map(fmt, res.t[transient])))
+        B = res.B[transient]
+        cells = _texts(B, exact)
+        g = B.shape[1] if B.ndim == 2 else 1
+        out["absorption"] = _Table(keys, ["[" + ", ".join(cells[r * g:(r + 1) * g]) + "]"
+                                          for r in range(len(keys))])
+    out["expected_steps"] = _Table(keys, _texts(res.t[transient], exact))
     out["initial"] = _initial_values(chain, st, res, hit, exact)
     out["method"] = method
     bound = max(res.error_bound, 0.0 if hit is None else hit.error_bound)
@@ -340,9 +369,9 @@ def _print_report(path, chain, st, res, out, method, elapsed, target) -> None:
                 w(f"    P(absorbed in class {k}) = {_show(v)}\n")
             w(f"    expected steps to absorption = {_show(res.initial_t)}\n")
         if target is not None:
-            reach = out["reach"]
             for i in chain.initial:
-                w(f"    P(reach {target} from {i}) = {_show(reach[str(i)])}\n")
+                w(f"    P(reach {target} from {i}) = "
+                  f"{_show(out['initial'][str(i)]['reach'])}\n")
     w(f"  time: {elapsed:.3f} s\n")
 
 
