@@ -276,15 +276,19 @@ def classify(chain: Chain) -> Structure:
     has_exit[labels[rows[leaving]]] = True
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(num + 1))
-    members = [tuple(order[bounds[c]:bounds[c + 1]].tolist()) for c in range(num)]
+    # one tuple per component, sliced from Python lists (protocol models have a component
+    # per state: a numpy slice per component costs ten times more)
+    flat, ends = order.tolist(), bounds.tolist()
+    members = list(zip(flat)) if num == n else \
+        [tuple(flat[a:b]) for a, b in zip(ends[:-1], ends[1:])]
     # topological order = decreasing label
-    communicating = tuple(members[c] for c in range(num - 1, -1, -1))
+    communicating = tuple(reversed(members))
     class_of = (num - 1) - labels
-    closed_ids = sorted((c for c in range(num) if not has_exit[c]), key=lambda c: members[c][0])
+    closed_ids = sorted(np.flatnonzero(~has_exit).tolist(), key=lambda c: members[c][0])
     closed = tuple(members[c] for c in closed_ids)
-    closed_class_of = np.full(n, -1, dtype=np.int64)
-    for k, c in enumerate(closed_ids):
-        closed_class_of[list(members[c])] = k
+    closed_k = np.full(num, -1, dtype=np.int64)
+    closed_k[np.asarray(closed_ids, dtype=np.int64)] = np.arange(len(closed_ids))
+    closed_class_of = closed_k[labels]
     transient = tuple(np.flatnonzero(closed_class_of < 0).tolist())
     absorbing = tuple(sorted(c[0] for c in closed if len(c) == 1))
     periods = tuple(_period(pat, c) for c in closed)
