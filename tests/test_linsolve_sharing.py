@@ -1,4 +1,4 @@
-"""Equal equations, equal values (``chainlab._linalg.topo.classes``): exact solves that solve
+"""Equal equations, equal values (``chainlab._linalg.topo.classifier``): exact solves that solve
 each class of states with the same equation once give exactly the values of solving every
 state, on chains built to repeat equations (replicated templates, identical cycles)."""
 
@@ -54,7 +54,7 @@ def replicated_chains(draw):
 
 def _unshared(monkeypatch, fn):
     with monkeypatch.context() as mp:
-        mp.setattr(topo, "classes", lambda *a: None)
+        mp.setattr(topo, "classifier", lambda *a: None)
         return fn()
 
 
@@ -96,23 +96,26 @@ def test_LIN_3(c):
             assert t[i] == 1 + sum(p * t[j] for j, p in rows[i])
 
 
-def _classes(ptr, cols, vals, b, kinds=None, fractions=True, copies=None):
-    """Run topo.classes on a small system given as CSR lists (singletons in index order)."""
+def _classes(ptr, cols, vals, b, fractions=True, copies=None):
+    """The first state of each state's class (structural keys only) of a small system given
+    as CSR lists (singletons in index order unless ``copies`` gives the steps)."""
+    from flint import fmpq
+
     ptr = np.asarray(ptr, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
     m = len(ptr) - 1
-    from flint import fmpq
-
     v = np.empty(len(vals), dtype=object)
     v[:] = [fmpq(x.numerator, x.denominator) for x in vals]
     steps = copies if copies is not None else [("scalar", np.arange(m, dtype=np.int64))]
-    share = topo.Sharing(steps, m, v, np.full(m, -1, dtype=np.int64))
+    share = topo.Sharing(steps, m, topo.value_ids(v), np.full(m, -1, dtype=np.int64))
     if not fractions:
         share.fractions = None
     bb = np.empty((m, 1), dtype=object)
     bb[:, 0] = [fmpq(x.numerator, x.denominator) for x in b]
-    got = topo.classes(ptr, cols, share, bb)
-    return None if got is None else got[0].tolist()
+    clf = topo.classifier(ptr, cols, share, bb)
+    for _, states in steps:
+        clf.classify(np.ascontiguousarray(states.ravel()))
+    return np.frombuffer(clf.reps(np.arange(m, dtype=np.int64)), dtype=np.int64).tolist()
 
 
 @needs_c
@@ -138,7 +141,7 @@ def test_classes_keep_different_equations_apart():
     cols = [0, 1, 0, 1]
     vals = [F(1, 3), F(2, 3), F(2, 3), F(1, 3)]
     b = [F(1), F(0), F(0), F(0)]
-    assert _classes(ptr, cols, vals, b) is None  # None: every state a class of its own
+    assert _classes(ptr, cols, vals, b) == [0, 1, 2, 3]  # every state a class of its own
 
 
 @needs_c
@@ -178,18 +181,17 @@ def test_protocol_like_chain_shares_and_agrees(monkeypatch):
             else:
                 tr += [(i, nxt + a, F(9, 10)), (i, nxt + b, F(1, 10))]
     c = Chain.from_transitions(n, tr, labels={"goal": [n - 2]}, exact=True)
-    calls = []
-    real = topo.classes
+    made = []
+    real = topo.classifier
 
     def spy(*a):
-        got = real(*a)
-        calls.append(None if got is None else len(got[1]))
-        return got
+        made.append(real(*a))
+        return made[-1]
 
-    monkeypatch.setattr(topo, "classes", spy)
+    monkeypatch.setattr(topo, "classifier", spy)
     shared, plain = _solve_both(c, monkeypatch)
     assert shared == plain
-    assert all(k is not None and k < n // 4 for k in calls)  # much shared
+    assert made and all(k.num_classes < n // 4 for k in made)  # much shared
     # every state of the chain reaches the goal with 9/10 at the last layer
     assert set(shared[0][:-2]) == {F(9, 10)}
 
@@ -259,3 +261,63 @@ def test_cli_json_of_shared_values_is_every_state_formatted(tmp_path, capsys):
     assert main(["analyze", str(path), "--exact", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["absorption"] == {str(i): [str(v) for v in ab.B[i]] for i in range(n - 2)}
+
+
+@needs_c
+def test_values_found_equal_merge_classes_and_share_objects():
+    # 2 reaches the goal directly (b = 1), 3 through 0 and 1 (both the goal): equal values,
+    # different equations; 4 and 5 then have equal equations over them (1/2 to 2 or 3)
+    tr = [(0, 0, 1), (1, 1, 1), (6, 6, 1), (2, 0, 1), (3, 0, F(1, 3)), (3, 1, F(2, 3)),
+          (4, 2, F(1, 2)), (4, 6, F(1, 2)), (5, 3, F(1, 2)), (5, 6, F(1, 2))]
+    c = Chain.from_transitions(7, tr, labels={"goal": [0, 1]}, exact=True)
+    from chainlab._analysis.formulas import raw_exact
+
+    with raw_exact():
+        h = exact.hitting(c, "goal").probabilities
+    assert [F(int(v.p), int(v.q)) for v in h] == [1, 1, 1, 1, F(1, 2), F(1, 2), 0]
+    assert h[4] is h[5] and h[2] is h[3]  # one object per value: formatted once
+
+
+@needs_c
+def test_classifier_refuses_misuse():
+    from flint import fmpq
+
+    ptr = np.array([0, 0, 1], dtype=np.int64)
+    cols = np.array([0], dtype=np.int64)
+    v = np.empty(1, dtype=object)
+    v[0] = fmpq(1)
+    steps = [("scalar", np.array([0, 1], dtype=np.int64))]
+    share = topo.Sharing(steps, 2, topo.value_ids(v), np.full(2, -1, dtype=np.int64))
+    b = np.empty((2, 1), dtype=object)
+    b[:, 0] = [fmpq(1), fmpq(0)]
+    clf = topo.classifier(ptr, cols, share, b)
+    with pytest.raises(ValueError, match="states must be int64"):
+        clf.classify(np.array([5], dtype=np.int64))
+    with pytest.raises(ValueError, match="without a class"):
+        clf.merge(np.array([0], dtype=np.int64), np.array([1], dtype=np.int64))
+    clf.classify(np.array([0, 1], dtype=np.int64))
+    with pytest.raises(ValueError, match="classed twice"):
+        clf.classify(np.array([1], dtype=np.int64))
+    assert clf.num_classes == 2
+    clf.merge(np.array([1], dtype=np.int64), np.array([0], dtype=np.int64))
+    assert clf.num_classes == 1
+    assert np.frombuffer(clf.reps(np.array([0, 1], dtype=np.int64)), np.int64).tolist() == [0, 0]
+    with pytest.raises(ValueError, match="has 3 bytes"):
+        topo._cgraph.Classifier(ptr, cols, b"\x01\x01\x01", share.gid, share.gsize, share.eid,
+                                np.zeros(2, np.int64), share.did, None, None)
+
+
+def test_equal_values_exact_behind_one_float():
+    from flint import fmpq
+
+    eq = topo.EqualValues()
+    x = np.empty((6, 1), dtype=object)
+    tiny = fmpq(1, 10**30)
+    x[:, 0] = [fmpq(1, 3), 1 / fmpq(3), fmpq(1, 3) + tiny, fmpq(10**400), fmpq(10**400),
+               fmpq(1, 3) + tiny]
+    a, b = eq.merges(np.arange(6, dtype=np.int64), x)
+    assert sorted(zip(a.tolist(), b.tolist())) == [(1, 0), (4, 3), (5, 2)]
+    wide = np.empty((3, 2), dtype=object)
+    wide[:] = [[fmpq(1), fmpq(2)], [fmpq(1), fmpq(3)], [fmpq(1), fmpq(2)]]
+    a, b = topo.EqualValues().merges(np.arange(3, dtype=np.int64), wide)
+    assert list(zip(a.tolist(), b.tolist())) == [(2, 0)]

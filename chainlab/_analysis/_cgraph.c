@@ -259,41 +259,32 @@ done:
     return out;
 }
 
-/* Equal equations, equal values: classes of the states of x_i = (b_i + sum_j m_ij x_j) / d_i.
+/* Equal equations, equal values: classes of the states of x_i = (b_i + sum_j m_ij x_j) / d_i
+ * (claim LIN-3 of proofs/linear_algebra.md).
  *
- * States are visited in `order`, a solve order: every successor of a state outside its own
- * strong component comes before it. kind[i] says what state i is: 1 a singleton component,
- * 2 a member of one of several identical components ("copies": the same matrix entry for
- * entry, states listed contiguously in `order`, rank by rank, gid[i] the group, gsize[g] its
- * component size), 0 anything else (a class of its own).
+ * A Classifier is fed the states in a solve order (every successor of a state outside its own
+ * strong component comes before it), step by step (classify). kind[i] says what state i is:
+ * 1 a singleton component, 2 a member of one of several identical components ("copies": the
+ * same matrix entry for entry, their states passed contiguously, rank by rank, gid[i] the
+ * group, gsize[g] its component size), 0 anything else (a class of its own).
  *
  * A singleton gets the class of an earlier singleton with the same key -- its right-hand-side
  * row id bid[i], its diagonal id did[i] (ids: equal id => equal value) and, for every class c
  * among its successors j != i, c and the exact sum of m_ij over those j -- else a new class.
  * A copy gets the classes of an earlier copy of its group whose states have, rank by rank,
  * the same bid and the same sums towards the classes outside the copy. Equal keys mean equal
- * equations over equal values, hence equal values, by induction over the order: the states of
- * a class form a lumping of the chain (as in probabilistic bisimulation), found in one pass.
+ * equations over equal values, hence equal values, by induction over the order. Classes whose
+ * values the caller found equal are merged (merge: union-find, the older class stays); later
+ * keys name classes by their root, so merged classes share further.
  * Sums are exact: entry values are num[e] / den[e] (int64, den > 0) for entry id e, added in
  * 128-bit and reduced; a sum that leaves int64, or num = None, keeps the entries apart (each
  * (class, entry id) pair in the key): fewer states share, none wrongly. Keys are compared in
- * full (the hash only finds candidates). A state with a successor not yet classed is alone.
- * Returns (num_classes, class per state, first state of every class), int64 bytes; the class
- * is -1 where a state is not in order. */
+ * full (the hash only finds candidates). A state with a successor not yet classed is alone. */
 static uint64_t mix64(uint64_t h, uint64_t v) {
     h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
     h ^= h >> 31;
     h *= 0xbf58476d1ce4e5b9ULL;
     return h ^ (h >> 29);
-}
-
-static uint64_t gcd64(uint64_t a, uint64_t b) {
-    while (b) {
-        uint64_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
 }
 
 /* a/b + c/d into *p / *q (reduced); 0 if it leaves int64 */
@@ -316,24 +307,36 @@ static int add_frac(int64_t a, int64_t b, int64_t c, int64_t d, int64_t *p, int6
 }
 
 typedef struct {
-    const int64_t *ptr, *idx, *eid, *num, *den, *cls;
-    int64_t *buf; /* triples (class, a, b) */
-} keyer;
+    PyObject_HEAD
+    int64_t n, nnz, ng;
+    int64_t *ptr, *idx, *eid, *num, *den, *gid, *gsize, *bid, *did;
+    char *kind;
+    int64_t *cls, *parent, *rep, *stamp, *slot, *kstart, *pool, *buf;
+    uint64_t *khash;
+    int64_t cap, ncls, used, nmark;
+} Classifier;
+
+static int64_t cl_find(Classifier *C, int64_t c) {
+    while (C->parent[c] != c) {
+        C->parent[c] = C->parent[C->parent[c]];
+        c = C->parent[c];
+    }
+    return c;
+}
 
 /* The successor triples of state i (entries to states with stamp[j] == mark are skipped:
- * the state's own copy), sorted and merged per class, appended at out; returns their count,
+ * the state's own copy), sorted and merged per class, written at out; returns their count,
  * or -1 if a successor has no class yet. */
-static int64_t row_key(const keyer *K, int64_t i, const int64_t *stamp, int64_t mark,
-                       int64_t *out) {
+static int64_t row_key(Classifier *C, int64_t i, int64_t mark, int64_t *out) {
     int64_t len = 0;
-    for (int64_t k = K->ptr[i]; k < K->ptr[i + 1]; k++) {
-        int64_t j = K->idx[k];
-        if (j == i || (stamp && stamp[j] == mark)) continue;
-        if (K->cls[j] < 0) return -1;
+    for (int64_t k = C->ptr[i]; k < C->ptr[i + 1]; k++) {
+        int64_t j = C->idx[k];
+        if (j == i || C->stamp[j] == mark) continue;
+        if (C->cls[j] < 0) return -1;
         int64_t *t = out + 3 * len;
-        t[0] = K->cls[j];
-        t[1] = K->num ? K->num[K->eid[k]] : K->eid[k];
-        t[2] = K->num ? K->den[K->eid[k]] : -1;
+        t[0] = cl_find(C, C->cls[j]);
+        t[1] = C->num ? C->num[C->eid[k]] : C->eid[k];
+        t[2] = C->num ? C->den[C->eid[k]] : -1;
         for (int64_t q = len; q > 0 && (t[0] < t[-3] || (t[0] == t[-3] && (t[1] < t[-2] ||
                                         (t[1] == t[-2] && t[2] < t[-1])))); q--, t -= 3) {
             int64_t a = t[0], b = t[1], c = t[2];
@@ -342,14 +345,14 @@ static int64_t row_key(const keyer *K, int64_t i, const int64_t *stamp, int64_t 
         }
         len++;
     }
-    if (!K->num) return len;
+    if (!C->num) return len;
     /* merge the triples of one class: their exact sum (apart if it leaves int64) */
     int64_t w = 0;
     for (int64_t r = 0; r < len; r++) {
         int64_t *t = out + 3 * r;
         if (w) {
             int64_t *u = out + 3 * (w - 1), p, q;
-            if (u[0] == t[0] && u[2] > 0 && add_frac(u[1], u[2], t[1], t[2], &p, &q)) {
+            if (u[0] == t[0] && add_frac(u[1], u[2], t[1], t[2], &p, &q)) {
                 u[1] = p;
                 u[2] = q;
                 continue;
@@ -361,156 +364,310 @@ static int64_t row_key(const keyer *K, int64_t i, const int64_t *stamp, int64_t 
     return w;
 }
 
-static PyObject *classes(PyObject *self, PyObject *args) {
-    PyObject *ip, *ix, *ord_o, *kind_o, *gid_o, *gsz_o, *eid_o, *bid_o, *did_o, *num_o, *den_o;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOO", &ip, &ix, &ord_o, &kind_o, &gid_o, &gsz_o,
-                          &eid_o, &bid_o, &did_o, &num_o, &den_o))
+static void cl_dealloc(Classifier *C) {
+    free(C->ptr); free(C->idx); free(C->eid); free(C->num); free(C->den); free(C->gid);
+    free(C->gsize); free(C->bid); free(C->did); free(C->kind); free(C->cls); free(C->parent);
+    free(C->rep); free(C->stamp); free(C->slot); free(C->kstart); free(C->pool); free(C->buf);
+    free(C->khash);
+    Py_TYPE(C)->tp_free((PyObject *)C);
+}
+
+/* a malloc'd copy of a buffer of `len` bytes exactly (NULL with an exception otherwise) */
+static void *copy_buffer(PyObject *o, Py_ssize_t len, const char *what) {
+    Py_buffer b;
+    if (PyObject_GetBuffer(o, &b, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    void *out = NULL;
+    if (b.len != len) {
+        PyErr_Format(PyExc_ValueError, "Classifier: %s has %zd bytes, expected %zd", what,
+                     b.len, len);
+    } else if (!(out = malloc(len ? (size_t)len : 1))) {
+        PyErr_NoMemory();
+    } else {
+        memcpy(out, b.buf, (size_t)len);
+    }
+    PyBuffer_Release(&b);
+    return out;
+}
+
+static PyObject *cl_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
+    PyObject *ip, *ix, *kind_o, *gid_o, *gsz_o, *eid_o, *bid_o, *did_o, *num_o, *den_o;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOO", &ip, &ix, &kind_o, &gid_o, &gsz_o, &eid_o,
+                          &bid_o, &did_o, &num_o, &den_o))
         return NULL;
-    Py_buffer bp, bx, bo, bk, bg, bz, be, bb, bd, bn, bq;
+    Py_buffer bp, bx, bz, bn;
     int64_t n, nnz;
     if (get_csr(ip, ix, &bp, &bx, &n, &nnz) < 0) return NULL;
-    int have_num = num_o != Py_None;
-    Py_buffer *bufs[9] = {&bo, &bk, &bg, &bz, &be, &bb, &bd, &bn, &bq};
-    PyObject *objs[9] = {ord_o, kind_o, gid_o, gsz_o, eid_o, bid_o, did_o, num_o, den_o};
-    int nbuf = have_num ? 9 : 7, got = 0;
-    for (; got < nbuf; got++)
-        if (PyObject_GetBuffer(objs[got], bufs[got], PyBUF_C_CONTIGUOUS) < 0) break;
-    PyObject *result = NULL, *cls_obj = NULL, *rep_obj = NULL;
-    int64_t *slot = NULL, *kstart = NULL, *pool = NULL, *buf = NULL, *rep = NULL, *stamp = NULL;
-    uint64_t *khash = NULL;
-    if (got < nbuf) goto done;
-    const int64_t *order = (const int64_t *)bo.buf, *gid = (const int64_t *)bg.buf;
-    const int64_t *gsize = (const int64_t *)bz.buf, *eid = (const int64_t *)be.buf;
-    const int64_t *bid = (const int64_t *)bb.buf, *did = (const int64_t *)bd.buf;
-    const char *kind = (const char *)bk.buf;
-    int64_t no = bo.len / 8, ng = bz.len / 8, ne = have_num ? bn.len / 8 : 0;
-    if (bo.len % 8 || bk.len != n || bg.len != 8 * n || bz.len % 8 || be.len != 8 * nnz ||
-        bb.len != 8 * n || bd.len != 8 * n || (have_num && bq.len != bn.len)) {
-        PyErr_SetString(PyExc_ValueError, "classes: order int64, kind one byte per node, gid "
-                        "int64 per node, gsize int64 per group, eid int64 per entry, bid and "
-                        "did int64 per node, num and den int64 per entry id");
-        goto done;
-    }
-    for (int64_t k = 0; k < nnz; k++)
-        if (have_num && (eid[k] < 0 || eid[k] >= ne ||
-                         ((const int64_t *)bq.buf)[eid[k]] <= 0)) {
-            PyErr_SetString(PyExc_ValueError, "classes: entry id without a positive den");
-            goto done;
-        }
-    int64_t cap = 16;
-    while (cap < 2 * no) cap <<= 1;
-    cls_obj = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(8 * n));
-    slot = malloc(sizeof(int64_t) * cap);          /* hash slot -> class (or -1) */
-    kstart = malloc(sizeof(int64_t) * (no + 1));    /* class -> start of its key in pool */
-    khash = malloc(sizeof(uint64_t) * (no ? no : 1));
-    rep = malloc(sizeof(int64_t) * (no ? no : 1));  /* class -> its first state */
-    pool = malloc(sizeof(int64_t) * (3 * nnz + 4 * no + 4));
-    buf = malloc(sizeof(int64_t) * (3 * nnz + 4 * no + 4));
-    stamp = malloc(sizeof(int64_t) * (n ? n : 1));
-    if (!cls_obj || !slot || !kstart || !khash || !rep || !pool || !buf || !stamp) {
+    Classifier *C = (Classifier *)type->tp_alloc(type, 0);
+    if (!C) goto fail;
+    C->n = n;
+    C->nnz = nnz;
+    C->ptr = malloc(sizeof(int64_t) * (n + 1));
+    C->idx = malloc(sizeof(int64_t) * (nnz ? nnz : 1));
+    if (!C->ptr || !C->idx) {
         PyErr_NoMemory();
-        goto done;
+        goto fail;
     }
-    int64_t *cls = (int64_t *)PyBytes_AS_STRING(cls_obj);
-    for (int64_t i = 0; i < n; i++) {
-        cls[i] = -1;
-        stamp[i] = -1;
+    memcpy(C->ptr, bp.buf, sizeof(int64_t) * (n + 1));
+    memcpy(C->idx, bx.buf, sizeof(int64_t) * nnz);
+    if (PyObject_GetBuffer(gsz_o, &bz, PyBUF_C_CONTIGUOUS) < 0) goto fail;
+    C->ng = bz.len / 8;
+    PyBuffer_Release(&bz);
+    int64_t ne = 0;
+    if (num_o != Py_None) {
+        if (PyObject_GetBuffer(num_o, &bn, PyBUF_C_CONTIGUOUS) < 0) goto fail;
+        ne = bn.len / 8;
+        PyBuffer_Release(&bn);
+        if (!(C->num = copy_buffer(num_o, 8 * ne, "num")) ||
+            !(C->den = copy_buffer(den_o, 8 * ne, "den")))
+            goto fail;
     }
-    for (int64_t h = 0; h < cap; h++) slot[h] = -1;
-    keyer K = {(const int64_t *)bp.buf, (const int64_t *)bx.buf, eid,
-               have_num ? (const int64_t *)bn.buf : NULL,
-               have_num ? (const int64_t *)bq.buf : NULL, cls, NULL};
-    int64_t ncls = 0, used = 0;
-    kstart[0] = 0;
+    if (!(C->kind = copy_buffer(kind_o, n, "kind")) ||
+        !(C->gid = copy_buffer(gid_o, 8 * n, "gid")) ||
+        !(C->gsize = copy_buffer(gsz_o, 8 * C->ng, "gsize")) ||
+        !(C->eid = copy_buffer(eid_o, 8 * nnz, "eid")) ||
+        !(C->bid = copy_buffer(bid_o, 8 * n, "bid")) ||
+        !(C->did = copy_buffer(did_o, 8 * n, "did")))
+        goto fail;
+    for (int64_t k = 0; k < nnz; k++)
+        if (C->num && (C->eid[k] < 0 || C->eid[k] >= ne || C->den[C->eid[k]] <= 0)) {
+            PyErr_SetString(PyExc_ValueError, "Classifier: entry id without a positive den");
+            goto fail;
+        }
+    for (int64_t i = 0; i < n; i++)
+        if (C->kind[i] == 2 && (C->gid[i] < 0 || C->gid[i] >= C->ng ||
+                                C->gsize[C->gid[i]] < 1)) {
+            PyErr_SetString(PyExc_ValueError, "Classifier: bad copy group");
+            goto fail;
+        }
+    C->cap = 16;
+    while (C->cap < 2 * n) C->cap <<= 1;
+    size_t m1 = (size_t)n + 1, pool = 3 * (size_t)nnz + 4 * (size_t)n + 4;
+    C->cls = malloc(sizeof(int64_t) * m1);
+    C->stamp = malloc(sizeof(int64_t) * m1);
+    C->parent = malloc(sizeof(int64_t) * m1);
+    C->rep = malloc(sizeof(int64_t) * m1);
+    C->khash = malloc(sizeof(uint64_t) * m1);
+    C->kstart = malloc(sizeof(int64_t) * (m1 + 1));
+    C->slot = malloc(sizeof(int64_t) * (size_t)C->cap);
+    C->pool = malloc(sizeof(int64_t) * pool);
+    C->buf = malloc(sizeof(int64_t) * pool);
+    if (!C->cls || !C->stamp || !C->parent || !C->rep || !C->khash || !C->kstart || !C->slot ||
+        !C->pool || !C->buf) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (int64_t i = 0; i < n; i++) C->cls[i] = C->stamp[i] = -1;
+    for (int64_t h = 0; h < C->cap; h++) C->slot[h] = -1;
+    C->kstart[0] = 0;
+    PyBuffer_Release(&bp);
+    PyBuffer_Release(&bx);
+    return (PyObject *)C;
+fail:
+    Py_XDECREF(C);
+    PyBuffer_Release(&bp);
+    PyBuffer_Release(&bx);
+    return NULL;
+}
+
+/* int64 states of a buffer (borrowed view), checked against n */
+static int get_states(PyObject *o, Py_buffer *b, int64_t n, const int64_t **out, int64_t *len) {
+    if (PyObject_GetBuffer(o, b, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    *out = (const int64_t *)b->buf;
+    *len = b->len / 8;
+    for (int64_t t = 0; t < *len; t++)
+        if (b->len % 8 || (*out)[t] < 0 || (*out)[t] >= n) {
+            PyBuffer_Release(b);
+            PyErr_SetString(PyExc_ValueError, "Classifier: states must be int64 node indices");
+            return -1;
+        }
+    return 0;
+}
+
+/* classify(states): class the states (a solve-order step), returns the first state of each
+ * one's class as int64 bytes (the state itself: a new class, to be solved). */
+static PyObject *cl_classify(Classifier *C, PyObject *arg) {
+    Py_buffer b;
+    const int64_t *order;
+    int64_t no;
+    if (get_states(arg, &b, C->n, &order, &no) < 0) return NULL;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(8 * no));
+    if (!out) goto done;
+    int64_t *res = (int64_t *)PyBytes_AS_STRING(out), *buf = C->buf;
     for (int64_t t = 0; t < no;) {
         int64_t i = order[t], size = 1, klen = -1;
-        if (i < 0 || i >= n || cls[i] >= 0) {
-            PyErr_SetString(PyExc_ValueError, "classes: order must list distinct nodes");
-            goto done;
+        if (C->cls[i] >= 0) {
+            PyErr_SetString(PyExc_ValueError, "Classifier: a state was classed twice");
+            goto fail;
         }
-        if (kind[i] == 1) {  /* key: bid, did, count, triples */
-            int64_t len = row_key(&K, i, NULL, 0, buf + 4);
+        if (C->kind[i] == 1) {  /* key: 1, bid, did, count, triples */
+            int64_t len = row_key(C, i, -2, buf + 4);
             if (len >= 0) {
-                buf[0] = 1; buf[1] = bid[i]; buf[2] = did[i]; buf[3] = len;
+                buf[0] = 1; buf[1] = C->bid[i]; buf[2] = C->did[i]; buf[3] = len;
                 klen = 4 + 3 * len;
             }
-        } else if (kind[i] == 2) {  /* key: group, then per rank bid, count, triples */
-            int64_t g = gid[i];
-            if (g < 0 || g >= ng || gsize[g] < 1 || t + gsize[g] > no) {
-                PyErr_SetString(PyExc_ValueError, "classes: bad copy group");
-                goto done;
+        } else if (C->kind[i] == 2) {  /* key: 2, group, then per rank bid, count, triples */
+            int64_t g = C->gid[i];
+            size = C->gsize[g];
+            if (t + size > no) {
+                PyErr_SetString(PyExc_ValueError, "Classifier: a copy is cut short");
+                goto fail;
             }
-            size = gsize[g];
-            for (int64_t q = 0; q < size; q++) stamp[order[t + q]] = t;
+            for (int64_t q = 0; q < size; q++) {
+                int64_t s_ = order[t + q];
+                if (C->cls[s_] >= 0 || C->kind[s_] != 2 || C->gid[s_] != g) {
+                    PyErr_SetString(PyExc_ValueError, "Classifier: bad copy");
+                    goto fail;
+                }
+                C->stamp[s_] = C->nmark;  /* this copy's own states */
+            }
+            int64_t mark = C->nmark++;
             buf[0] = 2; buf[1] = g;
             klen = 2;
-            for (int64_t q = 0; q < size && klen >= 0; q++) {
+            for (int64_t q = 0; q < size; q++) {
                 int64_t s_ = order[t + q];
-                if (s_ < 0 || s_ >= n || cls[s_] >= 0 || gid[s_] != g) {
-                    PyErr_SetString(PyExc_ValueError, "classes: bad copy group");
-                    goto done;
-                }
-                int64_t len = row_key(&K, s_, stamp, t, buf + klen + 2);
+                int64_t len = row_key(C, s_, mark, buf + klen + 2);
                 if (len < 0) {
                     klen = -1;
                     break;
                 }
-                buf[klen] = bid[s_];
+                buf[klen] = C->bid[s_];
                 buf[klen + 1] = len;
                 klen += 2 + 3 * len;
             }
         }
-        int64_t found = -1, s = 0;
+        int64_t found = -1, sl = 0;
         uint64_t h = 0x12345678ULL;
         if (klen >= 0) {
             for (int64_t q = 0; q < klen; q++) h = mix64(h, (uint64_t)buf[q]);
-            s = (int64_t)(h & (uint64_t)(cap - 1));
-            while (slot[s] >= 0) {
-                int64_t c = slot[s];
-                if (khash[c] == h && kstart[c + 1] - kstart[c] == klen &&
-                    !memcmp(pool + kstart[c], buf, sizeof(int64_t) * klen)) {
+            sl = (int64_t)(h & (uint64_t)(C->cap - 1));
+            while (C->slot[sl] >= 0) {
+                int64_t c = C->slot[sl];
+                if (C->khash[c] == h && C->kstart[c + 1] - C->kstart[c] == klen &&
+                    !memcmp(C->pool + C->kstart[c], buf, sizeof(int64_t) * klen)) {
                     found = c;
                     break;
                 }
-                s = (s + 1) & (cap - 1);
+                sl = (sl + 1) & (C->cap - 1);
             }
         }
         if (found >= 0) {
-            for (int64_t q = 0; q < size; q++) cls[order[t + q]] = found + q;
+            for (int64_t q = 0; q < size; q++) {
+                int64_t s_ = order[t + q];
+                C->cls[s_] = found + q;
+                res[t + q] = C->rep[cl_find(C, found + q)];
+            }
             t += size;
             continue;
         }
         /* new classes (consecutive for a copy); the key is stored with the first one */
         for (int64_t q = 0; q < size; q++) {
-            int64_t c = ncls + q;
-            cls[order[t + q]] = c;
-            rep[c] = order[t + q];
-            khash[c] = 0;
-            kstart[c + 1] = used;
+            int64_t c = C->ncls + q, s_ = order[t + q];
+            C->cls[s_] = c;
+            C->parent[c] = c;
+            C->rep[c] = s_;
+            C->khash[c] = 0;
+            C->kstart[c + 1] = C->used;
+            res[t + q] = s_;
         }
         if (klen >= 0) {
-            memcpy(pool + used, buf, sizeof(int64_t) * klen);
-            khash[ncls] = h;
-            kstart[ncls] = used;  /* (kstart[ncls] == used already) */
-            used += klen;
-            kstart[ncls + 1] = used;
-            for (int64_t q = 1; q < size; q++) kstart[ncls + q + 1] = used;
-            slot[s] = ncls;
+            memcpy(C->pool + C->used, buf, sizeof(int64_t) * klen);
+            C->khash[C->ncls] = h;
+            C->used += klen;
+            for (int64_t q = 0; q < size; q++) C->kstart[C->ncls + q + 1] = C->used;
+            C->slot[sl] = C->ncls;
         }
-        ncls += size;
+        C->ncls += size;
         t += size;
     }
-    rep_obj = PyBytes_FromStringAndSize((const char *)rep, (Py_ssize_t)(8 * ncls));
-    if (rep_obj) result = Py_BuildValue("LOO", (long long)ncls, cls_obj, rep_obj);
+    PyBuffer_Release(&b);
+    return out;
+fail:
+    Py_DECREF(out);
 done:
-    Py_XDECREF(cls_obj);
-    Py_XDECREF(rep_obj);
-    free(slot); free(kstart); free(khash); free(rep); free(pool); free(buf); free(stamp);
-    for (int q = 0; q < got; q++) PyBuffer_Release(bufs[q]);
-    PyBuffer_Release(&bp);
-    PyBuffer_Release(&bx);
-    return result;
+    PyBuffer_Release(&b);
+    return NULL;
 }
+
+/* merge(a, b): the values of states a[k] and b[k] are equal: one class (the older stays) */
+static PyObject *cl_merge(Classifier *C, PyObject *args) {
+    PyObject *ao, *bo;
+    if (!PyArg_ParseTuple(args, "OO", &ao, &bo)) return NULL;
+    Py_buffer ba, bb;
+    const int64_t *a, *b;
+    int64_t na, nb;
+    if (get_states(ao, &ba, C->n, &a, &na) < 0) return NULL;
+    if (get_states(bo, &bb, C->n, &b, &nb) < 0) {
+        PyBuffer_Release(&ba);
+        return NULL;
+    }
+    PyObject *out = Py_None;
+    for (int64_t k = 0; k < na && k < nb; k++) {
+        if (C->cls[a[k]] < 0 || C->cls[b[k]] < 0) {
+            PyErr_SetString(PyExc_ValueError, "Classifier: merging a state without a class");
+            out = NULL;
+            break;
+        }
+        int64_t ra = cl_find(C, C->cls[a[k]]), rb = cl_find(C, C->cls[b[k]]);
+        if (ra < rb) C->parent[rb] = ra;
+        else if (rb < ra) C->parent[ra] = rb;
+    }
+    if (out && na != nb) {
+        PyErr_SetString(PyExc_ValueError, "Classifier: merge needs two arrays of one length");
+        out = NULL;
+    }
+    PyBuffer_Release(&ba);
+    PyBuffer_Release(&bb);
+    Py_XINCREF(out);
+    return out;
+}
+
+/* reps(states): the first state of each one's class now (-1: not classed), int64 bytes */
+static PyObject *cl_reps(Classifier *C, PyObject *arg) {
+    Py_buffer b;
+    const int64_t *st;
+    int64_t ns;
+    if (get_states(arg, &b, C->n, &st, &ns) < 0) return NULL;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(8 * ns));
+    if (out) {
+        int64_t *res = (int64_t *)PyBytes_AS_STRING(out);
+        for (int64_t k = 0; k < ns; k++)
+            res[k] = C->cls[st[k]] < 0 ? -1 : C->rep[cl_find(C, C->cls[st[k]])];
+    }
+    PyBuffer_Release(&b);
+    return out;
+}
+
+static PyObject *cl_count(Classifier *C, void *closure) {
+    int64_t roots = 0;
+    for (int64_t c = 0; c < C->ncls; c++) roots += C->parent[c] == c;
+    return PyLong_FromLongLong((long long)roots);
+}
+
+static PyMethodDef cl_methods[] = {
+    {"classify", (PyCFunction)cl_classify, METH_O,
+     "classify(states) -> int64 bytes: the first state of each one's class (itself: new)"},
+    {"merge", (PyCFunction)cl_merge, METH_VARARGS,
+     "merge(a, b): states a[k] and b[k] have equal values; their classes become one"},
+    {"reps", (PyCFunction)cl_reps, METH_O,
+     "reps(states) -> int64 bytes: the first state of each one's class (-1: not classed)"},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef cl_getset[] = {
+    {"num_classes", (getter)cl_count, NULL, "the number of classes (merged ones once)", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyTypeObject ClassifierType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "chainlab._analysis._cgraph.Classifier",
+    .tp_basicsize = sizeof(Classifier),
+    .tp_dealloc = (destructor)cl_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Classifier(indptr, indices, kind, gid, gsize, eid, bid, did, num, den): classes "
+              "of states with equal equations (see the C source)",
+    .tp_methods = cl_methods,
+    .tp_getset = cl_getset,
+    .tp_new = cl_new,
+};
 
 static PyMethodDef methods[] = {
     {"scc", scc, METH_VARARGS,
@@ -519,9 +676,6 @@ static PyMethodDef methods[] = {
     {"bfs", bfs, METH_VARARGS,
      "bfs(indptr, indices, sources, skip) -> levels as int64 bytes (-1: unreached); skip is "
      "None or one byte per node (nonzero: never entered)"},
-    {"classes", classes, METH_VARARGS,
-     "classes(indptr, indices, order, kind, gid, gsize, eid, bid, did, num, den) -> (num, "
-     "class per node, first node of every class), int64 bytes: states of x = (b + M x) / d with equal equations share a class (see the source)"},
     {"levels", levels, METH_VARARGS,
      "levels(indptr, indices, labels, num) -> int64 bytes: the longest path from every "
      "component to a sink of the condensation; labels in reverse topological order (scc's)"},
@@ -531,4 +685,15 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_cgraph",
                                     "Graph searches of chainlab.structure (see the C source).",
                                     -1, methods};
 
-PyMODINIT_FUNC PyInit__cgraph(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__cgraph(void) {
+    if (PyType_Ready(&ClassifierType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    Py_INCREF(&ClassifierType);
+    if (PyModule_AddObject(m, "Classifier", (PyObject *)&ClassifierType) < 0) {
+        Py_DECREF(&ClassifierType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

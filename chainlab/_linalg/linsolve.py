@@ -98,6 +98,14 @@ _C_K3 = 1.6e-9  # inverse modulo p, per K^3
 _SOLVES = 1.5  # expected right-hand-side batches per factorisation
 
 
+def _entry_ids(cache: dict, data: np.ndarray) -> tuple[np.ndarray, list]:
+    """``topo.value_ids`` of a chain's exact entries, computed once per chain."""
+    got = cache.get("entry_value_ids")
+    if got is None:
+        got = cache["entry_value_ids"] = _topo.value_ids(data)
+    return got
+
+
 class SubsystemSolver:
     """Factor ``I - M`` (``M = P[U, U]`` or its transpose) once; solve for many right-hand sides.
 
@@ -149,7 +157,7 @@ class SubsystemSolver:
         pattern = _Graph(self._ptr, cols)
         num, labels = strong_components(pattern)  # sinks have small labels
         if exact:
-            self._init_exact(pattern, num, labels, wanted, diag_pos)
+            self._init_exact(pattern, num, labels, wanted, diag_pos, chain, pos)
             return
         self._blocks = _make_blocks(num, labels)
         self._factors: list = [None] * len(self._blocks)
@@ -167,9 +175,9 @@ class SubsystemSolver:
                 self._partial = np.flatnonzero(is_wanted[states])  # positions inside the block
 
     def _init_exact(self, pattern, num: int, labels: np.ndarray, wanted,
-                    diag_pos: np.ndarray) -> None:
+                    diag_pos: np.ndarray, chain: Chain, pos: np.ndarray) -> None:
         """Exact solves go level by level over the condensation (:mod:`chainlab._linalg.topo`);
-        singleton components with equal equations are solved once (``topo.classes``)."""
+        singleton components with equal equations are solved once (``topo.classifier``)."""
         m = len(self.subset)
         self._wanted = None
         needed = None
@@ -183,11 +191,12 @@ class SubsystemSolver:
             np.zeros(m, dtype=bool)
         if needed is not None:
             self._needed[needed] = True
-        # shared classes (topo.classes); not for partial solves (a class's first state might
+        # shared classes (topo.classifier); not for partial solves (a class's first state might
         # lie outside the needed closure)
         self._share: _topo.Sharing | None = None
         if _topo._cgraph is not None and needed is None and self._plan:
-            self._share = _topo.Sharing(self._plan, m, self._vals, diag_pos)
+            ids, firsts = _entry_ids(chain._cache, chain.require_exact())
+            self._share = _topo.Sharing(self._plan, m, (ids[pos], firsts), diag_pos)
 
     def _solve_exact(self, b2: np.ndarray) -> np.ndarray:
         if not getattr(self, "_checked", False):  # estimate the big blocks before any work
@@ -200,16 +209,10 @@ class SubsystemSolver:
             self._checked = True
         x = np.empty(b2.shape, dtype=object)
         x[...] = _ZERO
-        shared = None if self._share is None else \
-            _topo.classes(self._ptr, self._cols, self._share, b2)
-        cols, is_rep = self._cols, None
-        cls = rep = np.zeros(0, dtype=np.int64)
-        if shared is not None:  # solve the first state of each class; the others share it
-            cls, rep = shared
-            cols = rep[cls[self._cols]]
-            is_rep = np.zeros(len(self.subset), dtype=bool)
-            is_rep[rep] = True
-        args = (self._ptr, cols, self._vals, self._one_minus_diag)
+        # states with equal equations, or found to have equal values, share one (LIN-3)
+        clf = None if self._share is None else \
+            _topo.classifier(self._ptr, self._cols, self._share, b2)
+        args = (self._ptr, self._cols, self._vals, self._one_minus_diag)
         from .._progress import Progress
         from .budget import note as budget_note
 
@@ -220,36 +223,53 @@ class SubsystemSolver:
         if worst is not None and worst.seconds >= 5:  # say what is coming before it comes
             bar.update(0, budget_note(worst))
         try:
-            self._solve_plan(b2, x, args, bar, done, is_rep)
+            self._solve_plan(b2, x, args, bar, done, clf)
         finally:
             bar.close()
-        if is_rep is not None:
-            others = np.flatnonzero(~is_rep)
-            x[others] = x[rep[cls[others]]]
+        if clf is not None:  # every state gets the value object of its class's first state
+            every = np.arange(len(self.subset), dtype=np.int64)
+            reps = np.frombuffer(clf.reps(every), dtype=np.int64)
+            others = np.flatnonzero(reps != every)
+            x[others] = x[reps[others]]
         return self._finish_exact(x)
 
     def _solve_plan(self, b2: np.ndarray, x: np.ndarray, args: tuple, bar: Any,
-                    done: int, is_rep: np.ndarray | None = None) -> None:
-        cols = args[1]
+                    done: int, clf: Any = None) -> None:
+        colmap = None
+        equal = None
+        if clf is not None:
+            def colmap(c: np.ndarray) -> np.ndarray:  # read x at the first state of the class
+                return np.frombuffer(clf.reps(np.ascontiguousarray(c)), dtype=np.int64)
+
+            equal = _topo.EqualValues()
         for k, (kind, states) in enumerate(self._plan):
+            new, size = None, states.size
+            if clf is not None:  # class the step; solve only the states starting a class
+                flat = np.ascontiguousarray(states.ravel())
+                is_new = np.frombuffer(clf.classify(flat), dtype=np.int64) == flat
+                new = flat[is_new]
+                if kind == "copies":  # (a copy's states all share, or none does)
+                    states = states[is_new.reshape(states.shape)[:, 0]]
+                elif kind in ("vector", "scalar"):
+                    states = new
             if kind in ("vector", "scalar"):
-                solve = states if is_rep is None else states[is_rep[states]]
-                if len(solve):
+                if len(states):
                     step = _topo.vector_step if kind == "vector" else _topo.scalar_step
-                    step(solve, b2, x, *args)
+                    ptr, cols, vals, diag = args
+                    step(states, b2, x, ptr, cols, vals, diag, colmap=colmap)
             elif kind == "copies":  # k identical components: one factorisation, k * c columns
-                if is_rep is not None:  # (a copy's states all share, or none does)
-                    states = states[is_rep[states[:, 0]]]
                 k_, s_ = states.shape
+                if not k_:
+                    continue
                 flat = states.ravel()
-                rhs = (b2[flat] + self._coupling(flat, x, cols)).reshape(k_, s_, -1)
+                rhs = (b2[flat] + self._coupling(flat, x, colmap)).reshape(k_, s_, -1)
                 wide = rhs.transpose(1, 0, 2).reshape(s_, -1)
                 if self._factors[k] is None:
                     self._factors[k] = self._factor(states[0], False)
                 sol = self._factors[k].solve(wide).reshape(s_, k_, -1).transpose(1, 0, 2)
                 x[flat] = sol.reshape(k_ * s_, -1)
             else:
-                rhs = b2[states] + self._coupling(states, x, cols)
+                rhs = b2[states] + self._coupling(states, x, colmap)
                 if self._factors[k] is None:
                     partial = None
                     if kind == "big" and self._wanted is not None:
@@ -259,7 +279,9 @@ class SubsystemSolver:
                             partial = loc
                     self._factors[k] = self._factor(states, kind == "big", partial)
                 x[states] = self._factors[k].solve(rhs)
-            done += states.size
+            if equal is not None and new is not None and len(new):
+                clf.merge(*equal.merges(new, x))  # equal values found: one class from now on
+            done += size
             bar.update(done, f"{k + 1:,} of {len(self._plan):,} blocks")
 
     def _finish_exact(self, x: np.ndarray) -> np.ndarray:
@@ -319,12 +341,11 @@ class SubsystemSolver:
         vals = -self._vals[pos[keep]]
         return rows, cols, vals, self._one_minus_diag[states]
 
-    def _coupling(self, states: np.ndarray, x: np.ndarray,
-                  columns: np.ndarray | None = None) -> np.ndarray:
-        """``M[states, :] @ x`` (x holds zeros where not yet solved); ``columns``: the column
-        of every entry of M to read x at (default: its own)."""
+    def _coupling(self, states: np.ndarray, x: np.ndarray, colmap: Any = None) -> np.ndarray:
+        """``M[states, :] @ x`` (x holds zeros where not yet solved); ``colmap``: where to
+        read x for an array of columns (default: at themselves)."""
         ptr, pos = rows_positions(self._ptr, states)
-        cols = (self._cols if columns is None else columns)[pos]
+        cols = self._cols[pos] if colmap is None else colmap(self._cols[pos])
         if self.exact:
             return csr_matvec_object(ptr, cols, self._vals[pos], x)
         import scipy.sparse as sp

@@ -16,16 +16,21 @@ components of one level being independent of each other:
 
 Only the components that the wanted states depend on (their downstream closure) are solved.
 
-Equal equations, equal values (claim LIN-3): protocol models repeat the same equation over and over (nand
-N = 20, K = 2: 49,224 distinct reach probabilities over 154,942 states, 401 distinct expected
-step counts; crowds 4-10: 32 and 69). :func:`classes` (in C) gives two singleton components
-one class when their equations are the same -- the same right-hand side, the same diagonal and
-the same entries towards states of the same classes, all compared exactly through ids of equal
-values (:func:`value_ids`) -- so each class is solved once and its value object shared by all
-its states (which later formatting and conversions exploit by object identity).
+Equal equations, equal values (claim LIN-3): protocol models repeat the same equation over and
+over (nand N = 20, K = 2: 49,224 distinct reach probabilities over 154,942 states, 401 distinct
+expected step counts; crowds 4-10: 32 and 69). A classifier (:func:`classifier`, in C) gives two
+singleton components one class when their equations are the same -- the same right-hand side,
+the same diagonal and the same exact sums of entries towards each class, all compared through
+ids of equal values (:func:`value_ids`) -- and identical components (``copies``) whose states
+agree so rank by rank; values found equal after a step (:class:`EqualValues`) merge their
+classes, so later equations over them agree more often. Each class is solved once and its value
+object shared by all its states (which later formatting and conversions exploit by object
+identity).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -119,7 +124,7 @@ def value_ids(values: np.ndarray) -> tuple[np.ndarray, list]:
 
 def word_fractions(values: list) -> tuple[np.ndarray, np.ndarray] | None:
     """Numerators and denominators of exact values as int64 arrays, or None when one of them
-    does not fit in 62 bits (then :func:`classes` compares entries by id instead of summing)."""
+    does not fit in 62 bits (then the classifier compares entries by id instead of summing)."""
     num = np.empty(len(values), dtype=np.int64)
     den = np.empty(len(values), dtype=np.int64)
     for k, v in enumerate(values):
@@ -131,13 +136,14 @@ def word_fractions(values: list) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 class Sharing:
-    """What :func:`classes` needs of a solver's plan and matrix (computed once per solver):
+    """What :func:`classifier` needs of a solver's plan and matrix (computed once per solver):
     the solve order, the kind of every state (1 singleton, 2 copy, 0 other), the copy group of
-    every copy state and the component size of every group, entry and diagonal value ids, and
-    the entry values as int64 fractions (None: compared by id)."""
+    every copy state and the component size of every group, entry and diagonal value ids
+    (``ids``: :func:`value_ids` of the entries), and the entry values as int64 fractions
+    (None: compared by id)."""
 
-    def __init__(self, steps: list[tuple[str, np.ndarray]], m: int, vals: np.ndarray,
-                 diag_pos: np.ndarray):
+    def __init__(self, steps: list[tuple[str, np.ndarray]], m: int,
+                 ids: tuple[np.ndarray, list], diag_pos: np.ndarray):
         self.order = np.concatenate([states.ravel() for _, states in steps]) if steps else \
             np.zeros(0, dtype=np.int64)
         self.kind = np.zeros(m, dtype=np.uint8)
@@ -151,18 +157,16 @@ class Sharing:
                 self.gid[states] = len(sizes)
                 sizes.append(states.shape[1])
         self.gsize = np.asarray(sizes, dtype=np.int64)
-        self.eid, firsts = value_ids(vals)
+        self.eid, firsts = ids  # value_ids of the entries
         self.did = np.full(m, -1, dtype=np.int64)
         has = diag_pos >= 0
         self.did[has] = self.eid[diag_pos[has]]
         self.fractions = word_fractions(firsts)
 
 
-def classes(ptr: np.ndarray, cols: np.ndarray, share: Sharing, b2: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(class of every state, first state of every class)`` of ``x = (b + M x) / d`` (see the
-    module docstring), or None when every class has one state or the C extension is not
-    built."""
+def classifier(ptr: np.ndarray, cols: np.ndarray, share: Sharing, b2: np.ndarray):
+    """A ``_cgraph.Classifier`` of ``x = (b + M x) / d`` for the right-hand side ``b2`` (see
+    the module docstring), or None when the C extension is not built."""
     if _cgraph is None:
         return None
     m = len(ptr) - 1
@@ -170,13 +174,61 @@ def classes(ptr: np.ndarray, cols: np.ndarray, share: Sharing, b2: np.ndarray
     bid = vid[:, 0] if vid.shape[1] == 1 else \
         np.unique(vid, axis=0, return_inverse=True)[1].reshape(-1)
     num, den = share.fractions if share.fractions is not None else (None, None)
-    got, cls, rep = _cgraph.classes(
+    return _cgraph.Classifier(
         np.ascontiguousarray(ptr, dtype=np.int64), np.ascontiguousarray(cols, dtype=np.int64),
-        share.order, share.kind, share.gid, share.gsize, share.eid,
+        share.kind, share.gid, share.gsize, share.eid,
         np.ascontiguousarray(bid, dtype=np.int64), share.did, num, den)
-    if got == m:
-        return None
-    return np.frombuffer(cls, dtype=np.int64), np.frombuffer(rep, dtype=np.int64)
+
+
+class EqualValues:
+    """The values solved so far, by value: :meth:`merges` pairs each new state whose value
+    equals an earlier one's with that state (a float finds candidates, ``==`` decides; a crowd
+    of distinct values behind one float is not searched beyond a few)."""
+
+    def __init__(self) -> None:
+        self._seen: dict = {}  # float -> (first value, its state)
+        self._more: dict = {}  # float -> [(value, state)]: other values behind that float
+
+    def merges(self, states: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = x[states]
+        keys: list[Any]
+        if rows.ndim == 1 or rows.shape[1] == 1:
+            values = rows.reshape(-1).tolist()
+            try:
+                keys = list(map(float, values))
+            except (OverflowError, TypeError, ValueError):
+                keys = [_float_key(v) for v in values]
+        else:
+            values = list(map(tuple, rows.tolist()))
+            keys = [tuple(map(_float_key, v)) for v in values]
+        a: list[int] = []
+        b: list[int] = []
+        seen = self._seen
+        for s, v, key in zip(states.tolist(), values, keys):
+            hit = seen.get(key)
+            if hit is None:
+                seen[key] = (v, s)
+            elif hit[0] == v:
+                a.append(s)
+                b.append(hit[1])
+            else:  # another value behind the same float: a short list
+                more = self._more.setdefault(key, [])
+                for w, t in more:
+                    if w == v:
+                        a.append(s)
+                        b.append(t)
+                        break
+                else:
+                    if len(more) < 8:
+                        more.append((v, s))
+        return np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+
+
+def _float_key(v) -> object:
+    try:
+        return float(v)
+    except (OverflowError, TypeError, ValueError):
+        return "big"
 
 
 def _copies(comps: np.ndarray, states_of: np.ndarray, starts: np.ndarray, ptr: np.ndarray,
@@ -292,17 +344,20 @@ def plan(num: int, labels: np.ndarray, ptr: np.ndarray, cols: np.ndarray, big: i
     return steps
 
 
-def vector_step(states, b2, x, ptr, cols, vals, diag) -> None:
-    """``x[S] = (b[S] + M[S, :] x) / (1 - M_SS)`` for singleton components ``S`` (in place)."""
+def vector_step(states, b2, x, ptr, cols, vals, diag, colmap=None) -> None:
+    """``x[S] = (b[S] + M[S, :] x) / (1 - M_SS)`` for singleton components ``S`` (in place);
+    ``colmap``: where to read x for an array of columns (default: at themselves)."""
     sptr, pos = rows_positions(ptr, states)
-    rhs = b2[states] + csr_matvec_object(sptr, cols[pos], vals[pos], x)
+    c = cols[pos] if colmap is None else colmap(cols[pos])
+    rhs = b2[states] + csr_matvec_object(sptr, c, vals[pos], x)
     x[states] = rhs / diag[states][:, None]
 
 
-def scalar_step(states, b2, x, ptr, cols, vals, diag) -> None:
+def scalar_step(states, b2, x, ptr, cols, vals, diag, colmap=None) -> None:
     """The same, one state at a time in the given (topological) order."""
     sptr, pos = rows_positions(ptr, states)
-    cl, vl, bounds = cols[pos].tolist(), vals[pos].tolist(), sptr.tolist()
+    c = cols[pos] if colmap is None else colmap(cols[pos])
+    cl, vl, bounds = c.tolist(), vals[pos].tolist(), sptr.tolist()
     st, dl = states.tolist(), diag[states].tolist()
     for col in range(b2.shape[1]):
         xc = x[:, col]
