@@ -263,6 +263,24 @@ def test_cli_json_of_shared_values_is_every_state_formatted(tmp_path, capsys):
     assert out["absorption"] == {str(i): [str(v) for v in ab.B[i]] for i in range(n - 2)}
 
 
+@settings(max_examples=80)
+@given(st.integers(-(2**3000), 2**3000) | st.integers(-10**6, 10**6),
+       st.integers(1, 2**3000) | st.integers(1, 10**6))
+def test_fraction_str_of_fmpq_is_str_of_fraction(num, den):
+    import sys
+
+    from flint import fmpq
+
+    from chainlab._chain.values import fraction_str
+
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        assert fraction_str(fmpq(num, den)) == str(F(num, den))
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
 @needs_c
 def test_values_found_equal_merge_classes_and_share_objects():
     # 2 reaches the goal directly (b = 1), 3 through 0 and 1 (both the goal): equal values,

@@ -187,6 +187,9 @@ def fraction_str(x: Fraction | fmpq | int) -> str:
     9545
     """
     if isinstance(x, fmpq):
+        num, den = int(x.p), int(x.q)
+        if num.bit_length() < 2000 and den.bit_length() < 2000:  # (Python's is faster here)
+            return str(num) if den == 1 else f"{num}/{den}"
         return x.str()  # flint's own conversion: subquadratic, no digit limit
     if isinstance(x, Fraction):
         num, den = x.numerator, x.denominator
