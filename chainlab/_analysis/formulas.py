@@ -488,7 +488,10 @@ def hitting(chain: Chain, target: Any, exact: bool, *, initial: Any = None,
             it, eit = _combine(mu, loc, times, etimes)
     bound = 0.0
     if exact:
-        finite = np.array([not isinstance(x, float) for x in times], dtype=bool)
+        finite = np.zeros(n, dtype=bool)  # the times set above (the others are inf)
+        finite[A] = True
+        finite[Uc] = True
+        finite = finite[covered]
         tout = np.empty(len(covered), dtype=object)
         tout[:] = float("inf")
         if finite.any():
