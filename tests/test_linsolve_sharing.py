@@ -339,3 +339,21 @@ def test_equal_values_exact_behind_one_float():
     wide[:] = [[fmpq(1), fmpq(2)], [fmpq(1), fmpq(3)], [fmpq(1), fmpq(2)]]
     a, b = topo.EqualValues().merges(np.arange(3, dtype=np.int64), wide)
     assert list(zip(a.tolist(), b.tolist())) == [(2, 0)]
+
+
+def test_to_fraction_array_converts_each_object_once():
+    from flint import fmpq
+
+    from chainlab._chain.values import to_fraction_array
+
+    objs = [fmpq(k, 7) for k in range(5)]
+    a = np.empty((40, 5), dtype=object)
+    for i in range(40):
+        a[i] = objs[i % 5:] + objs[:i % 5]
+    got = to_fraction_array(a)
+    assert got.shape == a.shape
+    assert got.tolist() == [[F(int(v.p), int(v.q)) for v in row] for row in a.tolist()]
+    assert got[0, 1] is got[1, 0]  # one Fraction per distinct object
+    distinct = np.empty(100, dtype=object)
+    distinct[:] = [fmpq(k, 3) for k in range(100)]
+    assert to_fraction_array(distinct).tolist() == [F(k, 3) for k in range(100)]
