@@ -322,23 +322,49 @@ def test_classifier_refuses_misuse():
     assert np.frombuffer(clf.reps(np.array([0, 1], dtype=np.int64)), np.int64).tolist() == [0, 0]
     with pytest.raises(ValueError, match="has 3 bytes"):
         topo._cgraph.Classifier(ptr, cols, b"\x01\x01\x01", share.gid, share.gsize, share.eid,
-                                np.zeros(2, np.int64), share.did, None, None)
+                                np.zeros(2, np.int64), share.did, None, None, share.eres,
+                                np.zeros(2, np.uint64), 1)
 
 
-def test_equal_values_exact_behind_one_float():
+@given(st.integers(-(2**200), 2**200), st.integers(1, 2**200))
+def test_residues_are_the_values_modulo_the_prime(num, den):
     from flint import fmpq
 
-    eq = topo.EqualValues()
-    x = np.empty((6, 1), dtype=object)
-    tiny = fmpq(1, 10**30)
-    x[:, 0] = [fmpq(1, 3), 1 / fmpq(3), fmpq(1, 3) + tiny, fmpq(10**400), fmpq(10**400),
-               fmpq(1, 3) + tiny]
-    a, b = eq.merges(np.arange(6, dtype=np.int64), x)
-    assert sorted(zip(a.tolist(), b.tolist())) == [(1, 0), (4, 3), (5, 2)]
-    wide = np.empty((3, 2), dtype=object)
-    wide[:] = [[fmpq(1), fmpq(2)], [fmpq(1), fmpq(3)], [fmpq(1), fmpq(2)]]
-    a, b = topo.EqualValues().merges(np.arange(3, dtype=np.int64), wide)
-    assert list(zip(a.tolist(), b.tolist())) == [(2, 0)]
+    P = topo.RES_P
+    r = int(topo.residues([fmpq(num, den), F(num, den)])[0])
+    if den % P == 0:
+        assert r == 2**64 - 1
+    else:
+        assert r < P and (r * den - num) % P == 0
+        assert int(topo.residues([F(num, den)])[0]) == r
+
+
+@needs_c
+def test_candidates_pair_equal_residues_and_merge_only_equal_values():
+    from flint import fmpq
+
+    n = 6
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    cols = np.zeros(0, dtype=np.int64)
+    steps = [("small", np.arange(n, dtype=np.int64))]  # blocks: residues given by the caller
+    v = np.empty(0, dtype=object)
+    share = topo.Sharing(steps, n, topo.value_ids(v), np.full(n, -1, dtype=np.int64))
+    b = np.empty((n, 1), dtype=object)
+    b[:, 0] = [fmpq(0)] * n
+    clf = topo.classifier(ptr, cols, share, b)
+    every = np.arange(n, dtype=np.int64)
+    clf.classify(every)
+    x = np.empty((n, 1), dtype=object)
+    x[:, 0] = [fmpq(1, 3), fmpq(1, 3), fmpq(2, 3), fmpq(2, 3), fmpq(5), fmpq(1, 3)]
+    res = topo.residues(x[:, 0].tolist())
+    res[4] = res[2]  # a (pretended) collision: equal residues, different values
+    clf.set_residues(every, res)
+    a, bb = (np.frombuffer(z, dtype=np.int64) for z in clf.candidates(every))
+    assert sorted(zip(a.tolist(), bb.tolist())) == [(1, 0), (3, 2), (4, 2), (5, 0)]
+    same = topo.equal_rows(x, a, bb)
+    clf.merge(a[same], bb[same])
+    reps = np.frombuffer(clf.reps(every), dtype=np.int64).tolist()
+    assert reps == [0, 0, 2, 2, 4, 0]  # 4 stays apart: its value differs
 
 
 def test_to_fraction_array_converts_each_object_once():

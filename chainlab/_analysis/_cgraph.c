@@ -275,7 +275,10 @@ done:
  * the same bid and the same sums towards the classes outside the copy. Equal keys mean equal
  * equations over equal values, hence equal values, by induction over the order. Classes whose
  * values the caller found equal are merged (merge: union-find, the older class stays); later
- * keys name classes by their root, so merged classes share further.
+ * keys name classes by their root, so merged classes share further. To find equal values
+ * cheaply, every solved state also gets its value modulo the prime P = 2^61 - 1 (computed
+ * here from the equation for singletons, given by the caller for blocks): candidates pairs
+ * states with equal residues, which the caller compares exactly before merging.
  * Sums are exact: entry values are num[e] / den[e] (int64, den > 0) for entry id e, added in
  * 128-bit and reduced; a sum that leaves int64, or num = None, keeps the entries apart (each
  * (class, entry id) pair in the key): fewer states share, none wrongly. Keys are compared in
@@ -314,7 +317,32 @@ typedef struct {
     int64_t *cls, *parent, *rep, *stamp, *slot, *kstart, *pool, *buf;
     uint64_t *khash;
     int64_t cap, ncls, used, nmark;
+    /* residues modulo P = 2^61 - 1 (RES_UNKNOWN: none): of the entries (per entry id), of b
+     * (k per state), of the solved values (k per state, read at the class's first state),
+     * the inverse diagonal per state; a table residue -> state finds equal-value candidates */
+    int64_t k, ne;
+    uint64_t *eres, *bres, *res, *dinv, *rslot;
 } Classifier;
+
+#define RES_P 0x1fffffffffffffffULL
+#define RES_UNKNOWN UINT64_MAX
+
+static uint64_t mulmod(uint64_t a, uint64_t b) {
+    unsigned __int128 z = (unsigned __int128)a * b;
+    uint64_t lo = (uint64_t)(z & RES_P), hi = (uint64_t)(z >> 61);
+    uint64_t r = lo + hi;
+    return r >= RES_P ? r - RES_P : r;
+}
+
+static uint64_t powmod(uint64_t a, uint64_t e) {
+    uint64_t r = 1;
+    while (e) {
+        if (e & 1) r = mulmod(r, a);
+        a = mulmod(a, a);
+        e >>= 1;
+    }
+    return r;
+}
 
 static int64_t cl_find(Classifier *C, int64_t c) {
     while (C->parent[c] != c) {
@@ -368,7 +396,7 @@ static void cl_dealloc(Classifier *C) {
     free(C->ptr); free(C->idx); free(C->eid); free(C->num); free(C->den); free(C->gid);
     free(C->gsize); free(C->bid); free(C->did); free(C->kind); free(C->cls); free(C->parent);
     free(C->rep); free(C->stamp); free(C->slot); free(C->kstart); free(C->pool); free(C->buf);
-    free(C->khash);
+    free(C->khash); free(C->eres); free(C->bres); free(C->res); free(C->dinv); free(C->rslot);
     Py_TYPE(C)->tp_free((PyObject *)C);
 }
 
@@ -391,8 +419,10 @@ static void *copy_buffer(PyObject *o, Py_ssize_t len, const char *what) {
 
 static PyObject *cl_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
     PyObject *ip, *ix, *kind_o, *gid_o, *gsz_o, *eid_o, *bid_o, *did_o, *num_o, *den_o;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOO", &ip, &ix, &kind_o, &gid_o, &gsz_o, &eid_o,
-                          &bid_o, &did_o, &num_o, &den_o))
+    PyObject *eres_o, *bres_o;
+    long long kcols;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOL", &ip, &ix, &kind_o, &gid_o, &gsz_o, &eid_o,
+                          &bid_o, &did_o, &num_o, &den_o, &eres_o, &bres_o, &kcols))
         return NULL;
     Py_buffer bp, bx, bz, bn;
     int64_t n, nnz;
@@ -433,6 +463,28 @@ static PyObject *cl_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
             PyErr_SetString(PyExc_ValueError, "Classifier: entry id without a positive den");
             goto fail;
         }
+    /* residues: of the entries (one per entry id) and of b (kcols per state) */
+    if (kcols < 1) {
+        PyErr_SetString(PyExc_ValueError, "Classifier: k must be at least 1");
+        goto fail;
+    }
+    C->k = kcols;
+    if (PyObject_GetBuffer(eres_o, &bn, PyBUF_C_CONTIGUOUS) < 0) goto fail;
+    C->ne = bn.len / 8;
+    PyBuffer_Release(&bn);
+    if (!(C->eres = copy_buffer(eres_o, 8 * C->ne, "eres")) ||
+        !(C->bres = copy_buffer(bres_o, 8 * n * C->k, "bres")))
+        goto fail;
+    for (int64_t k = 0; k < nnz; k++)
+        if (C->eid[k] < 0 || C->eid[k] >= C->ne) {
+            PyErr_SetString(PyExc_ValueError, "Classifier: entry id without a residue");
+            goto fail;
+        }
+    for (int64_t i = 0; i < n; i++)
+        if (C->did[i] >= C->ne) {
+            PyErr_SetString(PyExc_ValueError, "Classifier: diagonal id without a residue");
+            goto fail;
+        }
     for (int64_t i = 0; i < n; i++)
         if (C->kind[i] == 2 && (C->gid[i] < 0 || C->gid[i] >= C->ng ||
                                 C->gsize[C->gid[i]] < 1)) {
@@ -451,13 +503,40 @@ static PyObject *cl_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
     C->slot = malloc(sizeof(int64_t) * (size_t)C->cap);
     C->pool = malloc(sizeof(int64_t) * pool);
     C->buf = malloc(sizeof(int64_t) * pool);
+    C->res = malloc(sizeof(uint64_t) * m1 * (size_t)C->k);
+    C->dinv = malloc(sizeof(uint64_t) * m1);
+    C->rslot = malloc(sizeof(uint64_t) * (size_t)C->cap);
     if (!C->cls || !C->stamp || !C->parent || !C->rep || !C->khash || !C->kstart || !C->slot ||
-        !C->pool || !C->buf) {
+        !C->pool || !C->buf || !C->res || !C->dinv || !C->rslot) {
         PyErr_NoMemory();
         goto fail;
     }
     for (int64_t i = 0; i < n; i++) C->cls[i] = C->stamp[i] = -1;
     for (int64_t h = 0; h < C->cap; h++) C->slot[h] = -1;
+    for (int64_t h = 0; h < C->cap; h++) C->rslot[h] = RES_UNKNOWN;
+    for (int64_t q = 0; q < n * C->k; q++) C->res[q] = RES_UNKNOWN;
+    /* 1 / (1 - M_ii) modulo P, one inverse per distinct diagonal entry */
+    uint64_t *inv = malloc(sizeof(uint64_t) * (size_t)(C->ne ? C->ne : 1));
+    if (!inv) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (int64_t e = 0; e < C->ne; e++) inv[e] = 0;  /* 0: not computed yet */
+    for (int64_t i = 0; i < n; i++) {
+        int64_t e = C->did[i];
+        if (e < 0) {
+            C->dinv[i] = 1;
+            continue;
+        }
+        if (!inv[e]) {
+            uint64_t m = C->eres[e];
+            uint64_t d = m == RES_UNKNOWN ? 0 : (m == 0 ? 1 : RES_P + 1 - m);
+            if (d == RES_P) d = 0;
+            inv[e] = d ? powmod(d, RES_P - 2) : RES_UNKNOWN;
+        }
+        C->dinv[i] = inv[e];
+    }
+    free(inv);
     C->kstart[0] = 0;
     PyBuffer_Release(&bp);
     PyBuffer_Release(&bx);
@@ -481,6 +560,30 @@ static int get_states(PyObject *o, Py_buffer *b, int64_t n, const int64_t **out,
             return -1;
         }
     return 0;
+}
+
+/* The residues of singleton i from its equation: (b_i + sum_j M_ij x_j) / (1 - M_ii) mod P,
+ * x_j read at the first state of j's class; unknown if anything it needs is. */
+static void cl_residue(Classifier *C, int64_t i) {
+    uint64_t *r = C->res + i * C->k;
+    for (int64_t c = 0; c < C->k; c++) {
+        uint64_t acc = C->bres[i * C->k + c];
+        if (acc == RES_UNKNOWN || C->dinv[i] == RES_UNKNOWN) goto unknown;
+        for (int64_t k = C->ptr[i]; k < C->ptr[i + 1]; k++) {
+            int64_t j = C->idx[k];
+            if (j == i) continue;
+            if (C->cls[j] < 0) goto unknown;
+            uint64_t e = C->eres[C->eid[k]];
+            uint64_t xj = C->res[C->rep[cl_find(C, C->cls[j])] * C->k + c];
+            if (e == RES_UNKNOWN || xj == RES_UNKNOWN) goto unknown;
+            acc += mulmod(e, xj);
+            if (acc >= RES_P) acc -= RES_P;
+        }
+        r[c] = mulmod(acc, C->dinv[i]);
+    }
+    return;
+unknown:
+    for (int64_t c = 0; c < C->k; c++) r[c] = RES_UNKNOWN;
 }
 
 /* classify(states): class the states (a solve-order step), returns the first state of each
@@ -569,6 +672,7 @@ static PyObject *cl_classify(Classifier *C, PyObject *arg) {
             C->kstart[c + 1] = C->used;
             res[t + q] = s_;
         }
+        if (C->kind[i] == 1) cl_residue(C, i);  /* (blocks: set_residues once solved) */
         if (klen >= 0) {
             memcpy(C->pool + C->used, buf, sizeof(int64_t) * klen);
             C->khash[C->ncls] = h;
@@ -621,6 +725,81 @@ static PyObject *cl_merge(Classifier *C, PyObject *args) {
     return out;
 }
 
+/* set_residues(states, residues): the residues (k per state, uint64) of solved states */
+static PyObject *cl_set_residues(Classifier *C, PyObject *args) {
+    PyObject *so, *ro;
+    if (!PyArg_ParseTuple(args, "OO", &so, &ro)) return NULL;
+    Py_buffer bs, br;
+    const int64_t *st;
+    int64_t ns;
+    if (get_states(so, &bs, C->n, &st, &ns) < 0) return NULL;
+    if (PyObject_GetBuffer(ro, &br, PyBUF_C_CONTIGUOUS) < 0) {
+        PyBuffer_Release(&bs);
+        return NULL;
+    }
+    PyObject *out = Py_None;
+    if (br.len != 8 * ns * C->k) {
+        PyErr_SetString(PyExc_ValueError, "Classifier: k uint64 residues per state");
+        out = NULL;
+    } else {
+        const uint64_t *r = (const uint64_t *)br.buf;
+        for (int64_t t = 0; t < ns; t++)
+            for (int64_t c = 0; c < C->k; c++) C->res[st[t] * C->k + c] = r[t * C->k + c];
+    }
+    PyBuffer_Release(&bs);
+    PyBuffer_Release(&br);
+    Py_XINCREF(out);
+    return out;
+}
+
+/* candidates(states): pairs (a, b) of states whose values are probably equal (equal
+ * residues), b solved earlier; each state with known residues and no match is recorded.
+ * The caller compares the values exactly before merging. Returns (a, b) as int64 bytes. */
+static PyObject *cl_candidates(Classifier *C, PyObject *arg) {
+    Py_buffer bs;
+    const int64_t *st;
+    int64_t ns;
+    if (get_states(arg, &bs, C->n, &st, &ns) < 0) return NULL;
+    PyObject *ao = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(8 * ns));
+    PyObject *bo = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(8 * ns));
+    PyObject *out = NULL;
+    if (!ao || !bo) goto done;
+    int64_t *a = (int64_t *)PyBytes_AS_STRING(ao), *b = (int64_t *)PyBytes_AS_STRING(bo);
+    int64_t np_ = 0;
+    for (int64_t t = 0; t < ns; t++) {
+        int64_t s_ = st[t];
+        const uint64_t *r = C->res + s_ * C->k;
+        uint64_t h = 0x2545f4914f6cdd1dULL;
+        int known = 1;
+        for (int64_t c = 0; c < C->k; c++) {
+            if (r[c] == RES_UNKNOWN) known = 0;
+            h = mix64(h, r[c]);
+        }
+        if (!known) continue;
+        int64_t sl = (int64_t)(h & (uint64_t)(C->cap - 1));
+        while (C->rslot[sl] != RES_UNKNOWN) {
+            int64_t o = (int64_t)C->rslot[sl];
+            if (!memcmp(C->res + o * C->k, r, sizeof(uint64_t) * C->k)) break;
+            sl = (sl + 1) & (C->cap - 1);
+        }
+        if (C->rslot[sl] == RES_UNKNOWN) {
+            C->rslot[sl] = (uint64_t)s_;  /* (at most n states: the table is half empty) */
+        } else if ((int64_t)C->rslot[sl] != s_) {
+            a[np_] = s_;
+            b[np_] = (int64_t)C->rslot[sl];
+            np_++;
+        }
+    }
+    if (_PyBytes_Resize(&ao, (Py_ssize_t)(8 * np_)) == 0 &&
+        _PyBytes_Resize(&bo, (Py_ssize_t)(8 * np_)) == 0)
+        out = Py_BuildValue("OO", ao, bo);
+done:
+    Py_XDECREF(ao);
+    Py_XDECREF(bo);
+    PyBuffer_Release(&bs);
+    return out;
+}
+
 /* reps(states): the first state of each one's class now (-1: not classed), int64 bytes */
 static PyObject *cl_reps(Classifier *C, PyObject *arg) {
     Py_buffer b;
@@ -648,6 +827,10 @@ static PyMethodDef cl_methods[] = {
      "classify(states) -> int64 bytes: the first state of each one's class (itself: new)"},
     {"merge", (PyCFunction)cl_merge, METH_VARARGS,
      "merge(a, b): states a[k] and b[k] have equal values; their classes become one"},
+    {"set_residues", (PyCFunction)cl_set_residues, METH_VARARGS,
+     "set_residues(states, residues): k uint64 residues (mod 2^61 - 1) per solved state"},
+    {"candidates", (PyCFunction)cl_candidates, METH_O,
+     "candidates(states) -> (a, b) int64 bytes: states with the residues of an earlier one"},
     {"reps", (PyCFunction)cl_reps, METH_O,
      "reps(states) -> int64 bytes: the first state of each one's class (-1: not classed)"},
     {NULL, NULL, 0, NULL}};
@@ -662,8 +845,8 @@ static PyTypeObject ClassifierType = {
     .tp_basicsize = sizeof(Classifier),
     .tp_dealloc = (destructor)cl_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Classifier(indptr, indices, kind, gid, gsize, eid, bid, did, num, den): classes "
-              "of states with equal equations (see the C source)",
+    .tp_doc = "Classifier(indptr, indices, kind, gid, gsize, eid, bid, did, num, den, eres, "
+              "bres, k): classes of states with equal equations or values (see the C source)",
     .tp_methods = cl_methods,
     .tp_getset = cl_getset,
     .tp_new = cl_new,

@@ -236,12 +236,9 @@ class SubsystemSolver:
     def _solve_plan(self, b2: np.ndarray, x: np.ndarray, args: tuple, bar: Any,
                     done: int, clf: Any = None) -> None:
         colmap = None
-        equal = None
         if clf is not None:
             def colmap(c: np.ndarray) -> np.ndarray:  # read x at the first state of the class
                 return np.frombuffer(clf.reps(np.ascontiguousarray(c)), dtype=np.int64)
-
-            equal = _topo.EqualValues()
         for k, (kind, states) in enumerate(self._plan):
             new, size = None, states.size
             if clf is not None:  # class the step; solve only the states starting a class
@@ -279,8 +276,13 @@ class SubsystemSolver:
                             partial = loc
                     self._factors[k] = self._factor(states, kind == "big", partial)
                 x[states] = self._factors[k].solve(rhs)
-            if equal is not None and new is not None and len(new):
-                clf.merge(*equal.merges(new, x))  # equal values found: one class from now on
+            if new is not None and len(new):  # equal values found: one class from now on
+                if kind not in ("vector", "scalar"):  # (singletons: the classifier has them)
+                    clf.set_residues(new, _topo.residues(x[new].reshape(-1).tolist()))
+                a, b = (np.frombuffer(v, dtype=np.int64) for v in clf.candidates(new))
+                if len(a):
+                    same = _topo.equal_rows(x, a, b)
+                    clf.merge(a[same], b[same])
             done += size
             bar.update(done, f"{k + 1:,} of {len(self._plan):,} blocks")
 

@@ -22,15 +22,13 @@ expected step counts; crowds 4-10: 32 and 69). A classifier (:func:`classifier`,
 singleton components one class when their equations are the same -- the same right-hand side,
 the same diagonal and the same exact sums of entries towards each class, all compared through
 ids of equal values (:func:`value_ids`) -- and identical components (``copies``) whose states
-agree so rank by rank; values found equal after a step (:class:`EqualValues`) merge their
-classes, so later equations over them agree more often. Each class is solved once and its value
+agree so rank by rank; values found equal after a step (equal residues modulo a 61-bit prime,
+then ``==``) merge their classes, so later equations over them agree more often. Each class is solved once and its value
 object shared by all its states (which later formatting and conversions exploit by object
 identity).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 
@@ -162,6 +160,7 @@ class Sharing:
         has = diag_pos >= 0
         self.did[has] = self.eid[diag_pos[has]]
         self.fractions = word_fractions(firsts)
+        self.eres = residues(firsts)
 
 
 def classifier(ptr: np.ndarray, cols: np.ndarray, share: Sharing, b2: np.ndarray):
@@ -170,65 +169,38 @@ def classifier(ptr: np.ndarray, cols: np.ndarray, share: Sharing, b2: np.ndarray
     if _cgraph is None:
         return None
     m = len(ptr) - 1
-    vid = value_ids(b2.reshape(m, -1))[0]
+    vid, firsts = value_ids(b2.reshape(m, -1))
     bid = vid[:, 0] if vid.shape[1] == 1 else \
         np.unique(vid, axis=0, return_inverse=True)[1].reshape(-1)
     num, den = share.fractions if share.fractions is not None else (None, None)
+    bres = residues(firsts)[vid] if len(firsts) else np.zeros(vid.shape, dtype=np.uint64)
     return _cgraph.Classifier(
         np.ascontiguousarray(ptr, dtype=np.int64), np.ascontiguousarray(cols, dtype=np.int64),
         share.kind, share.gid, share.gsize, share.eid,
-        np.ascontiguousarray(bid, dtype=np.int64), share.did, num, den)
+        np.ascontiguousarray(bid, dtype=np.int64), share.did, num, den, share.eres,
+        np.ascontiguousarray(bres, dtype=np.uint64), vid.shape[1])
 
 
-class EqualValues:
-    """The values solved so far, by value: :meth:`merges` pairs each new state whose value
-    equals an earlier one's with that state (a float finds candidates, ``==`` decides; a crowd
-    of distinct values behind one float is not searched beyond a few)."""
-
-    def __init__(self) -> None:
-        self._seen: dict = {}  # float -> (first value, its state)
-        self._more: dict = {}  # float -> [(value, state)]: other values behind that float
-
-    def merges(self, states: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        rows = x[states]
-        keys: list[Any]
-        if rows.ndim == 1 or rows.shape[1] == 1:
-            values = rows.reshape(-1).tolist()
-            try:
-                keys = list(map(float, values))
-            except (OverflowError, TypeError, ValueError):
-                keys = [_float_key(v) for v in values]
-        else:
-            values = list(map(tuple, rows.tolist()))
-            keys = [tuple(map(_float_key, v)) for v in values]
-        a: list[int] = []
-        b: list[int] = []
-        seen = self._seen
-        for s, v, key in zip(states.tolist(), values, keys):
-            hit = seen.get(key)
-            if hit is None:
-                seen[key] = (v, s)
-            elif hit[0] == v:
-                a.append(s)
-                b.append(hit[1])
-            else:  # another value behind the same float: a short list
-                more = self._more.setdefault(key, [])
-                for w, t in more:
-                    if w == v:
-                        a.append(s)
-                        b.append(t)
-                        break
-                else:
-                    if len(more) < 8:
-                        more.append((v, s))
-        return np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+#: The prime of the residues that find equal values (``_cgraph.Classifier.candidates``)
+RES_P = (1 << 61) - 1
+_RES_UNKNOWN = (1 << 64) - 1
 
 
-def _float_key(v) -> object:
-    try:
-        return float(v)
-    except (OverflowError, TypeError, ValueError):
-        return "big"
+def residues(values) -> np.ndarray:
+    """Exact rationals modulo :data:`RES_P` as uint64 (``2**64 - 1`` where the denominator is
+    a multiple of the prime); equal values, equal residues."""
+    out = np.empty(len(values), dtype=np.uint64)
+    for k, v in enumerate(values):
+        p, q = (int(v.p), int(v.q)) if hasattr(v, "q") else (v.numerator, v.denominator)
+        q %= RES_P
+        out[k] = _RES_UNKNOWN if q == 0 else p % RES_P * pow(q, -1, RES_P) % RES_P
+    return out
+
+
+def equal_rows(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which pairs ``(a[k], b[k])`` have exactly equal rows of ``x`` (every column)."""
+    same = np.asarray(x[a] == x[b], dtype=bool)
+    return np.asarray(same.reshape(len(a), -1).all(axis=1), dtype=bool)
 
 
 def _copies(comps: np.ndarray, states_of: np.ndarray, starts: np.ndarray, ptr: np.ndarray,
