@@ -100,7 +100,8 @@ def main(argv=None) -> int:
     ctx = mp.get_context("spawn")
     print(f"{'instance':<16} {'property':<10} {'states':>8} {'chainlab wall/cpu':>18} "
           f"{'Storm build+check wall/cpu':>27} {'ratio wall/cpu':>15}  check")
-    for name in sorted(skip & {i.name for i in instances(args.min, args.max)}):
+    for name in sorted(skip & {i.name for i in instances(args.min, args.max)
+                               if args.only is None or i.name in args.only.split(",")}):
         print(f"{name:<16} skipped (--skip)")
     with tempfile.TemporaryDirectory() as tmp:
         pycache = None if args.no_bytecode_cache else str(Path(tmp) / "pycache")
