@@ -153,6 +153,7 @@ class SubsystemSolver:
         is_diag = rows == cols
         diag_pos[rows[is_diag]] = np.flatnonzero(is_diag)
         self._one_minus_diag = self._diagonal(chain, diag_pos)
+        self._unit = diag_pos < 0  # 1 - M_ii is exactly 1 (no self-loop)
         # topological blocks
         pattern = _Graph(self._ptr, cols)
         num, labels = strong_components(pattern)  # sinks have small labels
@@ -210,8 +211,9 @@ class SubsystemSolver:
         x = np.empty(b2.shape, dtype=object)
         x[...] = _ZERO
         # states with equal equations, or found to have equal values, share one (LIN-3)
-        clf = None if self._share is None else \
+        got = None if self._share is None else \
             _topo.classifier(self._ptr, self._cols, self._share, b2)
+        clf, zero = (None, None) if got is None else got
         args = (self._ptr, self._cols, self._vals, self._one_minus_diag)
         from .._progress import Progress
         from .budget import note as budget_note
@@ -223,7 +225,7 @@ class SubsystemSolver:
         if worst is not None and worst.seconds >= 5:  # say what is coming before it comes
             bar.update(0, budget_note(worst))
         try:
-            self._solve_plan(b2, x, args, bar, done, clf)
+            self._solve_plan(b2, x, args, bar, done, clf, zero)
         finally:
             bar.close()
         if clf is not None:  # every state gets the value object of its class's first state
@@ -234,7 +236,7 @@ class SubsystemSolver:
         return self._finish_exact(x)
 
     def _solve_plan(self, b2: np.ndarray, x: np.ndarray, args: tuple, bar: Any,
-                    done: int, clf: Any = None) -> None:
+                    done: int, clf: Any = None, zero: np.ndarray | None = None) -> None:
         colmap = None
         if clf is not None:
             def colmap(c: np.ndarray) -> np.ndarray:  # read x at the first state of the class
@@ -251,9 +253,12 @@ class SubsystemSolver:
                     states = new
             if kind in ("vector", "scalar"):
                 if len(states):
-                    step = _topo.vector_step if kind == "vector" else _topo.scalar_step
                     ptr, cols, vals, diag = args
-                    step(states, b2, x, ptr, cols, vals, diag, colmap=colmap)
+                    if kind == "vector":
+                        _topo.vector_step(states, b2, x, ptr, cols, vals, diag, colmap=colmap,
+                                          zero=zero, unit=self._unit)
+                    else:
+                        _topo.scalar_step(states, b2, x, ptr, cols, vals, diag, colmap=colmap)
             elif kind == "copies":  # k identical components: one factorisation, k * c columns
                 k_, s_ = states.shape
                 if not k_:

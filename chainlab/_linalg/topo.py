@@ -164,12 +164,15 @@ class Sharing:
 
 
 def classifier(ptr: np.ndarray, cols: np.ndarray, share: Sharing, b2: np.ndarray):
-    """A ``_cgraph.Classifier`` of ``x = (b + M x) / d`` for the right-hand side ``b2`` (see
-    the module docstring), or None when the C extension is not built."""
+    """``(classifier, zero)``: a ``_cgraph.Classifier`` of ``x = (b + M x) / d`` for the
+    right-hand side ``b2`` (see the module docstring) and the mask of the states whose row of
+    ``b2`` is zero, or None when the C extension is not built."""
     if _cgraph is None:
         return None
     m = len(ptr) - 1
     vid, firsts = value_ids(b2.reshape(m, -1))
+    zero_ids = [k for k, v in enumerate(firsts) if v == 0]
+    zero = (np.isin(vid, zero_ids) if zero_ids else np.zeros(vid.shape, dtype=bool)).all(axis=1)
     bid = vid[:, 0] if vid.shape[1] == 1 else \
         np.unique(vid, axis=0, return_inverse=True)[1].reshape(-1)
     num, den = share.fractions if share.fractions is not None else (None, None)
@@ -178,7 +181,7 @@ def classifier(ptr: np.ndarray, cols: np.ndarray, share: Sharing, b2: np.ndarray
         np.ascontiguousarray(ptr, dtype=np.int64), np.ascontiguousarray(cols, dtype=np.int64),
         share.kind, share.gid, share.gsize, share.eid,
         np.ascontiguousarray(bid, dtype=np.int64), share.did, num, den, share.eres,
-        np.ascontiguousarray(bres, dtype=np.uint64), vid.shape[1])
+        np.ascontiguousarray(bres, dtype=np.uint64), vid.shape[1]), zero
 
 
 #: The prime of the residues that find equal values (``_cgraph.Classifier.candidates``)
@@ -316,13 +319,22 @@ def plan(num: int, labels: np.ndarray, ptr: np.ndarray, cols: np.ndarray, big: i
     return steps
 
 
-def vector_step(states, b2, x, ptr, cols, vals, diag, colmap=None) -> None:
+def vector_step(states, b2, x, ptr, cols, vals, diag, colmap=None, zero=None,
+                unit=None) -> None:
     """``x[S] = (b[S] + M[S, :] x) / (1 - M_SS)`` for singleton components ``S`` (in place);
-    ``colmap``: where to read x for an array of columns (default: at themselves)."""
+    ``colmap``: where to read x for an array of columns (default: at themselves); ``zero``,
+    ``unit``: masks of the states whose b row is 0 and whose 1 - M_SS is 1 (those skip the
+    addition or the division: each costs an fmpq object per state)."""
     sptr, pos = rows_positions(ptr, states)
     c = cols[pos] if colmap is None else colmap(cols[pos])
-    rhs = b2[states] + csr_matvec_object(sptr, c, vals[pos], x)
-    x[states] = rhs / diag[states][:, None]
+    rhs = csr_matvec_object(sptr, c, vals[pos], x)
+    add = np.arange(len(states)) if zero is None else np.flatnonzero(~zero[states])
+    if len(add):
+        rhs[add] = b2[states[add]] + rhs[add]
+    div = np.arange(len(states)) if unit is None else np.flatnonzero(~unit[states])
+    if len(div):
+        rhs[div] = rhs[div] / diag[states[div]][:, None]
+    x[states] = rhs
 
 
 def scalar_step(states, b2, x, ptr, cols, vals, diag, colmap=None) -> None:
