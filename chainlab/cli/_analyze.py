@@ -82,6 +82,12 @@ class _Table:
         self.keys, self.texts = keys, texts
 
 
+class _Raw(str):
+    """A value of the JSON output already written as JSON (``json.dumps`` is skipped)."""
+
+    __slots__ = ()
+
+
 def _texts(values, exact: bool) -> list[str]:
     """JSON texts of one table's values: ``'"p/q"'`` for exact values (each distinct value
     object formatted once: equal values of the exact solver share one object), else floats
@@ -132,7 +138,7 @@ def _write_json(out: dict, stream) -> None:
                                                              texts[start:start + 65536])]))
             w("}")
         else:
-            w(f"{json.dumps(key)}: {json.dumps(value)}")
+            w(f"{json.dumps(key)}: {value if isinstance(value, _Raw) else json.dumps(value)}")
     w("}\n")
 
 
@@ -203,17 +209,17 @@ def _analyze_file(args) -> int:
             method = "exact"
             res, hit = _analyze_values(chain, True, args.target)
     exact = method == "exact"
+    names = list(map(str, range(chain.num_states)))  # the state keys, made once
+    keys = [names[i] for i in st.transient]
     out: dict = {
         "num_states": chain.num_states,
         "num_transitions": chain.num_transitions,
         "closed_classes": [list(c) for c in st.closed_classes],
-        "transient": list(st.transient),
+        "transient": _Raw("[" + ", ".join(keys) + "]"),  # (= json.dumps of the ints)
     }
     transient = np.asarray(st.transient, dtype=np.int64)
-    keys = [str(i) for i in transient.tolist()]
     if hit is not None:
-        out["reach"] = _Table([str(i) for i in range(chain.num_states)],
-                              _texts(hit.probabilities, exact))
+        out["reach"] = _Table(names, _texts(hit.probabilities, exact))
     else:
         B = res.B[transient]
         cells = _texts(B, exact)
