@@ -254,7 +254,8 @@ class SubsystemSolver:
             if kind in ("vector", "scalar"):
                 if len(states):
                     ptr, cols, vals, diag = args
-                    if kind == "vector":
+                    # (few states left to solve: a Python loop costs less than numpy calls)
+                    if kind == "vector" and len(states) >= _topo.VECTOR_MIN:
                         _topo.vector_step(states, b2, x, ptr, cols, vals, diag, colmap=colmap,
                                           zero=zero, unit=self._unit)
                     else:
