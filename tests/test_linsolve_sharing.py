@@ -384,3 +384,21 @@ def test_to_fraction_array_converts_each_object_once():
     distinct = np.empty(100, dtype=object)
     distinct[:] = [fmpq(k, 3) for k in range(100)]
     assert to_fraction_array(distinct).tolist() == [F(k, 3) for k in range(100)]
+
+
+@given(st.lists(st.integers(0, 6), max_size=60))
+def test_distinct_objects_in_order_of_first_occurrence(picks):
+    from chainlab._chain import values
+
+    objs = [object() for _ in range(7)]
+    items = [objs[k] for k in picks]
+    expected_first = [picks.index(k) for k in dict.fromkeys(picks)]
+    for hide in (False, True):
+        with pytest.MonkeyPatch.context() as mp:
+            if hide:
+                import chainlab._analysis._cgraph as cg
+
+                mp.delattr(cg, "first_of")
+            first, inv = values.distinct_objects(items)
+        assert first.tolist() == expected_first
+        assert [items[first[i]] for i in inv.tolist()] == items

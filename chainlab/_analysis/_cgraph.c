@@ -852,6 +852,50 @@ static PyTypeObject ClassifierType = {
     .tp_new = cl_new,
 };
 
+/* first_of(list) -> (firsts, inverse) as int64 bytes: the positions of the first occurrence
+ * of every distinct object (by identity) in order, and for every item the index of its
+ * object among them -- np.unique of the ids without a sort (the exact solver gives equal
+ * values one object, so tables of values are formatted once per object). */
+static PyObject *first_of(PyObject *self, PyObject *arg) {
+    if (!PyList_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "first_of needs a list");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(arg);
+    size_t cap = 16;
+    while (cap < 2 * (size_t)n) cap <<= 1;
+    PyObject **key = calloc(cap, sizeof(PyObject *));
+    int64_t *val = malloc(sizeof(int64_t) * cap);
+    PyObject *fo = PyBytes_FromStringAndSize(NULL, 8 * n);
+    PyObject *io = PyBytes_FromStringAndSize(NULL, 8 * n);
+    PyObject *out = NULL;
+    if (!key || !val || !fo || !io) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int64_t *firsts = (int64_t *)PyBytes_AS_STRING(fo), *inv = (int64_t *)PyBytes_AS_STRING(io);
+    int64_t nf = 0;
+    for (Py_ssize_t t = 0; t < n; t++) {
+        PyObject *o = PyList_GET_ITEM(arg, t);
+        size_t h = (size_t)mix64(0, (uint64_t)(uintptr_t)o) & (cap - 1);
+        while (key[h] && key[h] != o) h = (h + 1) & (cap - 1);
+        if (!key[h]) {
+            key[h] = o;
+            val[h] = nf;
+            firsts[nf++] = t;
+        }
+        inv[t] = val[h];
+    }
+    if (_PyBytes_Resize(&fo, 8 * nf) == 0) out = Py_BuildValue("OO", fo, io);
+    else fo = NULL;
+done:
+    free(key);
+    free(val);
+    Py_XDECREF(fo);
+    Py_XDECREF(io);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"scc", scc, METH_VARARGS,
      "scc(indptr, indices) -> (num, labels as int64 bytes); labels in reverse topological "
@@ -859,6 +903,8 @@ static PyMethodDef methods[] = {
     {"bfs", bfs, METH_VARARGS,
      "bfs(indptr, indices, sources, skip) -> levels as int64 bytes (-1: unreached); skip is "
      "None or one byte per node (nonzero: never entered)"},
+    {"first_of", first_of, METH_O,
+     "first_of(list) -> (firsts, inverse) int64 bytes: distinct objects by identity"},
     {"levels", levels, METH_VARARGS,
      "levels(indptr, indices, labels, num) -> int64 bytes: the longest path from every "
      "component to a sink of the condensation; labels in reverse topological order (scc's)"},

@@ -167,6 +167,25 @@ def fmpq_to_float(x: fmpq) -> float:
 _fraction_ufunc = np.frompyfunc(fmpq_to_fraction, 1, 1)
 
 
+def distinct_objects(items: list) -> tuple[np.ndarray, np.ndarray]:
+    """``(firsts, inverse)`` of a list by object identity: the position of the first
+    occurrence of every distinct object (in order) and, for every item, the index of its
+    object among those (one pass in C; np.unique of the ids without it)."""
+    try:
+        from .._analysis import _cgraph  # type: ignore[attr-defined]  # (C extension)
+    except ImportError:  # pragma: no cover - exercised by tests that hide the extension
+        _cgraph = None
+    if _cgraph is not None and hasattr(_cgraph, "first_of"):
+        f, i = _cgraph.first_of(items)
+        return np.frombuffer(f, dtype=np.int64), np.frombuffer(i, dtype=np.int64)
+    ids = np.fromiter(map(id, items), dtype=np.uint64, count=len(items))
+    _, first, inv = np.unique(ids, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # (in order of first occurrence)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return first[order], rank[inv.reshape(-1)]
+
+
 def to_fraction_array(a: np.ndarray) -> np.ndarray:
     """Elementwise :func:`fmpq_to_fraction` (an object array of the same shape). Each distinct
     object is converted once and its Fraction shared: the exact solver gives equal values one
@@ -181,14 +200,13 @@ def to_fraction_array(a: np.ndarray) -> np.ndarray:
     a = np.asarray(a)
     if a.size < 64:
         return _fraction_ufunc(a)
-    flat = a.reshape(-1)
-    ids = np.fromiter(map(id, flat), dtype=np.uint64, count=flat.size)
-    _, first, inv = np.unique(ids, return_index=True, return_inverse=True)
-    if len(first) * 2 > flat.size:  # few repeats: not worth the bookkeeping
+    items = a.reshape(-1).tolist()
+    first, inv = distinct_objects(items)
+    if len(first) * 2 > len(items):  # few repeats: not worth the bookkeeping
         return _fraction_ufunc(a)
     out = np.empty(len(first), dtype=object)
-    out[:] = [fmpq_to_fraction(v) for v in flat[first].tolist()]
-    return out[inv.reshape(-1)].reshape(a.shape)
+    out[:] = [fmpq_to_fraction(items[k]) for k in first.tolist()]
+    return out[inv].reshape(a.shape)
 to_float_array = np.frompyfunc(fmpq_to_float, 1, 1)
 
 

@@ -99,12 +99,13 @@ def _texts(values, exact: bool) -> list[str]:
         return _json_values([float(v) for v in arr.tolist()])
     if not len(arr):
         return []
-    from .._chain.values import fraction_str
+    from .._chain.values import distinct_objects, fraction_str
 
-    ids = np.fromiter(map(id, arr), dtype=np.uint64, count=len(arr))
-    _, first, inv = np.unique(ids, return_index=True, return_inverse=True)
-    quoted = np.array([f'"{fraction_str(v)}"' for v in arr[first].tolist()], dtype=object)
-    return quoted[inv.reshape(-1)].tolist()
+    items = arr.tolist()
+    first, inv = distinct_objects(items)
+    quoted = np.empty(len(first), dtype=object)
+    quoted[:] = [f'"{fraction_str(items[k])}"' for k in first.tolist()]
+    return quoted[inv].tolist()
 
 
 def _write_json(out: dict, stream) -> None:
