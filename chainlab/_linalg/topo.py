@@ -94,15 +94,16 @@ def value_ids(values: np.ndarray) -> tuple[np.ndarray, list]:
     their float (a key only: ``==`` decides; a crowd of distinct values behind one float just
     gets fresh ids, which costs sharing, never correctness).
     """
-    flat = values.ravel()
-    if not len(flat):
+    from .._chain.values import distinct_objects
+
+    items = values.ravel().tolist()
+    if not len(items):
         return np.zeros(values.shape, dtype=np.int64), []
-    addr = np.fromiter(map(id, flat), dtype=np.uint64, count=len(flat))
-    _, first, inv = np.unique(addr, return_index=True, return_inverse=True)
+    first, inv = distinct_objects(items)
     vid = np.empty(len(first), dtype=np.int64)
     seen: dict = {}
     firsts: list = []
-    for k, v in enumerate(flat[first].tolist()):
+    for k, v in enumerate([items[j] for j in first.tolist()]):
         try:
             key: object = float(v)
         except (OverflowError, TypeError, ValueError):
@@ -117,7 +118,7 @@ def value_ids(values: np.ndarray) -> tuple[np.ndarray, list]:
                 cands.append((v, len(firsts)))
             vid[k] = len(firsts)
             firsts.append(v)
-    return vid[inv.reshape(-1)].reshape(values.shape), firsts
+    return vid[inv].reshape(values.shape), firsts
 
 
 def word_fractions(values: list) -> tuple[np.ndarray, np.ndarray] | None:
