@@ -29,6 +29,7 @@ Fraction(1, 2)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from types import MappingProxyType
@@ -55,6 +56,29 @@ from .statespace import StateSpace, _as_state_space
 __all__ = ["Chain"]
 
 _ONE = fmpq(1)
+
+
+def _rows_not_summing_to_one(table: Sequence[Any], vids: np.ndarray, indptr: np.ndarray,
+                             values: np.ndarray) -> np.ndarray:
+    """Rows (indices) whose exact entries ``table[vids]`` do not sum to 1.
+
+    A file repeats a few distinct values; when their common denominator ``L`` and the row
+    sums of the numerators over ``L`` fit in int64, the sums are exact integer sums (a row
+    sums to 1 iff its numerators sum to ``L``), vectorised; otherwise fmpq sums per row.
+    """
+    if not len(vids):
+        return np.zeros(0, dtype=np.int64)
+    dens = [int(v.q) for v in table]
+    lcm = math.lcm(*dens) if dens else 1
+    widest = int(np.diff(indptr).max())
+    if lcm < 1 << 62:
+        nums = [int(v.p) * (lcm // q) for v, q in zip(table, dens)]
+        big = max(abs(a) for a in nums)
+        if big * max(widest, 1) < 1 << 62 and lcm * 2 < 1 << 62:
+            ints = np.asarray(nums, dtype=np.int64)[vids]
+            return np.flatnonzero(np.add.reduceat(ints, indptr[:-1]) != lcm)
+    sums = np.add.reduceat(values, indptr[:-1])
+    return np.flatnonzero(sums != _ONE)
 
 
 class Chain(ChainBase):
@@ -301,12 +325,12 @@ class Chain(ChainBase):
         floats = ftab[vids]
         if exact:
             values = tab[vids]
-            sums = np.add.reduceat(values, indptr[:-1]) if len(values) else values
-            bad = np.flatnonzero(sums != _ONE)
+            bad = _rows_not_summing_to_one(table, vids, indptr, values)
             if len(bad):
                 i = int(bad[0])
+                total = np.add.reduce(values[indptr[i]:indptr[i + 1]])
                 raise _row_error(i, f"P row {space.label_of(i)!r} sums to "
-                                    f"{fmpq_to_fraction(sums[i])}, expected 1")
+                                    f"{fmpq_to_fraction(total)}, expected 1")
             self = cls._from_csr_exact(space, indptr, cols, values, floats=floats)
             self._labels = _resolve_labels(labels, StateSpace.range(n))
             self._initial = _resolve_initial(initial, StateSpace.range(n), exact=True,

@@ -8,7 +8,7 @@ from fractions import Fraction as F
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from chainlab import Chain, exact
@@ -402,3 +402,22 @@ def test_distinct_objects_in_order_of_first_occurrence(picks):
             first, inv = values.distinct_objects(items)
         assert first.tolist() == expected_first
         assert [items[first[i]] for i in inv.tolist()] == items
+
+
+@given(st.lists(st.lists(st.sampled_from([F(1, 3), F(1, 7), F(2, 5), F(1, 2**70), F(1, 10)]),
+                         min_size=1, max_size=4), min_size=1, max_size=6))
+@example([[F(1, 3)] * 3, [F(2, 5), F(2, 5), F(1, 10), F(1, 10)], [F(1, 7)]])
+@example([[F(1, 3)] * 3, [F(1, 2**70)]])  # (a denominator past int64: fmpq sums)
+def test_exact_row_sums_of_a_table_agree_with_fmpq_sums(rows):
+    from flint import fmpq
+
+    from chainlab.chain import _rows_not_summing_to_one
+
+    table = sorted(set(v for r in rows for v in r))
+    ftab = [fmpq(v.numerator, v.denominator) for v in table]
+    vids = np.array([table.index(v) for r in rows for v in r], dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
+    values = np.empty(len(vids), dtype=object)
+    values[:] = [ftab[k] for k in vids]
+    got = _rows_not_summing_to_one(ftab, vids, indptr, values).tolist()
+    assert got == [i for i, r in enumerate(rows) if sum(r) != 1]
