@@ -17,7 +17,7 @@ __all__ = ["register"]
 
 
 def _bundled_example() -> Path:
-    from ..io import bundled_example
+    from .._io.read import bundled_example
 
     return bundled_example()
 
@@ -268,8 +268,8 @@ def _read_analyzed(path: Path, args):
     remedies), ``--normalise`` renormalises it exactly, and the default mode solves it in
     float64 and says so.
     """
+    from .._io.read import read_chain  # (not the facade: the writers are not needed)
     from ..errors import FileFormatError
-    from ..io import read_chain
 
     if path.suffix.lower() in (".prism", ".pm"):  # a PRISM model: explored by chainlab.prism
         from ..prism import read_model
@@ -303,9 +303,9 @@ def _normalised(path: Path, where: str, what: str):
     """The chain of ``path`` with every row divided by its exact sum (decimals as written)."""
     from fractions import Fraction
 
+    from .._io.read import read_chain  # (not the facade: the writers are not needed)
     from ..chain import Chain
     from ..errors import FileFormatError
-    from ..io import read_chain
 
     try:
         fl = read_chain(path, exact=False, atol=1e-6)
