@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .. import config
 from ..errors import ChainlabError, PrecisionError
+from ._conventions import method_options
 from ._guard import positive_number
 
 __all__ = ["register"]
@@ -34,12 +35,9 @@ def register(sub) -> None:
         "Without a PATH the bundled gambler's-ruin example is analysed.",
     )
     a.add_argument("path", nargs="?", default=None, help="a .tra or .drn file")
-    m = a.add_mutually_exclusive_group()
-    m.add_argument("--exact", dest="method", action="store_const", const="exact",
-                   help="exact rationals (default up to --exact-limit states)")
-    m.add_argument("--float", dest="method", action="store_const", const="float",
-                   help="float64 sparse LU")
-    a.set_defaults(method="auto")
+    method_options(a, default="auto",
+                   exact_help="exact rationals (default up to --exact-limit states)",
+                   float_help="float64 sparse LU")
     a.add_argument("--exact-limit", type=int, default=config.limits.exact_auto_max_states,
                    help="without --exact/--float: largest chain solved exactly (default "
                    "%(default)s states)")

@@ -13,6 +13,8 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
+from ._conventions import method_options
+
 __all__ = ["register", "run", "json_value"]
 
 
@@ -30,13 +32,9 @@ def register(sub) -> None:
     g.add_argument("--property", action="append", metavar="PROPERTY",
                    help="a property such as 'P=? [ F s=5 ]' (may be repeated)")
     g.add_argument("--props", metavar="FILE", help="a .props/.prctl file")
-    m = p.add_mutually_exclusive_group()
-    m.add_argument("--exact", dest="method", action="store_const", const="exact",
-                   help="exact rationals (default)")
-    m.add_argument("--float", dest="method", action="store_const", const="float",
-                   help="float64 analyses, each value with a certified relative error bound "
-                        "(comparisons decided only where the bounds allow)")
-    p.set_defaults(method="exact")
+    method_options(p, default="exact", exact_help="exact rationals (default)",
+                   float_help="float64 analyses, each value with a certified relative error "
+                   "bound (comparisons decided only where the bounds allow)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--progress", action="store_true", help="a progress line while exploring")
     p.set_defaults(func=run)

@@ -158,6 +158,18 @@ class ConventionParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def method_options(parser: argparse.ArgumentParser, *, default: str, exact_help: str,
+                   float_help: str) -> None:
+    """The ``--exact`` / ``--float`` pair every analysing subcommand takes (``args.method``:
+    ``"exact"``, ``"float"`` or ``default``)."""
+    m = parser.add_mutually_exclusive_group()
+    m.add_argument("--exact", dest="method", action="store_const", const="exact",
+                   help=exact_help)
+    m.add_argument("--float", dest="method", action="store_const", const="float",
+                   help=float_help)
+    parser.set_defaults(method=default)
+
+
 def subparsers(parser: argparse.ArgumentParser):
     """Every subcommand parser under ``parser`` (depth first), as ``(prog, parser)`` pairs."""
     for action in parser._actions:

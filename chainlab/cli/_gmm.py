@@ -16,7 +16,7 @@ from pathlib import Path
 from .. import config
 from .._chain.values import fraction_str
 from ..errors import SpecError
-from ._conventions import check_output
+from ._conventions import check_output, method_options
 
 __all__ = ["register", "instance_options", "model_from_args", "instance_record", "start_notes",
            "spacing_note"]
@@ -103,12 +103,8 @@ def register(sub) -> None:
         "until absorption.",
     )
     instance_options(p)
-    m = p.add_mutually_exclusive_group()
-    m.add_argument("--exact", dest="method", action="store_const", const="exact",
-                   help="exact rationals (default)")
-    m.add_argument("--float", dest="method", action="store_const", const="float",
-                   help="float64 sparse LU")
-    p.set_defaults(method="exact")
+    method_options(p, default="exact", exact_help="exact rationals (default)",
+                   float_help="float64 sparse LU")
     p.add_argument("--lumped", dest="lumped", action="store_true", default=None,
                    help="lump exchangeable agents to multisets (default whenever the tie rule "
                    "allows it)")
