@@ -116,7 +116,7 @@ def test_errors_are_the_line_readers(tmp_path, body, message):
 
 def test_files_written_by_stormpy_read_and_agree(tmp_path):
     stormpy = pytest.importorskip("stormpy")
-    import stormpy.io
+    pytest.importorskip("stormpy.io")  # the writers live in a submodule
 
     prism = tmp_path / "walk.prism"
     prism.write_text("dtmc\nmodule m\n s : [0..5] init 1;\n"

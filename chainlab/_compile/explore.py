@@ -78,8 +78,8 @@ import numpy as np
 from flint import fmpq
 
 from .. import config
-from .._progress import Progress
 from .._chain.values import fmpq_to_fraction, to_fmpq
+from .._progress import Progress
 from ..chain import Chain
 from ..errors import NotStochasticError, SpecError, StateSpaceLimitError
 from ..models.base import AgentModel

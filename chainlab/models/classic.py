@@ -42,8 +42,8 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from .._validate import integer
 from .._chain.values import fmpq_to_fraction, to_fmpq
+from .._validate import integer
 from ..chain import Chain
 from ..errors import SpecError
 

@@ -48,8 +48,8 @@ from typing import Any
 
 from flint import fmpq
 
-from .._validate import integer
 from .._chain.values import fmpq_to_fraction, to_fmpq
+from .._validate import integer
 from ..errors import NotStochasticError, SpecError
 from .base import AgentModel
 
