@@ -45,7 +45,12 @@ def register(sub) -> None:
                    help="relative error every float64 value must be certified to (default "
                    f"{config.limits.tolerance:g}); without --float a chain whose float bound "
                    "misses it is solved exactly instead")
-    a.add_argument("--json", action="store_true", help="print one JSON object")
+    a.add_argument("--json", action="store_true",
+                   help="print one JSON object: num_states, num_transitions, closed_classes, "
+                   "transient, absorption per transient state (reach per state with --target), "
+                   "expected_steps per transient state (steps to absorption in a closed class, "
+                   "also with --target), initial (those values at the initial states), method, "
+                   "error_bound, tolerance")
     a.add_argument("--normalise", "--normalize", action="store_true",
                    help="for a file whose rounded decimals make rows sum to almost 1 (within "
                    "1e-6): divide every row by its exact sum and solve the renormalised chain "
@@ -53,7 +58,8 @@ def register(sub) -> None:
     a.add_argument("--const", default=None, metavar="N=16,MAX=2",
                    help="for a PRISM model (.prism/.pm): values of its undefined constants")
     a.add_argument("--target", metavar="LABEL",
-                   help="report the probability of ever reaching a state labelled LABEL")
+                   help="report the probability of ever reaching a state labelled LABEL instead "
+                   "of the absorption probabilities (expected steps stay those to absorption)")
     a.set_defaults(func=_run_analyze)
 
 
