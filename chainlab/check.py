@@ -39,9 +39,9 @@ from .errors import SpecError
 from .prism._build import PrismModel, _read_text, build, program_from_text
 from .prism._model import parse_constants
 from .prism._parse import parse_properties_text
-from .prism._properties import PropertyResult, evaluate_properties
+from .prism._properties import PropertyResult, Quotient, evaluate_properties
 
-__all__ = ["check", "PropertyResult", "load_properties"]
+__all__ = ["check", "PropertyResult", "Quotient", "load_properties"]
 
 
 def _looks_like_path(x: Any) -> bool:
@@ -75,7 +75,8 @@ def load_properties(properties: Any):
 
 
 def check(model: Any, properties: Any, *, constants: Any = None, exact: bool = True,
-          max_states: int | None = None, progress: bool = False) -> list[PropertyResult]:
+          max_states: int | None = None, progress: bool = False,
+          bisimulation: bool | None = None) -> list[PropertyResult]:
     """Evaluate PRISM properties on a PRISM DTMC.
 
     Parameters
@@ -93,6 +94,14 @@ def check(model: Any, properties: Any, *, constants: Any = None, exact: bool = T
         property (``error_bound``: relative, of ``value``; ``errors``: absolute, per state);
         comparisons are decided only where the bounds allow, and a value whose bound exceeds
         ``chainlab.config.limits.tolerance`` is refused (PrecisionError).
+    bisimulation : bool or None, default None
+        Solve each exact analysis on the coarsest bisimulation quotient of the chain that
+        respects the labels and rewards the analysis uses (:func:`chainlab.lumping.bisimulation`,
+        claim LUMP-2; the values are mapped back to every state). ``None``: when the chain has
+        a strong component of at least ``BISIMULATION_MIN_SCC`` (1,000) states, which the exact
+        solver would fill in, and only if the quotient has at most half the states; ``True``:
+        always; ``False``: never. Each result's ``quotients`` says which were used. Exact
+        evaluation only (``exact=True``).
 
     Returns
     -------
@@ -110,6 +119,12 @@ def check(model: Any, properties: Any, *, constants: Any = None, exact: bool = T
     >>> f.value, f.error_bound < 1e-14
     (0.5, True)
     """
+    if bisimulation not in (None, True, False):
+        raise SpecError(f"bisimulation={bisimulation!r} must be True, False or None "
+                        "(automatic)")
+    if bisimulation and not exact:
+        raise SpecError("bisimulation=True lumps the chain for the exact analyses, but "
+                        "exact=False was given; use exact=True, or leave bisimulation=None")
     props = load_properties(properties)
     given = parse_constants(constants)
     declared_props = {c.name for c in props.constants}
@@ -131,4 +146,4 @@ def check(model: Any, properties: Any, *, constants: Any = None, exact: bool = T
         ast_consts = {k: v for k, v in given.items() if k not in declared_props}
         program = program_from_text(text, source, ast_consts)
         pm = build(program, max_states=max_states, progress=progress)
-    return evaluate_properties(pm, props, given, exact=exact)
+    return evaluate_properties(pm, props, given, exact=exact, bisimulation=bisimulation)

@@ -14,6 +14,8 @@ are decided only where the bounds allow it.
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -31,9 +33,69 @@ from ._errors import PrismModelError, located
 from ._eval import Scope, as_rational, broadcast, compile_expr
 from ._model import define_constants
 
-__all__ = ["PropertyResult", "evaluate_properties"]
+__all__ = ["PropertyResult", "Quotient", "evaluate_properties"]
 
 _OPS = ("P", "R", "S", "T", "filter", "ref")
+
+#: exact evaluation lumps the chain by bisimulation (``bisimulation=None``) when one of its
+#: strong components has at least this many states: the exact sparse solver fills such a
+#: component in (benchmarks/README.md, "QVBS exact": herman, measured)
+BISIMULATION_MIN_SCC = 1000
+#: ... and gives up when the partition still splits after this many rounds (a chain that needs
+#: more is long rather than symmetric: gambler's ruin needs n / 2, and its solve is cheap) or
+#: when the quotient has more than half the states
+BISIMULATION_MAX_ROUNDS = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class Quotient:
+    """A bisimulation quotient that an analysis of a property was solved on.
+
+    Attributes
+    ----------
+    of_states : int
+        States of the chain that was lumped.
+    states, transitions : int
+        Of the quotient (claim LUMP-2: its values are those of the chain).
+    rounds : int
+        Refinement rounds.
+    seconds : float
+        Time to compute it.
+
+    Examples
+    --------
+    >>> from chainlab.check import check
+    >>> ring = ("dtmc module r x : [0..3] init 0; [] true -> 0.5 : (x'=mod(x+1,4)) + "
+    ...         "0.5 : (x'=mod(x+3,4)); endmodule")
+    >>> (r,) = check(ring, "T=? [ F x=2 ]", bisimulation=True)
+    >>> r.value, [(q.of_states, q.states, q.rounds) for q in r.quotients]
+    (Fraction(4, 1), [(4, 3, 2)])
+    """
+
+    of_states: int
+    states: int
+    transitions: int
+    rounds: int
+    seconds: float
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Lumped:
+    """What an analysis runs on: the chain itself (``q`` None) or its quotient."""
+
+    chain: Chain
+    q: Any = None
+
+    def states(self, idx: np.ndarray) -> np.ndarray:
+        """Indices of the chain as indices of ``chain`` (the classes holding them)."""
+        return idx if self.q is None else np.unique(self.q.block_of[idx])
+
+    def per_state(self, x: np.ndarray) -> np.ndarray:
+        """A vector over the states (constant on classes) as one over ``chain``."""
+        return x if self.q is None else x[self.q.representatives]
+
+    def lift(self, x: np.ndarray) -> np.ndarray:
+        return x if self.q is None else x[self.q.block_of]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -58,6 +120,8 @@ class PropertyResult:
         bound exceeds ``chainlab.config.limits.tolerance`` is refused (PrecisionError).
     errors : ndarray or None
         Float mode: a certified bound on the absolute error of each of ``values``.
+    quotients : tuple of Quotient
+        The bisimulation quotients its analyses were solved on (empty: on the chain itself).
 
     Examples
     --------
@@ -75,12 +139,18 @@ class PropertyResult:
     exact: bool
     error_bound: float = 0.0
     errors: np.ndarray | None = None
+    quotients: tuple[Quotient, ...] = ()
 
 
 class _Checker:
-    def __init__(self, model: PrismModel, props: PropertiesAST, given: dict, exact: bool):
+    def __init__(self, model: PrismModel, props: PropertiesAST, given: dict, exact: bool,
+                 bisimulation: bool | None = None):
         self.model = model
         self.exact = exact
+        self.bisimulation = bisimulation
+        self._lumps: dict = {}  # (chain, respected keys) -> _Lumped, Quotient
+        self._big_scc: dict = {}  # id(chain) -> (chain, largest strong component)
+        self.used: list[Quotient] = []  # the quotients of the property being evaluated
         self.chain = model._index_chain
         self.n = model.num_states
         prog = model.program
@@ -319,6 +389,50 @@ class _Checker:
         return np.flatnonzero(self._bool(e))
 
     # ------------------------------------------------------------------ operators
+    def _lump(self, chain: Chain, targets: Sequence[np.ndarray] = (),
+              rewards: Sequence[np.ndarray] = ()) -> _Lumped:
+        """The chain to solve an exact analysis on: ``chain`` or its coarsest bisimulation
+        quotient respecting the ``targets`` (index arrays) and ``rewards`` (fmpq per state),
+        claim LUMP-2. Automatic (``bisimulation=None``): when a strong component has at least
+        BISIMULATION_MIN_SCC states, and only if the quotient has at most half the states."""
+        if not self.exact or self.bisimulation is False:
+            return _Lumped(chain)
+        if self.bisimulation is None and self._largest_scc(chain) < BISIMULATION_MIN_SCC:
+            return _Lumped(chain)
+        from ..lumping import _exact_ids, _quotient
+
+        n = chain.num_states
+        keys = []
+        for t in targets:
+            k = np.zeros(n, dtype=np.int64)
+            k[t] = 1
+            keys.append(k)
+        keys += [_exact_ids(r) for r in rewards]
+        cache_key = (id(chain), tuple(k.tobytes() for k in keys))
+        got = self._lumps.get(cache_key)
+        if got is None or got[0] is not chain:
+            started = time.perf_counter()
+            auto = self.bisimulation is None
+            q = _quotient(chain, keys, {}, max_blocks=n // 2 if auto else None,
+                          max_rounds=BISIMULATION_MAX_ROUNDS if auto else None)
+            info = None if q is None else Quotient(
+                n, q.num_blocks, q.quotient.num_transitions, q.rounds,
+                time.perf_counter() - started)
+            got = self._lumps[cache_key] = (chain, _Lumped(chain if q is None else q.quotient,
+                                                           q), info)
+        if got[2] is not None:
+            self.used.append(got[2])
+        return got[1]
+
+    def _largest_scc(self, chain: Chain) -> int:
+        got = self._big_scc.get(id(chain))
+        if got is None or got[0] is not chain:
+            from ..structure import _pattern, strong_components
+
+            _, labels = strong_components(_pattern(chain))
+            got = self._big_scc[id(chain)] = (chain, int(np.bincount(labels).max()))
+        return got[1]
+
     def _backend(self):
         from .. import exact as ex
         from .. import numeric as nu
@@ -397,11 +511,13 @@ class _Checker:
         back = self._backend()
         if tb is not None:
             k = self._steps_of(e, tb[1], tb[0] == "<")
-            res = back.bounded_reachability(chain, target, k)
-            return self._floats(res.probabilities[k], res.error_bound, target)
-        res = back.hitting(chain, target)
+            lu = self._lump(chain, [target])
+            res = back.bounded_reachability(lu.chain, lu.states(target), k)
+            return self._floats(lu.lift(res.probabilities[k]), res.error_bound, target)
         if self.exact:
-            return res.probabilities, None
+            lu = self._lump(chain, [target])
+            return lu.lift(back.hitting(lu.chain, lu.states(target)).probabilities), None
+        res = back.hitting(chain, target)
         # reaching the target is certain exactly where the graph says so (as PRISM's and
         # Storm's prob1 precomputation): 1 there, without error
         from .._analysis.plan import hitting_plan
@@ -457,14 +573,17 @@ class _Checker:
             target = self._target(path[2])
             if not len(target):
                 return self._infinite()
-            res = back.expected_reward(self.chain, target, state_rewards=self._per_step(r))
-            return self._floats(res.values, res.error_bound)
+            rho = self._per_step(r)
+            lu = self._lump(self.chain, [target], [rho])
+            res = back.expected_reward(lu.chain, lu.states(target),
+                                       state_rewards=lu.per_state(rho))
+            return self._floats(lu.lift(res.values), res.error_bound)
         if kind == "C":
             k = self._steps_of(e, path[1][1], False)
             if self.exact:
                 return self._exactly(self._cumulative(self._per_step(r), k)), None
-            rho = _bounds.rounded(list(self._per_step(r)))
-            return self._iterate(*self._zeros(), k, add=rho)
+            rounded = _bounds.rounded(list(self._per_step(r)))
+            return self._iterate(*self._zeros(), k, add=rounded)
         if kind == "I":
             k = self._steps_of(e, path[1][1], False)
             state = r.state if r.state is not None else self._fmpq_zeros()
@@ -482,10 +601,10 @@ class _Checker:
         c = self.chain
         return _bounds.iterate(c._indptr, c._indices, c._float, x, ex, k, add)
 
-    def _fmpq_zeros(self):
+    def _fmpq_zeros(self, n: int | None = None):
         from flint import fmpq
 
-        out = np.empty(self.n, dtype=object)
+        out = np.empty(self.n if n is None else n, dtype=object)
         out[:] = fmpq(0)
         return out
 
@@ -496,23 +615,26 @@ class _Checker:
                   for v in values]
         return out
 
-    def _matvec(self, x: np.ndarray) -> np.ndarray:
+    def _matvec(self, x: np.ndarray, chain: Chain | None = None) -> np.ndarray:
         from .._linalg.sparse import csr_matvec_object
 
-        c = self.chain
+        c = self.chain if chain is None else chain
         return csr_matvec_object(c._indptr, c._indices, c.require_exact(), x)
 
     def _cumulative(self, rho: np.ndarray, k: int) -> np.ndarray:
-        x = self._fmpq_zeros()
+        lu = self._lump(self.chain, rewards=[rho])
+        rho = lu.per_state(rho)
+        x = self._fmpq_zeros(lu.chain.num_states)
         for _ in range(k):
-            x = rho + self._matvec(x)
-        return x
+            x = rho + self._matvec(x, lu.chain)
+        return lu.lift(x)
 
     def _instantaneous(self, state: np.ndarray, k: int) -> np.ndarray:
-        x = state.copy()
+        lu = self._lump(self.chain, rewards=[state])
+        x = lu.per_state(state).copy()
         for _ in range(k):
-            x = self._matvec(x)
-        return x
+            x = self._matvec(x, lu.chain)
+        return lu.lift(x)
 
     def _long_run(self, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """The long-run average of the per-step rewards ``rho`` (fmpq) from every state."""
@@ -555,20 +677,22 @@ class _Checker:
     def _long_run_exact(self, rho: np.ndarray) -> np.ndarray:
         from .. import exact as ex
 
-        st = ex.stationary(self.chain)
-        ab = ex.absorption(self.chain, variance=False)
+        lu = self._lump(self.chain, rewards=[rho])
+        rho, chain = lu.per_state(rho), lu.chain
+        st = ex.stationary(chain)
+        ab = ex.absorption(chain, variance=False)
         per_class = []
         for c, dist in zip(st.closed_classes, st.distributions):
             per_class.append(sum((Fraction(dist[r]) * fmpq_to_fraction(rho[s])
                                   for r, s in enumerate(c)), Fraction(0)))
-        out = np.empty(self.n, dtype=object)
+        out = np.empty(chain.num_states, dtype=object)
         B = ab.B
         assert B is not None  # absorption computes B unless asked not to
-        for i in range(self.n):
+        for i in range(chain.num_states):
             row = B[ab.row_of(i)]
             out[i] = sum((Fraction(row[c]) * per_class[c] for c in range(len(per_class))),
                          Fraction(0))
-        return out
+        return lu.lift(out)
 
     def _steady(self, e: Expr) -> tuple[np.ndarray, np.ndarray | None]:
         mask = self._bool(e.args[1])
@@ -581,16 +705,18 @@ class _Checker:
     def _total(self, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         from ..structure import can_reach, classify
 
-        st = classify(self.chain)
+        lu = self._lump(self.chain, rewards=[rho])
+        rho, chain = lu.per_state(rho), lu.chain
+        st = classify(chain)
         bad = [i for c in st.closed_classes if any(rho[s] != 0 for s in c) for i in c]
         closed = np.array(sorted(i for c in st.closed_classes for i in c), dtype=np.int64)
         back = self._backend()
-        res = back.expected_reward(self.chain, closed, state_rewards=rho)
+        res = back.expected_reward(chain, closed, state_rewards=rho)
         values = res.values.copy()
         if bad:
-            reach = can_reach(self.chain, np.array(bad, dtype=np.int64))
+            reach = can_reach(chain, np.array(bad, dtype=np.int64))
             values[reach] = float("inf")
-        return self._floats(values, res.error_bound)
+        return self._floats(lu.lift(values), res.error_bound)
 
     def _time(self, e: Expr) -> tuple[np.ndarray, np.ndarray | None]:
         path = e.args[1]
@@ -599,8 +725,9 @@ class _Checker:
         target = self._target(path[2])
         if not len(target):
             return self._infinite()
-        res = self._backend().hitting(self.chain, target)
-        return self._floats(res.expected_times, res.error_bound)
+        lu = self._lump(self.chain, [target])
+        res = self._backend().hitting(lu.chain, lu.states(target))
+        return self._floats(lu.lift(res.expected_times), res.error_bound)
 
     # ------------------------------------------------------------------ filters
     def filter(self, e: Expr) -> tuple[Any, Any]:
@@ -716,11 +843,13 @@ def _absorbing(chain: Chain, stop: np.ndarray) -> Chain:
 
 
 def evaluate_properties(model: PrismModel, props: PropertiesAST, given: dict,
-                        *, exact: bool = True) -> list[PropertyResult]:
-    checker = _Checker(model, props, given, exact)
+                        *, exact: bool = True, bisimulation: bool | None = None
+                        ) -> list[PropertyResult]:
+    checker = _Checker(model, props, given, exact, bisimulation)
     out = []
     init = model.initial_states
     for p in props.properties:
+        checker.used = []
         kind, values, err = checker.property_state(p)
         if kind == "scalar":
             value, shown, errors = _plain(values), None, None
@@ -749,5 +878,5 @@ def evaluate_properties(model: PrismModel, props: PropertiesAST, given: dict,
                     "--exact), or accept the bound with chainlab.config.override("
                     "tolerance=...)", error_bound=bound, tolerance=tol)
         out.append(PropertyResult(p.name, p.text, value, None if kind == "scalar" else values,
-                                  exact, bound, errors))
+                                  exact, bound, errors, tuple(checker.used)))
     return out
