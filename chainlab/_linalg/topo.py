@@ -31,6 +31,7 @@ identity).
 from __future__ import annotations
 
 import numpy as np
+from flint import fmpz
 
 from .sparse import csr_matvec_object, rows_positions
 
@@ -188,6 +189,7 @@ def classifier(ptr: np.ndarray, cols: np.ndarray, share: Sharing, b2: np.ndarray
 #: The prime of the residues that find equal values (``_cgraph.Classifier.candidates``)
 RES_P = (1 << 61) - 1
 _RES_UNKNOWN = (1 << 64) - 1
+_RES_PZ = fmpz(RES_P)
 
 
 def residues(values) -> np.ndarray:
@@ -195,9 +197,11 @@ def residues(values) -> np.ndarray:
     a multiple of the prime); equal values, equal residues."""
     out = np.empty(len(values), dtype=np.uint64)
     for k, v in enumerate(values):
-        p, q = (int(v.p), int(v.q)) if hasattr(v, "q") else (v.numerator, v.denominator)
-        q %= RES_P
-        out[k] = _RES_UNKNOWN if q == 0 else p % RES_P * pow(q, -1, RES_P) % RES_P
+        if hasattr(v, "q"):  # fmpq: reduce in flint (no conversion of long fmpz to int)
+            p, q = int(v.p % _RES_PZ), int(v.q % _RES_PZ)
+        else:
+            p, q = v.numerator % RES_P, v.denominator % RES_P
+        out[k] = _RES_UNKNOWN if q == 0 else p * pow(q, -1, RES_P) % RES_P
     return out
 
 
