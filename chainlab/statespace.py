@@ -7,7 +7,7 @@ grid cell ``(x, y)`` or an agent configuration).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -78,6 +78,13 @@ class StateSpace(Sequence):
         self._index = None
         self._is_range = True
         return self
+
+    @classmethod
+    def _deferred(cls, num_states: int, make: Callable[[], Sequence[Hashable]]) -> StateSpace:
+        """Trusted internal constructor: ``num_states`` labels, all distinct tuples, that
+        ``make()`` returns when they are first needed (a builder that numbers its states
+        itself, e.g. the PRISM explorer, need not make an object per state unless asked)."""
+        return _DeferredStateSpace(int(num_states), make)
 
     @property
     def labels(self) -> tuple:
@@ -162,6 +169,37 @@ class StateSpace(Sequence):
         shown = ", ".join(repr(x) for x in self._labels[:6])
         more = f", ... ({len(self)} states)" if len(self) > 6 else ""
         return f"StateSpace([{shown}{more}])"
+
+
+class _DeferredStateSpace(StateSpace):
+    """A :class:`StateSpace` whose labels are made, and checked distinct, on first use.
+
+    The slots of :class:`StateSpace` other than ``_is_range`` stay unset until then; reading
+    one calls ``make()`` and runs the ordinary constructor on its labels (``__getattr__`` is
+    only consulted for unset attributes), so every method behaves exactly as on
+    ``StateSpace(make())``."""
+
+    __slots__ = ("_n", "_make")
+
+    def __init__(self, num_states: int, make: Callable[[], Sequence[Hashable]]) -> None:
+        self._n = num_states
+        self._make = make
+        self._is_range = False  # tuple labels
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("_labels", "_index", "_tuple"):
+            labels = tuple(self._make())
+            if len(labels) != self._n:  # pragma: no cover (a builder bug)
+                raise AssertionError(f"{len(labels)} state labels made, {self._n} expected")
+            StateSpace.__init__(self, labels)
+            return getattr(self, name)
+        raise AttributeError(name)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __reduce__(self) -> tuple:
+        return (StateSpace, (self.labels,))
 
 
 def _as_state_space(states: Sequence[Hashable] | StateSpace | None, num_states: int) -> StateSpace:

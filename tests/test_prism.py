@@ -420,6 +420,33 @@ def test_big_code_spaces_use_several_words():
     assert value(m, "P=? [ F v0=3 & v5=0 ]") == F(1, 8)
 
 
+def test_state_labels_are_made_on_first_use_as_the_valuations():
+    from chainlab.statespace import StateSpace
+
+    m = parse_model("dtmc module m x : [0..3] init 0; b : bool init false;\n"
+                    "[] x<3 -> 1/2 : (x'=x+1) + 1/2 : (b'=!b); [] x=3 -> true; endmodule")
+    space = m.chain.states
+    assert len(space) == m.num_states == 8
+    assert space.labels == tuple(tuple(m.valuation(i).values()) for i in range(8))
+    assert space.index_of((3, True)) == space.labels.index((3, True))
+    assert space == StateSpace(space.labels) and hash(space) == hash(StateSpace(space.labels))
+    made = []
+
+    def make():
+        made.append(1)
+        return [(0, False), (1, True), (0, False)]
+
+    lazy = StateSpace._deferred(3, make)
+    assert len(lazy) == 3 and not lazy.is_range and not made  # no labels made yet
+    with pytest.raises(SpecError, match=r"state label \(0, False\) appears twice"):
+        lazy.labels
+    ok = StateSpace._deferred(2, lambda: [(0,), (1,)])
+    assert (1,) in ok and ok[1] == (1,) and list(ok) == [(0,), (1,)]
+    import pickle
+
+    assert pickle.loads(pickle.dumps(ok)) == StateSpace([(0,), (1,)])
+
+
 # ---------------------------------------------------------------------- malformed input
 BAD_MODELS = [
     # (text, error type, message pattern)

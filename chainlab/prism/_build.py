@@ -207,9 +207,10 @@ def build(program: Program, *, max_states: int | None = None,
                 f"{program.source}: reward structure {rname or '(unnamed)'} has a negative "
                 "transition reward; rewards must be >= 0")
         rewards.append(Rewards(rname, state, trans))
-    states = _state_labels(program, ex.valuations)
+    # the tuple labels are made when first asked for (checking a property needs none)
+    states = StateSpace._deferred(n, lambda: _state_labels(program, ex.valuations))
     initial = {int(i): Fraction(1, len(ex.initial)) for i in ex.initial}
-    chain = Chain._from_csr_exact(StateSpace(states), ex.indptr, ex.indices, ex.values,
+    chain = Chain._from_csr_exact(states, ex.indptr, ex.indices, ex.values,
                                   floats=ex.floats, labels=labels, initial=initial)
     consts = {k: v for k, (t, v) in program.constants.items()}
     return PrismModel(chain, tuple(v.name for v in program.variables), tuple(rewards), consts,

@@ -417,11 +417,10 @@ class _Explorer:
                     acc[r] = (an, ad)
                 an[sel], ad[sel] = sn, sd
 
-    def expand(self, codes: np.ndarray):
-        """Transitions of a layer: (src positions, successor codes, num, den), choice counts,
-        per-reward expected transition rewards (num, den)."""
+    def expand(self, codes: np.ndarray, full: dict[str, np.ndarray]):
+        """Transitions of a layer (``full``: its decoded columns): (src positions, successor
+        codes, num, den), choice counts, per-reward expected transition rewards (num, den)."""
         m = len(codes)
-        full = self.decode(codes)
         _eval._WHERE_HOOK.append(lambda i: " in the state " + self.valuation_text(full, i))
         try:
             out: list = []
@@ -501,7 +500,6 @@ class _Explorer:
         if n0 > self.limit:
             raise StateSpaceLimitError(self._limit_message(n0, 0))
         self.index.add(init, np.arange(n0, dtype=np.int64))
-        layers_codes = [init]
         frontier = init
         num = n0
         rows_count: list[np.ndarray] = []
@@ -511,13 +509,20 @@ class _Explorer:
         deadlocks: list[np.ndarray] = []
         trew: list[tuple[list[np.ndarray], list[np.ndarray]]] = [
             ([], []) for _ in self.trans_rewards]
+        layer_vals: list[np.ndarray] = []  # (num_variables, layer size) per layer
         expanded = 0
         layers = 0
         ntrans = 0
         while len(frontier):
             layers += 1
             m = len(frontier)
-            out, choices, acc = self.expand(frontier)
+            full = self.decode(frontier)
+            # each state is decoded once, as part of its layer; its valuation kept from that
+            vals = np.empty((len(self.names), m), np.int64)
+            for k, n in enumerate(self.names):
+                vals[k] = full[n]
+            layer_vals.append(vals)
+            out, choices, acc = self.expand(frontier, full)
             dead = np.flatnonzero(choices == 0)
             if len(dead):
                 deadlocks.append(expanded + dead)
@@ -555,7 +560,6 @@ class _Explorer:
                 self.index.add(fresh, ids)
                 idx[new] = self.index.lookup(succ[new])
                 num += len(fresh)
-                layers_codes.append(fresh)
                 next_frontier = fresh
             else:
                 next_frontier = np.zeros((0, self.W), np.int64)
@@ -580,10 +584,9 @@ class _Explorer:
         np.cumsum(counts, out=indptr[1:])
         cols = np.concatenate(all_cols)
         values, floats = _fmpq_values(all_num, all_den)
-        codes = np.concatenate(layers_codes)
-        env = self.decode(codes)
-        valuations = np.stack([env[n].astype(np.int64) for n in self.names], axis=1) \
-            if self.names else np.zeros((num, 0), np.int64)
+        # (num_states, num_variables), stored column by column (each variable's values
+        # contiguous: they are read as columns)
+        valuations = np.concatenate(layer_vals, axis=1).T
         rewards = {}
         for r, (name, _) in enumerate(self.trans_rewards):
             if self.trans_rewards[r][1]:
