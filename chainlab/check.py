@@ -98,7 +98,7 @@ def check(model: Any, properties: Any, *, constants: Any = None, exact: bool = T
         Solve each exact analysis on the coarsest bisimulation quotient of the chain that
         respects the labels and rewards the analysis uses (:func:`chainlab.lumping.bisimulation`,
         claim LUMP-2; the values are mapped back to every state). ``None``: when the chain has
-        a strong component of at least ``BISIMULATION_MIN_SCC`` (1,000) states, which the exact
+        a strong component of at least ``BISIMULATION_MIN_SCC`` (500) states, which the exact
         solver would fill in, and only if the quotient has at most half the states; ``True``:
         always; ``False``: never. Each result's ``quotients`` says which were used. Exact
         evaluation only (``exact=True``).

@@ -372,6 +372,16 @@ def test_automatic_mode_lumps_big_components_and_gives_up_on_long_chains(monkeyp
     assert not r.quotients
 
 
+def test_automatic_mode_by_default():
+    # herman 9's biggest component has 252 states (below the threshold), herman 11's 924
+    assert _properties.BISIMULATION_MIN_SCC == 500
+    (r9,) = check(HERMAN / "herman.9.prism", HERMAN / "herman.props")
+    (r11,) = check(HERMAN / "herman.11.prism", HERMAN / "herman.props")
+    assert not r9.quotients and r9.value == 12
+    assert [(q.of_states, q.states) for q in r11.quotients] == [(2048, 63)]
+    assert r11.value == F(192, 11)
+
+
 def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "chainlab", "check", *args],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -40,7 +40,7 @@ def register(sub) -> None:
     p.add_argument("--bisimulation", action=argparse.BooleanOptionalAction, default=None,
                    help="solve the exact analyses on the coarsest bisimulation quotient "
                    "respecting the labels and rewards each one uses (default: when a strong "
-                   "component has at least 1,000 states and the quotient at most half of "
+                   "component has at least 500 states and the quotient at most half of "
                    "them; --no-bisimulation: never); exact arithmetic only")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object: num_states, num_transitions, method, results "
