@@ -503,6 +503,13 @@ BAD_MODELS = [
     ("dtmc module a x : [2..1]; [] true -> true; endmodule", SpecError, r"empty range"),
     ("dtmc module a x : [0..1]; [go] x=0 -> (x'=1); endmodule rewards [stop] true : 1; "
      "endrewards", SpecError, r"action \[stop\], which no module has"),
+    # a transition reward negative in one reachable state only (x=0: 1/3 - 1/2)
+    ("dtmc module a x : [0..2] init 0; [go] x<2 -> (x'=x+1); [go] x=2 -> true; endmodule "
+     'rewards "r" [go] true : x/3 - 1/2 + 0; endrewards', SpecError,
+     r'reward structure r has a negative transition reward; rewards must be >= 0'),
+    ("dtmc module a x : [0..1] init 0; [] true -> (x'=1-x); endmodule "
+     'rewards "r" [] x=1 : -2; endrewards', SpecError,
+     r'reward structure r has a negative transition reward'),
 ]
 
 

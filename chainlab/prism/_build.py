@@ -202,7 +202,7 @@ def build(program: Program, *, max_states: int | None = None,
                     f"{_valuation_text(program, ex.valuations[i])}; rewards must be >= 0")
             state, _f = _fmpq_values([np.asarray(an)], [np.asarray(ad)])
         trans = ex.transition_rewards.get(rname) if any(it.transition for it in items) else None
-        if trans is not None and any(v < 0 for v in trans):
+        if trans is not None and rname in ex.negative_transition_rewards:
             raise PrismModelError(
                 f"{program.source}: reward structure {rname or '(unnamed)'} has a negative "
                 "transition reward; rewards must be >= 0")

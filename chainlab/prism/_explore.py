@@ -50,6 +50,9 @@ class Explored:
     deadlocks: np.ndarray
     transition_rewards: dict[str | None, np.ndarray]  # per state, expected per step (fmpq)
     layers: int
+    # the reward structures with a negative transition reward somewhere (found on the
+    # integer numerators, before the fmpq values are made)
+    negative_transition_rewards: frozenset = frozenset()
 
 
 class _Index:
@@ -186,6 +189,8 @@ class _Explorer:
         self.actions = actions
         self.trans_rewards = [(name, [it for it in items if it.transition])
                               for name, items in program.rewards]
+        # id(command) -> its constant probabilities (num, den, update), once checked
+        self._const_updates: dict[int, list] = {}
 
     # ------------------------------------------------------------------ codes
     def encode(self, cols: np.ndarray) -> np.ndarray:
@@ -290,6 +295,10 @@ class _Explorer:
     def _updates(self, c: CommandInfo, env: dict, m: int):
         """``[(num, den, update), ...]`` over the ``m`` states of ``env``, checked to be a
         distribution in each state."""
+        cached = self._const_updates.get(id(c))
+        if cached is not None:
+            return [(np.full(m, n, dtype=np.int64), np.full(m, d, dtype=np.int64), u)
+                    for n, d, u in cached]
         if all(u.probability.const for u in c.updates):  # checked once, not per state
             total = sum((F(u.probability.value) for u in c.updates), F(0))
             if total != 1 or any(F(u.probability.value) < 0 for u in c.updates):
@@ -306,9 +315,10 @@ class _Explorer:
                               f"the probabilities of the command '{c.text}' sum to {total}, "
                               f"not 1, in the reachable state {self.valuation_text(env, i)}; "
                               "make them sum to 1 in every state where the guard holds")
-            return [(np.full(m, F(u.probability.value).numerator, dtype=np.int64),
-                     np.full(m, F(u.probability.value).denominator, dtype=np.int64), u)
-                    for u in c.updates]
+            cached = [(F(u.probability.value).numerator, F(u.probability.value).denominator, u)
+                      for u in c.updates]
+            self._const_updates[id(c)] = cached
+            return self._updates(c, env, m)
         out = []
         sn: np.ndarray | None = None
         sd: np.ndarray | None = None
@@ -588,14 +598,18 @@ class _Explorer:
         # contiguous: they are read as columns)
         valuations = np.concatenate(layer_vals, axis=1).T
         rewards = {}
+        negative = set()
         for r, (name, _) in enumerate(self.trans_rewards):
             if self.trans_rewards[r][1]:
+                if any(bool((((an < 0) != (ad < 0)) & (an != 0)).any())
+                       for an, ad in zip(*trew[r])):
+                    negative.add(name)
                 vals, _f = _fmpq_values(trew[r][0], trew[r][1])
                 rewards[name] = vals
         return Explored(num, indptr, cols, values, floats, valuations,
                         np.arange(n0, dtype=np.int64),
                         np.concatenate(deadlocks) if deadlocks else np.zeros(0, np.int64),
-                        rewards, layers)
+                        rewards, layers, frozenset(negative))
 
     def _limit_message(self, found: int, expanded: int) -> str:
         return (f"the model {self.p.source} has more than {self.limit:,} reachable states "
