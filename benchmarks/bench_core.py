@@ -63,6 +63,7 @@ import _chains  # noqa: E402
 import _storm  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
+from _procs import child_env  # noqa: E402
 from flint import fmpq, fmpz  # noqa: E402
 
 CASES = ("ruin5000", "grid40", "grid100", "ruin30000", "grid1000", "scc", "ruin1000f")
@@ -92,11 +93,7 @@ _PYCACHE: dict = {"dir": None, "warm": False}
 
 
 def _cli_env() -> dict:
-    env = dict(os.environ)
-    if _PYCACHE["dir"] is not None:  # bytecode cached, as in an installed package
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = _PYCACHE["dir"]
-    return env
+    return child_env(_PYCACHE["dir"])  # bytecode cached, as in an installed package
 
 
 def _run_cli(args: list[str], repeat: int) -> tuple[float, float, bytes]:

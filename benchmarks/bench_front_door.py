@@ -35,6 +35,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _chains import grid_walk, write_prism_explicit  # noqa: E402
+from _procs import child_env  # noqa: E402
 
 BASELINE = r'''
 import sys, json, numpy as np, scipy.sparse as sp
@@ -60,10 +61,7 @@ json.dump({"reach": h.tolist()}, open(out, "w"))
 def run(cmd: list[str], out: Path | None = None,
         pycache: str | None = None) -> tuple[float, float, float]:
     """Wall and CPU seconds and peak RSS (MB) of one child process (its own rusage)."""
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    if pycache is not None:  # bytecode cached, as in an installed package (module docstring)
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = pycache
+    env = child_env(pycache)  # bytecode cached, as in an installed package (module docstring)
     with open(out, "w") if out else open(os.devnull, "w") as f:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=f, env=env)

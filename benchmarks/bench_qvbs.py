@@ -40,6 +40,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _procs import child_env  # noqa: E402
+
 
 def _storm_job(name: str, out_dir: str) -> dict:
     """In a fresh process: build + check with Storm (timed), export the .drn (not timed)."""
@@ -59,10 +61,7 @@ def _storm_job(name: str, out_dir: str) -> dict:
 
 
 def _chainlab(path: str, label: str, pycache: str | None) -> tuple[float, float, dict]:
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    if pycache is not None:  # bytecode cached, as in an installed package (see the docstring)
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = pycache
+    env = child_env(pycache)  # bytecode cached, as in an installed package (see the docstring)
     cmd = [sys.executable, "-m", "chainlab.cli", "analyze", path, "--exact", "--json",
            "--target", label]
     with tempfile.TemporaryFile("w+") as f:
