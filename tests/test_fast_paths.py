@@ -247,7 +247,6 @@ def test_float_table_is_the_repr_of_every_value(values, offset):
 def test_analyze_float_json_same_with_and_without_the_c_writer(tmp_path, monkeypatch, capsys):
     """`analyze --float --json` writes the same document through the C table writer and the
     pure-Python texts (the writer only changes speed)."""
-    import builtins
     import json
 
     from chainlab.cli import main
@@ -257,14 +256,7 @@ def test_analyze_float_json_same_with_and_without_the_c_writer(tmp_path, monkeyp
     (tmp_path / "walk.lab").write_text('0="init" 1="goal"\n1: 0\n4: 1\n')
     assert main(["analyze", str(path), "--float", "--json", "--target", "goal"]) == 0
     fast = capsys.readouterr().out
-    real_import = builtins.__import__
-
-    def no_cparse(name, globals=None, locals=None, fromlist=(), level=0):
-        if fromlist and "_cparse" in fromlist:
-            raise ImportError("no C extension (test)")
-        return real_import(name, globals, locals, fromlist, level)
-
-    monkeypatch.setattr(builtins, "__import__", no_cparse)
+    _slow(monkeypatch)  # as if the C extension were not built
     assert main(["analyze", str(path), "--float", "--json", "--target", "goal"]) == 0
     slow = capsys.readouterr().out
     a, b = json.loads(fast), json.loads(slow)

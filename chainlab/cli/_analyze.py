@@ -101,17 +101,15 @@ class _FloatTable:
     @staticmethod
     def make(states, values, exact: bool, names: list[str]):
         """This table when the C writer is there and the values are floats, else a _Table."""
-        if not exact:
-            try:
-                from .._io import _cparse  # type: ignore[attr-defined]  # noqa: F401  (C, optional)
+        # (chainlab._io.fast holds the one guarded import of the optional C extension)
+        from .._io import fast
 
-                return _FloatTable(states, values)
-            except ImportError:
-                pass
+        if not exact and fast.available():
+            return _FloatTable(states, values)
         return _Table([names[i] for i in states], _texts(values, exact))
 
     def text(self) -> str:
-        from .._io import _cparse  # type: ignore[attr-defined]  # (a C extension: no stub)
+        from .._io.fast import _cparse
 
         return _cparse.float_table(self.states.tobytes(), self.values.tobytes())
 
