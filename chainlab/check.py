@@ -40,8 +40,10 @@ from .prism._build import PrismModel, _read_text, build, program_from_text
 from .prism._model import parse_constants
 from .prism._parse import parse_properties_text
 from .prism._properties import PropertyResult, Quotient, evaluate_properties
+from .prism._symmetry import Symmetry, find_symmetry
+from .prism._symmetry import choose as choose_symmetry
 
-__all__ = ["check", "PropertyResult", "Quotient", "load_properties"]
+__all__ = ["check", "PropertyResult", "Quotient", "Symmetry", "load_properties"]
 
 
 def _looks_like_path(x: Any) -> bool:
@@ -76,7 +78,8 @@ def load_properties(properties: Any):
 
 def check(model: Any, properties: Any, *, constants: Any = None, exact: bool = True,
           max_states: int | None = None, progress: bool = False,
-          bisimulation: bool | None = None) -> list[PropertyResult]:
+          bisimulation: bool | None = None,
+          symmetry: bool | None = None) -> list[PropertyResult]:
     """Evaluate PRISM properties on a PRISM DTMC.
 
     Parameters
@@ -102,6 +105,15 @@ def check(model: Any, properties: Any, *, constants: Any = None, exact: bool = T
         solver would fill in, and only if the quotient has at most half the states; ``True``:
         always; ``False``: never. Each result's ``quotients`` says which were used. Exact
         evaluation only (``exact=True``).
+    symmetry : bool or None, default None
+        Explore the model up to a rotation of its renamed modules (``module p2 = p1 [...]``),
+        one state per orbit, when that rotation maps the model and the properties onto
+        themselves (claim SYM-1; checked on the syntax: commands, labels, rewards, initial
+        states and the properties' state expressions unchanged; every property a filter of
+        ``min``, ``max``, ``forall`` or ``exists``). ``None``: when the variables have at least
+        32,768 valuations (``SYMMETRY_MIN_VALUATIONS``); ``True``: always (an error when no
+        such rotation exists); ``False``: never. The values are those of the full chain.
+        Only for a model given as a path or text (a :class:`PrismModel` is already built).
 
     Returns
     -------
@@ -122,6 +134,8 @@ def check(model: Any, properties: Any, *, constants: Any = None, exact: bool = T
     if bisimulation not in (None, True, False):
         raise SpecError(f"bisimulation={bisimulation!r} must be True, False or None "
                         "(automatic)")
+    if symmetry not in (None, True, False):
+        raise SpecError(f"symmetry={symmetry!r} must be True, False or None (automatic)")
     if bisimulation and not exact:
         raise SpecError("bisimulation=True lumps the chain for the exact analyses, but "
                         "exact=False was given; use exact=True, or leave bisimulation=None")
@@ -130,6 +144,13 @@ def check(model: Any, properties: Any, *, constants: Any = None, exact: bool = T
     declared_props = {c.name for c in props.constants}
     if isinstance(model, PrismModel):
         pm = model
+        if symmetry:
+            raise SpecError("symmetry=True reduces the model while it is explored, but model "
+                            "is a PrismModel that is already built; give its path or text")
+        if pm.symmetry is not None and find_symmetry(pm.program, props) != pm.symmetry:
+            raise SpecError(f"{pm.source} was explored up to its {pm.symmetry.describe()}, "
+                            "which these properties do not respect; build it without "
+                            "symmetry")
         unknown = set(given) - declared_props - set(pm.constants)
         if unknown:
             raise SpecError(f"constants {', '.join(sorted(unknown))} are declared neither by the "
@@ -145,5 +166,6 @@ def check(model: Any, properties: Any, *, constants: Any = None, exact: bool = T
                             f"{type(model).__name__}")
         ast_consts = {k: v for k, v in given.items() if k not in declared_props}
         program = program_from_text(text, source, ast_consts)
-        pm = build(program, max_states=max_states, progress=progress)
+        sym = choose_symmetry(program, props, symmetry)
+        pm = build(program, max_states=max_states, progress=progress, symmetry=sym)
     return evaluate_properties(pm, props, given, exact=exact, bisimulation=bisimulation)

@@ -42,8 +42,15 @@ def register(sub) -> None:
                    "respecting the labels and rewards each one uses (default: when a strong "
                    "component has at least 500 states and the quotient at most half of "
                    "them; --no-bisimulation: never); exact arithmetic only")
+    p.add_argument("--symmetry", action=argparse.BooleanOptionalAction, default=None,
+                   help="explore one state per orbit of a rotation of the renamed modules "
+                   "(module p2 = p1 [...]) when it maps the model and the properties onto "
+                   "themselves, checked on their syntax (claim SYM-1; the properties must be "
+                   "filters of min, max, forall or exists); default: when the variables have "
+                   "at least 32,768 valuations; --no-symmetry: never")
     p.add_argument("--json", action="store_true",
-                   help="print one JSON object: num_states, num_transitions, method, results "
+                   help="print one JSON object: num_states, num_transitions, method, "
+                   "symmetry (when used: modules, order, orbits, of_states), results "
                    "(each: property, value, error_bound, and quotients when the result was "
                    "solved on bisimulation quotients: of_states, states, transitions, rounds, "
                    "seconds)")
@@ -93,6 +100,7 @@ def run(args) -> int:
     from ..errors import SpecError
     from ..prism._build import _read_text, build, program_from_text
     from ..prism._model import parse_constants
+    from ..prism._symmetry import choose
 
     started = time.perf_counter()
     if args.bisimulation and args.method != "exact":
@@ -104,7 +112,9 @@ def run(args) -> int:
     declared = {c.name for c in props.constants}
     program = program_from_text(_read_text(path), str(path),
                                 {k: v for k, v in given.items() if k not in declared})
-    model = build(program, progress=args.progress)
+    model = build(program, progress=args.progress,
+                  symmetry=choose(program, props, args.symmetry))
+    sym = model.symmetry
     results = check(model, args.props if args.props else list(args.property),
                     constants=given, exact=args.method == "exact",
                     bisimulation=args.bisimulation)
@@ -112,6 +122,9 @@ def run(args) -> int:
         # "quotients": the bisimulation quotients a result was solved on (only when any)
         out = {"num_states": model.num_states, "num_transitions": model.num_transitions,
                "method": args.method,
+               **({"symmetry": {"modules": list(sym.modules), "order": sym.order,
+                                "orbits": model.num_states,
+                                "of_states": model.explored.represented}} if sym else {}),
                "results": [{"property": (f'"{r.name}": ' if r.name else "") + r.property,
                             "value": json_value(r.value), "error_bound": r.error_bound,
                             **({"quotients": [dataclasses.asdict(q) for q in r.quotients]}
@@ -123,6 +136,9 @@ def run(args) -> int:
     w(f"model: {path}\n")
     w(f"  states: {model.num_states:,}   transitions: {model.num_transitions:,}   "
       f"initial states: {len(model.initial_states)}   built in {model.seconds:.3f} s\n")
+    if sym is not None:
+        w(f"  symmetry: {sym.describe()}: the states are the orbits of "
+          f"{model.explored.represented:,} states (claim SYM-1)\n")
     if args.method == "exact":
         w("  arithmetic: exact\n")
     else:

@@ -105,6 +105,12 @@ class PrismModel:
         return self.chain.num_transitions
 
     @property
+    def symmetry(self):
+        """The symmetry the states were reduced by (claim SYM-1), or ``None``: then each
+        state of :attr:`chain` is an orbit of that symmetry."""
+        return self.explored.symmetry
+
+    @property
     def initial_states(self) -> tuple[int, ...]:
         return tuple(self.explored.initial.tolist())
 
@@ -166,9 +172,13 @@ def _columns(program: Program, valuations: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def build(program: Program, *, max_states: int | None = None,
-          progress: bool = False) -> PrismModel:
+          progress: bool = False, symmetry: Any = None) -> PrismModel:
+    """Explore ``program`` into a :class:`PrismModel`; with a verified ``symmetry``
+    (:func:`chainlab.prism._symmetry.find_symmetry`) the states are its orbits (claim SYM-1):
+    each orbit is one state, shown by its least member, the initial distribution weighs each
+    initial orbit by the initial states it holds."""
     started = time.perf_counter()
-    ex = explore(program, max_states=max_states, progress=progress)
+    ex = explore(program, max_states=max_states, progress=progress, symmetry=symmetry)
     n = ex.num_states
     env = _columns(program, ex.valuations)
     labels: dict[str, frozenset[int]] = {}
@@ -209,7 +219,12 @@ def build(program: Program, *, max_states: int | None = None,
         rewards.append(Rewards(rname, state, trans))
     # the tuple labels are made when first asked for (checking a property needs none)
     states = StateSpace._deferred(n, lambda: _state_labels(program, ex.valuations))
-    initial = {int(i): Fraction(1, len(ex.initial)) for i in ex.initial}
+    if ex.initial_weights is None:
+        initial = {int(i): Fraction(1, len(ex.initial)) for i in ex.initial}
+    else:
+        total = int(ex.initial_weights.sum())
+        initial = {int(i): Fraction(int(w), total)
+                   for i, w in zip(ex.initial, ex.initial_weights)}
     chain = Chain._from_csr_exact(states, ex.indptr, ex.indices, ex.values,
                                   floats=ex.floats, labels=labels, initial=initial)
     consts = {k: v for k, (t, v) in program.constants.items()}

@@ -53,6 +53,12 @@ class Explored:
     # the reward structures with a negative transition reward somewhere (found on the
     # integer numerators, before the fmpq values are made)
     negative_transition_rewards: frozenset = frozenset()
+    # explored up to a symmetry (chainlab.prism._symmetry): states are orbits, each given by
+    # its least member; the initial states of each initial orbit, and the states of the full
+    # chain the orbits hold
+    symmetry: Any = None
+    initial_weights: np.ndarray | None = None
+    represented: int | None = None
 
 
 class _Index:
@@ -153,7 +159,8 @@ def _reduce_pair(n: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Explorer:
-    def __init__(self, program: Program, limit: int, progress: Progress) -> None:
+    def __init__(self, program: Program, limit: int, progress: Progress,
+                 symmetry: Any = None) -> None:
         self.p = program
         self.limit = limit
         self.progress = progress
@@ -191,6 +198,14 @@ class _Explorer:
                               for name, items in program.rewards]
         # id(command) -> its constant probabilities (num, den, update), once checked
         self._const_updates: dict[int, list] = {}
+        self.symmetry = symmetry
+        self.canon = None
+        if symmetry is not None:
+            from ._symmetry import OrbitCanon
+
+            if self.W != 1 or self.total >= 1 << 53:
+                raise ValueError("symmetry reduction needs codes below 2^53")
+            self.canon = OrbitCanon(symmetry, self.strides, self.sizes)
 
     # ------------------------------------------------------------------ codes
     def encode(self, cols: np.ndarray) -> np.ndarray:
@@ -505,7 +520,13 @@ class _Explorer:
 
     # ------------------------------------------------------------------ the search
     def run(self) -> Explored:
-        init = _unique_rows(self.initial_codes())
+        weights = None
+        if self.canon is None:
+            init = _unique_rows(self.initial_codes())
+        else:
+            reps = self.canon.canon(_unique_rows(self.initial_codes())[:, 0])
+            uniq, weights = np.unique(reps, return_counts=True)
+            init = uniq[:, None]
         n0 = len(init)
         if n0 > self.limit:
             raise StateSpaceLimitError(self._limit_message(n0, 0))
@@ -540,6 +561,8 @@ class _Explorer:
                             np.ones(len(dead), np.int64)))
             src = np.concatenate([o[0] for o in out])
             succ = np.concatenate([o[1] for o in out])
+            if self.canon is not None:
+                succ[:, 0] = self.canon.canon(succ[:, 0])
             pn = np.concatenate([o[2] for o in out]) if any(o[2].dtype == object for o in out) \
                 else np.concatenate([o[2] for o in out]).astype(np.int64)
             pd = np.concatenate([o[3] for o in out]) if any(o[3].dtype == object for o in out) \
@@ -606,10 +629,15 @@ class _Explorer:
                     negative.add(name)
                 vals, _f = _fmpq_values(trew[r][0], trew[r][1])
                 rewards[name] = vals
+        represented = None
+        if self.canon is not None:
+            codes = self.encode(valuations)[:, 0]
+            represented = int(self.canon.orbit_sizes(codes).sum())
         return Explored(num, indptr, cols, values, floats, valuations,
                         np.arange(n0, dtype=np.int64),
                         np.concatenate(deadlocks) if deadlocks else np.zeros(0, np.int64),
-                        rewards, layers, frozenset(negative))
+                        rewards, layers, frozenset(negative), self.symmetry, weights,
+                        represented)
 
     def _limit_message(self, found: int, expanded: int) -> str:
         return (f"the model {self.p.source} has more than {self.limit:,} reachable states "
@@ -626,10 +654,21 @@ def _cat(arrays: list[np.ndarray]) -> np.ndarray:
 def _merge(src, idx, pn, pd, same):
     """Sum the probabilities of repeated (source, target) pairs (sorted input)."""
     start = np.concatenate([[True], ~same])
-    group = np.cumsum(start) - 1
-    ng = int(group[-1]) + 1
-    dup_groups = np.unique(group[1:][same])
     first = np.flatnonzero(start)
+    if pn.dtype != object and pd.dtype != object:
+        # vectorised when every denominator of a pair divides the pair's largest: the terms
+        # over that common denominator are at most it and sum to at most it (they are parts
+        # of one state's distribution), so nothing overflows int64
+        big_d = np.maximum.reduceat(pd, first)
+        group = np.cumsum(start) - 1
+        common = big_d[group]
+        if bool((common % pd == 0).all()):
+            total = np.add.reduceat(pn * (common // pd), first)
+            g = np.gcd(total, big_d)
+            g[g == 0] = 1
+            return src[first], idx[first], total // g, big_d // g
+    group = np.cumsum(start) - 1
+    dup_groups = np.unique(group[1:][same])
     out_n = pn[first].astype(object) if pn.dtype == object else pn[first].copy()
     out_d = pd[first].astype(object) if pd.dtype == object else pd[first].copy()
     members = np.isin(group, dup_groups)
@@ -644,7 +683,6 @@ def _merge(src, idx, pn, pd, same):
         out_n, out_d = out_n.astype(object), out_d.astype(object)
     for gi, f in sums.items():
         out_n[gi], out_d[gi] = f.numerator, f.denominator
-    del ng
     return src[first], idx[first], out_n, out_d
 
 
@@ -678,14 +716,15 @@ def _fmpq_values(nums: list[np.ndarray], dens: list[np.ndarray]):
 
 
 def explore(program: Program, *, max_states: int | None = None,
-            progress: Any = False) -> Explored:
+            progress: Any = False, symmetry: Any = None) -> Explored:
     """Explore the reachable states of ``program`` breadth-first (see the module docstring).
 
     ``progress``: ``True`` for a progress line on the terminal, or a callable receiving
     :class:`chainlab._progress.ProgressEvent` objects (as every long chainlab computation).
-    An interrupt discards the partial exploration.
+    An interrupt discards the partial exploration. ``symmetry``: a verified
+    :class:`chainlab.prism._symmetry.Symmetry`; the states explored are then its orbits.
     """
     limit = config.limits.max_states if max_states is None else int(max_states)
     with Progress("exploring", unit="states expanded", progress=progress, keep=False) as prog:
         with _gc_paused():
-            return _Explorer(program, limit, prog).run()
+            return _Explorer(program, limit, prog, symmetry).run()

@@ -73,6 +73,10 @@ class Program:
     init: Compiled | None
     scope: Scope
     used_constants: set[str]
+    # the syntax the program was resolved from (modules renamed, formulas not yet expanded),
+    # for the symmetry detection of chainlab.prism._symmetry
+    ast: ModelAST | None = None
+    module_asts: list[Module] = dataclasses.field(default_factory=list)
 
 
 # ---------------------------------------------------------------------- constants
@@ -492,7 +496,7 @@ def resolve(ast: ModelAST, constants: dict[str, Any], *, text: str = "",
     if ast.init is not None:
         init = compile_expr(_expand(ast.init, formulas, source), scope, want="bool")
     return Program(source, consts, variables, [m.name for m in order], commands, alphabets,
-                   labels, formulas, rewards, init, scope, used)
+                   labels, formulas, rewards, init, scope, used, ast, order)
 
 
 def _command_text(lines: list[str], line: int, column: int) -> str:
