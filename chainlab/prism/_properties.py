@@ -125,6 +125,9 @@ class PropertyResult:
         Float mode: a certified bound on the absolute error of each of ``values``.
     quotients : tuple of Quotient
         The bisimulation quotients its analyses were solved on (empty: on the chain itself).
+    symmetry : Symmetry or None
+        The rotation of renamed modules the model was explored up to (claim SYM-1; the
+        chain's states are its orbits), or ``None``.
 
     Examples
     --------
@@ -143,6 +146,7 @@ class PropertyResult:
     error_bound: float = 0.0
     errors: np.ndarray | None = None
     quotients: tuple[Quotient, ...] = ()
+    symmetry: Any = None
 
 
 class _Checker:
@@ -881,5 +885,6 @@ def evaluate_properties(model: PrismModel, props: PropertiesAST, given: dict,
                     "--exact), or accept the bound with chainlab.config.override("
                     "tolerance=...)", error_bound=bound, tolerance=tol)
         out.append(PropertyResult(p.name, p.text, value, None if kind == "scalar" else values,
-                                  exact, bound, errors, tuple(checker.used)))
+                                  exact, bound, errors, tuple(checker.used),
+                                  model.symmetry))
     return out

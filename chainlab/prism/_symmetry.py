@@ -54,6 +54,18 @@ class Symmetry:
         Size of the group (the number of rotations, the identity included).
     perm : tuple of int
         Variable ``k`` (program order) is mapped to variable ``perm[k]``.
+
+    Examples
+    --------
+    >>> from chainlab.check import check
+    >>> ring = ("dtmc module p1 x1 : [0..1] init 0; [s] x1=x3 -> 0.5 : (x1'=0) + "
+    ...         "0.5 : (x1'=1); [s] x1!=x3 -> (x1'=x3); endmodule "
+    ...         "module p2 = p1 [ x1=x2, x3=x1 ] endmodule "
+    ...         "module p3 = p1 [ x1=x3, x3=x2 ] endmodule "
+    ...         'label "one" = x1+x2+x3=1;')
+    >>> (r,) = check(ring, 'filter(max, P=? [ F<=2 "one" ], "init")', symmetry=True)
+    >>> r.value, r.symmetry.modules, r.symmetry.order, r.symmetry.perm
+    (Fraction(21, 32), ('p1', 'p2', 'p3'), 3, (1, 2, 0))
     """
 
     modules: tuple[str, ...]
