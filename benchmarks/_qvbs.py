@@ -117,7 +117,9 @@ def load(inst: Instance):
         elif isinstance(value, int):
             defs[c.expression_variable] = em.integer(value)
         else:
-            defs[c.expression_variable] = em.rational(float(value))
+            # a decimal constant of index.json (0.7) is meant exactly: 7/10
+            exact = Fraction(str(value))
+            defs[c.expression_variable] = em.rational(stormpy.Rational(str(exact)))
     if defs:
         program = program.define_undefined_constants(defs)
     if inst.source.suffix != ".jani":  # properties see the defined constants
