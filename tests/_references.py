@@ -12,6 +12,8 @@ Neither shares code with :mod:`chainlab`.
 from __future__ import annotations
 
 import importlib.util
+import json
+from fractions import Fraction
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -34,3 +36,28 @@ evict = compiler_reference._evict
 def loop_reference():
     """``benchmarks/gmm_reference_loop.py`` (loaded on demand: only the slow tests need it)."""
     return _load("gmm_reference_loop")
+
+
+def herman_references() -> dict[int, Fraction]:
+    """``N -> `` the QVBS reference (Storm's exact value) of herman's ``steps`` property, for
+    the ring sizes whose ``index.json`` (``benchmarks/qvbs/herman``) has one."""
+    data = json.loads((BENCHMARKS / "qvbs" / "herman" / "index.json").read_text())
+    out = {}
+    for f in data["files"]:
+        (n,) = [p["value"] for p in f["file-parameter-values"] if p["name"] == "N"]
+        for v in f.get("open-parameter-values", []):
+            for r in v.get("results", []):
+                value = r["value"]
+                if r["property"] == "steps":
+                    out[n] = (Fraction(value["num"], value["den"]) if isinstance(value, dict)
+                              else Fraction(value))
+    return out
+
+
+def herman_closed_form(n: int) -> Fraction:
+    """McIver and Morgan's expected stabilisation time ``4abc/N`` of three tokens at distances
+    ``a + b + c = N`` as even as possible: the value of herman's ``steps`` property (the
+    maximum over the initial states) wherever the QVBS has a reference (tested)."""
+    a = n // 3
+    b = (n - a) // 2
+    return Fraction(4 * a * b * (n - a - b), n)

@@ -23,6 +23,8 @@ from chainlab.errors import ExactnessError, NotStochasticError, SpecError
 from chainlab.lumping import bisimulation
 from chainlab.prism import _properties
 
+from ._references import herman_references
+
 ROOT = Path(__file__).resolve().parents[1]
 HERMAN = ROOT / "benchmarks" / "qvbs" / "herman"
 
@@ -303,23 +305,9 @@ _WALK = ("dtmc module w x : [0..2] init 1; [] x=1 -> 0.5 : (x'=0) + 0.5 : (x'=2)
          "[] x!=1 -> true; endmodule")
 
 
-def _herman_references() -> dict[int, F]:
-    data = json.loads((HERMAN / "index.json").read_text())
-    out = {}
-    for f in data["files"]:
-        (n,) = [p["value"] for p in f["file-parameter-values"] if p["name"] == "N"]
-        for v in f.get("open-parameter-values", []):
-            for r in v.get("results", []):
-                value = r["value"]
-                if r["property"] == "steps":
-                    out[n] = F(value["num"], value["den"]) if isinstance(value, dict) \
-                        else F(value)
-    return out
-
-
 @pytest.mark.parametrize("n", [3, 5, 7, 9, 11])
 def test_herman_through_the_quotient_gives_the_references(n):
-    refs = _herman_references()
+    refs = herman_references()
     (r,) = check(HERMAN / f"herman.{n}.prism", HERMAN / "herman.props", bisimulation=True)
     assert r.value == refs[n]
     (q,) = r.quotients

@@ -22,21 +22,10 @@ from chainlab.prism._build import build, program_from_text
 from chainlab.prism._explore import _merge
 from chainlab.prism._symmetry import OrbitCanon, Symmetry, find_symmetry
 
+from ._references import herman_closed_form, herman_references
+
 ROOT = Path(__file__).resolve().parents[1]
 HERMAN = ROOT / "benchmarks" / "qvbs" / "herman"
-
-
-def _references() -> dict[int, F]:
-    data = json.loads((HERMAN / "index.json").read_text())
-    out = {}
-    for f in data["files"]:
-        (n,) = [p["value"] for p in f["file-parameter-values"] if p["name"] == "N"]
-        for v in f.get("open-parameter-values", []):
-            for r in v.get("results", []):
-                x = r["value"]
-                if r["property"] == "steps":
-                    out[n] = F(x["num"], x["den"]) if isinstance(x, dict) else F(x)
-    return out
 
 
 def _necklaces(n: int) -> int:
@@ -44,11 +33,19 @@ def _necklaces(n: int) -> int:
     return sum(2 ** gcd(j, n) for j in range(n)) // n
 
 
+def test_herman_closed_form_is_every_qvbs_reference():
+    # the oracle of herman 13 and 17 (no reference in index.json) is checked where there is one
+    refs = herman_references()
+    assert set(refs) >= {3, 5, 7, 9, 11, 15}
+    for n, ref in refs.items():
+        assert herman_closed_form(n) == ref, n
+
+
 @pytest.mark.parametrize("n", [3, 5, 7, 9, 11, 13])
 def test_SYM_1(n):
     """herman: the orbit chain has one state per necklace, holds the 2^n states, and gives the
-    QVBS reference (13: 4abc/n of three equally spaced tokens, 5*4*4, as herman 15's 100/3 is
-    5*5*5) and the full chain's value."""
+    QVBS reference (13, which has none: the closed form 4abc/n, 4*4*4*5/13) and the full
+    chain's value."""
     props = HERMAN / "herman.props"
     text = (HERMAN / f"herman.{n}.prism").read_text()
     program = program_from_text(text, f"herman.{n}")
@@ -58,7 +55,7 @@ def test_SYM_1(n):
     assert pm.num_states == _necklaces(n) and pm.explored.represented == 2 ** n
     assert sum(pm.chain.initial.values()) == 1
     (r,) = check(HERMAN / f"herman.{n}.prism", props, symmetry=True)
-    ref = _references().get(n, F(4 * 5 * 4 * 4, 13) if n == 13 else None)
+    ref = herman_references().get(n, herman_closed_form(n))
     assert r.value == ref
     (full,) = check(HERMAN / f"herman.{n}.prism", props, symmetry=False)
     assert full.value == r.value
