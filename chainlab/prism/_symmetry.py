@@ -176,17 +176,20 @@ def _state_exprs(e: Any, out: list[Expr], filters: list[str]) -> None:
         out.append(e)
 
 
-def _has_ops(e: Expr) -> bool:
+def _nodes(e: Any):
+    """Every expression node inside ``e`` (an expression or nested tuples of them)."""
     stack: list[Any] = [e]
     while stack:
         x = stack.pop()
         if isinstance(x, tuple):
             stack.extend(x)
         elif isinstance(x, Expr):
-            if x.op in _PROPERTY_OPS:
-                return True
+            yield x
             stack.extend(x.args)
-    return False
+
+
+def _has_ops(e: Expr) -> bool:
+    return any(x.op in _PROPERTY_OPS for x in _nodes(e))
 
 
 # ---------------------------------------------------------------------- verification
@@ -290,18 +293,7 @@ def find_symmetry(program: Program, props: PropertiesAST | None = None) -> Symme
 
 
 def _labels_in(e: Expr) -> set[str]:
-    out = set()
-    stack: list[Any] = [e]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, tuple):
-            stack.extend(x)
-        elif isinstance(x, Expr):
-            if x.op == "label":
-                out.add(x.args[0])
-            else:
-                stack.extend(x.args)
-    return out
+    return {x.args[0] for x in _nodes(e) if x.op == "label"}
 
 
 def _order(perm: tuple[int, ...]) -> int:
