@@ -414,3 +414,36 @@ def test_lazy_padic_threshold_matches_padic():
     from chainlab._linalg import padic as _padic
 
     assert _linsolve._PADIC_MIN_STATES == _padic.MIN_STATES
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(_padic.MIN_STATES, 600), st.data())
+def test_tridiagonal_shortcut_is_what_superlu_and_prefer_padic_decide(s, data):
+    """The linear solver orders a tridiagonal block naturally and keeps it on the rational LU
+    without asking SuperLU: SuperLU's minimum-degree fill of such a block is nnz + 2s, which
+    prefer_padic always sends to the rational LU."""
+    keep = data.draw(st.lists(st.booleans(), min_size=2 * (s - 1), max_size=2 * (s - 1)))
+    i = np.arange(s - 1)
+    rows = np.concatenate([i, i + 1])[np.array(keep)]
+    cols = np.concatenate([i + 1, i])[np.array(keep)]
+    if not len(rows):
+        return
+    order, fill = _padic.order_and_fill(rows, cols, s)
+    assert fill == len(rows) + 2 * s
+    assert not _padic.prefer_padic(rows, cols, s, fill)
+
+
+def test_birth_death_exact_solve_does_not_import_scipy():
+    """The tridiagonal shortcut spares an exact birth-death solve SciPy's import (~0.3 s of a
+    whole `chainlab analyze --exact` run on gambler's ruin)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom fractions import Fraction\n"
+            "from chainlab.models.classic import gamblers_ruin\nfrom chainlab import exact\n"
+            "r = exact.absorption(gamblers_ruin(1000, Fraction(2, 5)))\n"
+            "assert r.B.shape == (1001, 2)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"

@@ -54,13 +54,23 @@ class ExactEstimate:
     seconds: float
 
 
+def row_scales(rows, vals, diag) -> list:
+    """``L_i``: the lcm of the denominators of row ``i`` of the block (diagonal included), so
+    ``diag(L) A`` is an integer matrix (fmpz): the input of the estimate below and of the
+    p-adic solver's integer rows."""
+    scale = [d.q for d in diag]
+    for i, v in zip(rows.tolist(), vals):
+        q = v.q
+        if q != 1 and scale[i] % q:
+            scale[i] = scale[i].lcm(q)
+    return scale
+
+
 def estimate_block(rows: np.ndarray, vals: np.ndarray, diag: np.ndarray,
                    columns: int) -> ExactEstimate:
     """Digits, memory and time of a p-adic solve of the block ``(rows, vals, diag)`` (the
     off-diagonal entries of ``I - Q`` by local row, and its diagonal) for ``columns``
     right-hand sides."""
-    from .padic import row_scales
-
     s = len(diag)
     scale = row_scales(rows, vals, diag)
     # ||row_i||_2 of A_Z = L_i ||row_i(I - Q)||_2 <= L_i * 2 (the row of I - Q has L1 norm <= 2)

@@ -524,7 +524,14 @@ class SubsystemSolver:
         if self.exact:
             order = fill = None
             route = config.solvers.exact_blocks
-            if s >= _PADIC_MIN_STATES and route != "rational":
+            if (route == "auto" and s >= _PADIC_MIN_STATES and len(rows)
+                    and int(np.abs(rows - cols).max()) == 1):
+                # a tridiagonal block (a path in this numbering: birth-death chains, gambler's
+                # ruin): eliminating in this order fills nothing, and _padic.prefer_padic would
+                # choose the rational LU (its fill nnz + 2s is below 2 (nnz + s); tested), so
+                # neither SuperLU's ordering nor SciPy's import (~0.3 s) is needed
+                order = np.arange(s)
+            elif s >= _PADIC_MIN_STATES and route != "rational":
                 from . import padic as _padic
 
                 if route == "auto" and len(rows) < _padic.DEGREE * s:

@@ -47,6 +47,7 @@ import numpy as np
 import scipy.sparse as sp
 from flint import fmpq, fmpz
 
+from .budget import row_scales
 from .modular import mqrr, prime_below, wang
 
 __all__: list[str] = []
@@ -659,17 +660,6 @@ def _as_fmpq(v) -> fmpq:
     if hasattr(v, "numerator"):  # int, Fraction, sympy Rational
         return fmpq(int(v.numerator), int(v.denominator))
     return fmpq(v)
-
-
-def row_scales(rows, vals, diag) -> list:
-    """``L_i``: the lcm of the denominators of row ``i`` of the block (diagonal included), so
-    ``diag(L) A`` is an integer matrix (fmpz; also the estimate's input, ``budget``)."""
-    scale = [d.q for d in diag]
-    for i, v in zip(rows.tolist(), vals):
-        q = v.q
-        if q != 1 and scale[i] % q:
-            scale[i] = scale[i].lcm(q)
-    return scale
 
 
 def _integer_rows(rows, cols, vals, diag):
