@@ -375,26 +375,6 @@ class _Entries:
                                  dtype=np.int64)[vid]
 
 
-def respected_keys(chain: Chain, targets: Iterable[np.ndarray] = (),
-                   rewards: Iterable[np.ndarray] = ()) -> list[np.ndarray]:
-    """One int64 array per respected set and reward of ``chain``: bisimilar states must have
-    equal entries in each (``targets``: arrays of state indices; ``rewards``: exact values, one
-    per state, equal entries iff equal values). Equal keys, equal quotients: callers may cache
-    quotients by them (``chainlab check`` does)."""
-    n = chain.num_states
-    return [_mask_key(t, n) for t in targets] + [_exact_ids(r) for r in rewards]
-
-
-def quotient_respecting(chain: Chain, keys: list[np.ndarray], *, max_blocks: int | None = None,
-                        max_rounds: int | None = None) -> BisimulationResult | None:
-    """The coarsest bisimulation quotient of an exact ``chain`` (already validated) that keeps
-    the classes of equal ``keys`` (from :func:`respected_keys`), for callers inside chainlab
-    that solve on it (``chainlab check``, claim LUMP-2); None when it has more than
-    ``max_blocks`` classes or still splits after ``max_rounds`` rounds. The quotient has no
-    labels: respected sets are read through ``block_of``."""
-    return _quotient(chain, keys, {}, max_blocks=max_blocks, max_rounds=max_rounds)
-
-
 def _quotient(chain: Chain, keys: list[np.ndarray], labels: Mapping[str, Iterable[int]],
              *, max_blocks: int | None = None, max_rounds: int | None = None
              ) -> BisimulationResult | None:
