@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainlab import Chain, exact, lumping
+from chainlab import Chain, exact
+from chainlab._analysis import refine
 from chainlab.check import check
 from chainlab.errors import ExactnessError, NotStochasticError, SpecError
 from chainlab.lumping import bisimulation
@@ -92,12 +93,12 @@ def _is_bisimulation(c: Chain, block: np.ndarray, labels: list[str],
 @contextmanager
 def _fmpq_sums():
     """Force the fmpq signature path (as for entries without a 62-bit common denominator)."""
-    old = lumping._WORD
-    lumping._WORD = 2
+    old = refine._WORD
+    refine._WORD = 2
     try:
         yield
     finally:
-        lumping._WORD = old
+        refine._WORD = old
 
 
 # --------------------------------------------------------------------------- random chains
@@ -245,13 +246,13 @@ def test_a_hash_collision_is_caught_and_split_exactly(monkeypatch):
     c = Chain([[0, h, h, 0, 0, 0], [0, 0, 0, h, h, 0], [0, 0, 0, 0, h, h], [0, 0, 0, 1, 0, 0],
                [0, 0, 0, 0, 1, 0], [0, 0, 0, 0, 0, 1]], labels={"a": [3], "b": [5]})
     want = bisimulation(c)
-    init = lumping._Entries.__init__
+    init = refine._Entries.__init__
 
     def colliding(self, chain):
         init(self, chain)
         self.residues = np.zeros_like(self.residues)
 
-    monkeypatch.setattr(lumping._Entries, "__init__", colliding)
+    monkeypatch.setattr(refine._Entries, "__init__", colliding)
     got = bisimulation(c)
     assert got.block_of.tolist() == want.block_of.tolist()
     assert _partition(got.block_of) == _naive_coarsest(c, ["a", "b"], [])
@@ -265,7 +266,7 @@ def test_entries_without_a_word_denominator_are_summed_as_rationals():
     c = Chain([[0, a, 1 - a, 0], [0, 0, 0, 1], [0, 0, b, 1 - b], [0, 0, 0, 1]],
               labels={"end": [3]})
     res = bisimulation(c)
-    assert lumping._Entries(c).den is None
+    assert refine._Entries(c).den is None
     assert _partition(res.block_of) == _naive_coarsest(c, ["end"], [])
     assert list(res.quotient.transitions())[0] == (0, 1, a)
 

@@ -406,7 +406,7 @@ class _Checker:
             return _Lumped(chain)
         if self.bisimulation is None and self._largest_scc(chain) < BISIMULATION_MIN_SCC:
             return _Lumped(chain)
-        from ..lumping import _exact_ids, _quotient
+        from .._analysis.refine import coarsest, exact_ids
 
         n = chain.num_states
         keys = []
@@ -414,13 +414,13 @@ class _Checker:
             k = np.zeros(n, dtype=np.int64)
             k[t] = 1
             keys.append(k)
-        keys += [_exact_ids(r) for r in rewards]
+        keys += [exact_ids(r) for r in rewards]
         cache_key = (id(chain), tuple(k.tobytes() for k in keys))
         got = self._lumps.get(cache_key)
         if got is None or got[0] is not chain:
             started = time.perf_counter()
             auto = self.bisimulation is None
-            q = _quotient(chain, keys, {}, max_blocks=n // 2 if auto else None,
+            q = coarsest(chain, keys, {}, max_blocks=n // 2 if auto else None,
                           max_rounds=BISIMULATION_MAX_ROUNDS if auto else None)
             info = None if q is None else Quotient(
                 n, q.num_blocks, q.quotient.num_transitions, q.rounds,
