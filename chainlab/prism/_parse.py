@@ -82,7 +82,7 @@ def _parser() -> Lark:
     if path is not None:
         tmp = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # (the user's own)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".prism-parser-")
             with os.fdopen(fd, "wb") as f:
                 parser.save(f)
