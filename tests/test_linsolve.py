@@ -433,7 +433,8 @@ def test_tridiagonal_shortcut_is_what_superlu_and_prefer_padic_decide(s, data):
     assert not _padic.prefer_padic(rows, cols, s, fill)
 
 
-def test_birth_death_exact_solve_does_not_import_scipy():
+@pytest.mark.parametrize("N", [100, 1000])  # a big block below and above the p-adic size
+def test_birth_death_exact_solve_does_not_import_scipy(N):
     """The tridiagonal shortcut spares an exact birth-death solve SciPy's import (~0.3 s of a
     whole `chainlab analyze --exact` run on gambler's ruin)."""
     import subprocess
@@ -441,8 +442,8 @@ def test_birth_death_exact_solve_does_not_import_scipy():
 
     code = ("import sys\nfrom fractions import Fraction\n"
             "from chainlab.models.classic import gamblers_ruin\nfrom chainlab import exact\n"
-            "r = exact.absorption(gamblers_ruin(1000, Fraction(2, 5)))\n"
-            "assert r.B.shape == (1001, 2)\n"
+            f"r = exact.absorption(gamblers_ruin({N}, Fraction(2, 5)))\n"
+            f"assert r.B.shape == ({N + 1}, 2)\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)

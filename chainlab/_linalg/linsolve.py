@@ -524,14 +524,11 @@ class SubsystemSolver:
         if self.exact:
             order = fill = None
             route = config.solvers.exact_blocks
-            if (route == "auto" and s >= _PADIC_MIN_STATES and len(rows)
-                    and int(np.abs(rows - cols).max()) == 1):
-                # a tridiagonal block (a path in this numbering: birth-death chains, gambler's
-                # ruin): eliminating in this order fills nothing, and _padic.prefer_padic would
-                # choose the rational LU (its fill nnz + 2s is below 2 (nnz + s); tested), so
-                # neither SuperLU's ordering nor SciPy's import (~0.3 s) is needed
-                order = np.arange(s)
-            elif s >= _PADIC_MIN_STATES and route != "rational":
+            # a tridiagonal block (birth-death chains, gambler's ruin) stays on the rational
+            # LU: _padic.prefer_padic would choose it (its fill nnz + 2s is below 2 (nnz + s);
+            # tested), so the p-adic route is not even asked
+            if s >= _PADIC_MIN_STATES and route != "rational" and not (
+                    route == "auto" and _tridiagonal(rows, cols)):
                 from . import padic as _padic
 
                 if route == "auto" and len(rows) < _padic.DEGREE * s:
@@ -620,8 +617,18 @@ def _make_blocks(num: int, labels: np.ndarray) -> list[tuple[np.ndarray, bool]]:
             for k in range(len(block_sizes))]
 
 
+def _tridiagonal(rows, cols) -> bool:
+    """The block's off-diagonal pattern is within one of the diagonal (a path in its
+    numbering): eliminating in that order fills nothing."""
+    return bool(len(rows)) and int(np.abs(rows - cols).max()) == 1
+
+
 def _min_degree_order(rows, cols, s) -> np.ndarray:
-    """Elimination order from SuperLU's minimum degree on ``A + A^T`` (pattern only)."""
+    """Elimination order from SuperLU's minimum degree on ``A + A^T`` (pattern only); a
+    tridiagonal block keeps its own order, which fills nothing either, without SuperLU and
+    SciPy's import (~0.3 s)."""
+    if _tridiagonal(rows, cols):
+        return np.arange(s)
     from . import padic as _padic
 
     return _padic.order_and_fill(rows, cols, s)[0]
