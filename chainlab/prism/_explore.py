@@ -655,19 +655,18 @@ def _merge(src, idx, pn, pd, same):
     """Sum the probabilities of repeated (source, target) pairs (sorted input)."""
     start = np.concatenate([[True], ~same])
     first = np.flatnonzero(start)
+    group = np.cumsum(start) - 1
     if pn.dtype != object and pd.dtype != object:
         # vectorised when every denominator of a pair divides the pair's largest: the terms
         # over that common denominator are at most it and sum to at most it (they are parts
         # of one state's distribution), so nothing overflows int64
         big_d = np.maximum.reduceat(pd, first)
-        group = np.cumsum(start) - 1
         common = big_d[group]
         if bool((common % pd == 0).all()):
             total = np.add.reduceat(pn * (common // pd), first)
             g = np.gcd(total, big_d)
             g[g == 0] = 1
             return src[first], idx[first], total // g, big_d // g
-    group = np.cumsum(start) - 1
     dup_groups = np.unique(group[1:][same])
     out_n = pn[first].astype(object) if pn.dtype == object else pn[first].copy()
     out_d = pd[first].astype(object) if pd.dtype == object else pd[first].copy()
