@@ -47,8 +47,9 @@ class Partition:
 
 # --------------------------------------------------------------------------- keys
 def mask_key(states: Iterable[int], n: int) -> np.ndarray:
+    """1 at the given states (an index array or any iterable of indices), 0 elsewhere."""
     key = np.zeros(n, dtype=np.int64)
-    key[np.fromiter(states, dtype=np.int64)] = 1
+    key[states if isinstance(states, np.ndarray) else np.fromiter(states, dtype=np.int64)] = 1
     return key
 
 

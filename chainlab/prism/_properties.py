@@ -406,15 +406,10 @@ class _Checker:
             return _Lumped(chain)
         if self.bisimulation is None and self._largest_scc(chain) < BISIMULATION_MIN_SCC:
             return _Lumped(chain)
-        from .._analysis.refine import coarsest, exact_ids
+        from .._analysis.refine import coarsest, exact_ids, mask_key
 
         n = chain.num_states
-        keys = []
-        for t in targets:
-            k = np.zeros(n, dtype=np.int64)
-            k[t] = 1
-            keys.append(k)
-        keys += [exact_ids(r) for r in rewards]
+        keys = [mask_key(t, n) for t in targets] + [exact_ids(r) for r in rewards]
         cache_key = (id(chain), tuple(k.tobytes() for k in keys))
         got = self._lumps.get(cache_key)
         if got is None or got[0] is not chain:
