@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _procs import child_env  # noqa: E402
-from _qvbs import instances  # noqa: E402
+from _qvbs import _constants_string, instances  # noqa: E402
 
 _NAME = re.compile(r'^"([^"]+)"\s*:')
 # constants a PRISM file declares without a value (index.json also lists the file parameters,
@@ -68,9 +68,9 @@ def main(argv=None) -> int:
         open_ = set(_OPEN.findall(inst.source.read_text()))
         if inst.props_file is not None:
             open_ |= set(_OPEN.findall(inst.props_file.read_text()))
-        consts = {k: v for k, v in inst.constants.items() if k in open_}
+        consts = _constants_string(inst, open_)
         if consts:
-            cmd += ["--const", ",".join(f"{k}={v}" for k, v in consts.items())]
+            cmd += ["--const", consts]
         t0 = time.perf_counter()
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout,
