@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -41,6 +40,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 HERMAN = HERE / "qvbs" / "herman"
+sys.path.insert(0, str(HERE))
+
+from _procs import child_env  # noqa: E402
+from _qvbs import instances  # noqa: E402
 
 _STORM = r"""
 import json, sys, time
@@ -78,7 +81,7 @@ def _limit(gib: float):
 
 
 def _run(cmd: list[str], gib: float, timeout: float) -> tuple[float, dict | str]:
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    env = child_env(None)
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
@@ -90,19 +93,6 @@ def _run(cmd: list[str], gib: float, timeout: float) -> tuple[float, dict | str]
         last = (proc.stderr.strip().splitlines() or ["?"])[-1]
         return wall, f"exit {proc.returncode}: {last[:160]}"
     return wall, json.loads(proc.stdout)
-
-
-def _references() -> dict[int, Fraction]:
-    data = json.loads((HERMAN / "index.json").read_text())
-    out = {}
-    for f in data["files"]:
-        n = next(p["value"] for p in f["file-parameter-values"] if p["name"] == "N")
-        for v in f.get("open-parameter-values", []):
-            for r in v.get("results", []):
-                if r["property"] == "steps":
-                    x = r["value"]
-                    out[n] = Fraction(x["num"], x["den"]) if isinstance(x, dict) else Fraction(x)
-    return out
 
 
 def main(argv=None) -> int:
@@ -123,7 +113,9 @@ def main(argv=None) -> int:
         storm = not args.no_storm
     except ImportError:
         storm = False
-    refs = _references()
+    # the QVBS references (index.json), by ring size
+    refs = {int(i.constants["N"]): i.references["steps"]
+            for i in instances(models={"herman"}) if "steps" in i.references}
     props = str(HERMAN / "herman.props")
     print("N | states | chainlab (orbits; quotient states, rounds, lump s) | chainlab "
           "--no-symmetry | chainlab --no-symmetry --no-bisimulation | Storm exact + "
