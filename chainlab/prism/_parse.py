@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import os
 import re
 import sys
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 
@@ -61,9 +59,9 @@ def _parser() -> Lark:
     """The LALR parser of ``_grammar.lark``. Building its tables takes ~0.35 s, loading them
     ~0.04 s, so the built parser is saved in :func:`cache_dir` (lark's own ``save``/``load``),
     under a name that hashes the grammar, the options and the lark and Python versions, and
-    written atomically; a cache that cannot be read or written is rebuilt or skipped, never an
-    error. (lark's ``cache=`` option writes its file in place, where two processes can read a
-    half-written one, hence this.)"""
+    written atomically (``chainlab._io.atomic``); a cache that cannot be read or written is
+    rebuilt or skipped, never an error. (lark's ``cache=`` option writes its file in place,
+    where two processes can read a half-written one, hence this.)"""
     import lark
 
     grammar = (Path(__file__).with_name("_grammar.lark")).read_text()
@@ -80,17 +78,15 @@ def _parser() -> Lark:
             pass
     parser = Lark(grammar, **_OPTIONS)
     if path is not None:
-        tmp = None
+        from .._io.atomic import atomic_path
+        from ..errors import ChainlabError
+
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # (the user's own)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".prism-parser-")
-            with os.fdopen(fd, "wb") as f:
+            with atomic_path(path) as tmp, open(tmp, "wb") as f:
                 parser.save(f)
-            os.replace(tmp, path)
-        except OSError:  # a read-only home or a full disk: run without the cache
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+        except (OSError, ChainlabError):  # a read-only home, a full disk: no cache then
+            pass
     return parser
 
 
