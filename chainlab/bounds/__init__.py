@@ -27,6 +27,10 @@ function                       claim   what it is
 :func:`coupling_bound`         BND-6   staged conversions with retries and local
                                        sub-chains, a recursion over all-pure
                                        configurations (GMM; no compiled chain)
+:func:`mutual_pair_bound`      BND-7   pairs that pick each other in round 1, each
+                                       against a one-point-per-round adversary,
+                                       combined by CMB-1 (GMM, ``k = 1``, random
+                                       ties, all-alone start; runs at ``n = 30``)
 ============================== ======= ===================================================
 
 Limits of classes of bounds
@@ -79,6 +83,7 @@ from ._limits import (
     shield_state,
     state_ceiling,
 )
+from ._pairs import mutual_pair_bound
 from ._paper import PaperScaleRow, PaperScaleStudy, paper_scale_study
 from ._sim import SplitRunResult, simulate_split
 from ._study import SharpnessStudy, sharpness_study
@@ -104,6 +109,7 @@ __all__ = [
     "sequence_bound",
     "restricted_bound",
     "coupling_bound",
+    "mutual_pair_bound",
     "movers_ceiling",
     "state_ceiling",
     "shield_state",

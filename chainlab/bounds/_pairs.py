@@ -1,0 +1,326 @@
+"""The mutual-pair bound, BND-7, and the combination of groups, CMB-1 (proofs/bounds.md).
+
+From an all-alone start with ``k = 1`` and random ties, two agents that pick each other in round 1
+form a *mutual pair*. The rest of the population is replaced by an adversary restricted only by
+what the dynamics guarantee -- an agent changes one memory point per round, so after ``t`` rounds
+every agent still holds ``r - t`` points of its own label (the invariant I-1) -- and the pair's
+worst-case probability of becoming pure on one of its two labels within the horizon is the value
+of a finite game, computed exactly by backward induction (``_game_values``). CMB-1 combines the
+mutual pairs: their values form a multi-affine submartingale, so
+``P(two pairs succeed) >= E[P(Bin(M, v) >= 2)]`` with ``M`` the number of mutual pairs, whose law
+is exact by inclusion-exclusion.
+
+Why hand-written: the game is a min-expectation recursion over a few hundred abstract pair
+states with adversarial choices inside one agent's move; no library solves such a game exactly
+in rationals, and the arithmetic is plain integers scaled by a common denominator per round.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+from .._progress import Progress
+from .._validate import integer
+from ..errors import SpecError
+from ..models.gmm import GMMAgents
+from ._gmm import _check_model, _params
+from ._types import BoundResult
+
+# Abstract memory of a pair member: counts of (A, C, F) -- its own label A, its partner's own label
+# C, and one foreign label F shared by the pair. The category N (index 3) is any other label: it
+# appears only in outsiders and in a member's memory right after it heard such a label.
+_A, _C, _F, _N = 0, 1, 2, 3
+
+Member = tuple[int, int, int]
+Vec4 = tuple[int, int, int, int]
+
+
+def _members(r: int) -> list[Member]:
+    return [(a, c, r - a - c) for a in range(r + 1) for c in range(r + 1 - a)]
+
+
+def _vec4s(r: int) -> list[Vec4]:
+    return [v for v in itertools.product(range(r + 1), repeat=4) if sum(v) == r]  # type: ignore[misc]
+
+
+def _replace(v: tuple[int, ...], out: int, into: int) -> tuple[int, ...]:
+    w = list(v)
+    w[out] -= 1
+    w[into] += 1
+    return tuple(w)
+
+
+def _evictions(v: tuple[int, ...], x: int) -> list[tuple[int, ...]]:
+    """Every memory the farthest-point rule can produce when ``x`` replaces a point of ``v``.
+
+    The positions of the labels are not tracked, so any present label other than ``x`` may be the
+    farthest one (a superset of the model's choices, docs/model.md step 3 and 5); a memory holding
+    only ``x`` does not change.
+    """
+    cands = [c for c, m in enumerate(v) if m and c != x]
+    if not cands:
+        return [v]
+    return [_replace(v, c, x) for c in cands]
+
+
+def _d2(u: tuple[int, ...], v: tuple[int, ...]) -> int:
+    return sum((a - b) ** 2 for a, b in zip(u, v))
+
+
+def _outsider_distance(m: Member, o: Vec4, need: int) -> int | None:
+    """Least squared distance from member memory ``m`` to an outsider with category counts ``o``
+    that holds at least ``need`` points of one label other than A and C (None: no such outsider).
+
+    The N points of ``o`` are spread over distinct new labels (each adds 1) except, when its own
+    label is new, the ``need`` points of that label (they add ``need**2``).
+    """
+    base = _d2(m, o[:3])
+    best = None
+    if need == 0 or o[_F] >= need:
+        best = base + o[_N]
+    if need and o[_N] >= need:
+        d = base + need * need + (o[_N] - need)
+        best = d if best is None else min(best, d)
+    return best
+
+
+def _merge(a: Vec4, h: Vec4) -> tuple[Member, Member] | None:
+    """Pair state after both moves: the N point(s) become the pair's F label when the pair then
+    holds one foreign label; ``None`` (counted as failure) when it would hold two or more."""
+    labels = set()
+    if a[_F] or h[_F]:
+        labels.add("F")
+    if a[_N]:
+        labels.add("Na")
+    if h[_N]:
+        labels.add("Nh")  # a new label heard by h: counted as different from a's (the worse case)
+    if len(labels) > 1:
+        return None
+    return (a[0], a[1], a[2] + a[3]), (h[0], h[1], h[2] + h[3])
+
+
+class _Game:
+    """Backward induction of the pair game with integer values scaled per round."""
+
+    def __init__(self, r: int, p: Fraction, horizon: int):
+        self.r = r
+        self.pn, self.pd = p.numerator, p.denominator
+        self.horizon = horizon
+        self.members = _members(r)
+        self.vecs = _vec4s(r)
+        self.scale = (self.pd * r * r) ** 2  # one round of both members
+        self._outs: dict[tuple[Member, int], list[tuple[int, Vec4]]] = {}
+
+    def outsiders(self, m: Member, t: int) -> list[tuple[int, Vec4]]:
+        """(least distance, category counts) of every outsider allowed at time ``t`` (I-1)."""
+        key = (m, t)
+        got = self._outs.get(key)
+        if got is None:
+            need = max(0, self.r - t)
+            got = []
+            for o in self.vecs:
+                d = _outsider_distance(m, o, need)
+                if d is not None:
+                    got.append((d, o))
+            got.sort()
+            self._outs[key] = got
+        return got
+
+    def side(self, mover: Member, mate: Member, t: int, cont: Callable[[Vec4], int]) -> int:
+        """Worst case over the adversary of ``E[cont(mover's next memory)]``, scaled by
+        ``pd r^2``: the partner is the mate, any allowed outsider at most as close as the mate,
+        or (probability ``p``) the mover itself; label positions are adversarial."""
+        best: list[int] = []
+        m4 = (*mover, 0)
+        for y in range(4):
+            best.append(min(cont(v) for v in _evictions(m4, y)))  # type: ignore[arg-type]
+        vals: dict[tuple[int, ...], int] = {}
+
+        def val(temp: tuple[int, ...]) -> int:
+            v = vals.get(temp)
+            if v is None:
+                v = vals[temp] = sum(temp[y] * best[y] for y in range(4) if temp[y])
+            return v
+
+        def partner(q: tuple[int, ...]) -> int:
+            return sum(mover[x] * min(val(tp) for tp in _evictions(q, x))
+                       for x in range(3) if mover[x])
+
+        dmate = _d2(mover, mate)
+        worst = partner((*mate, 0))
+        for d, o in self.outsiders(mover, t):
+            if d > dmate:
+                break
+            worst = min(worst, partner(o))
+        if self.pn == 0:
+            return worst
+        return self.pn * partner(m4) + (self.pd - self.pn) * worst
+
+    def values(self, progress: Any = False) -> dict[int, dict[tuple[Member, Member], int]]:
+        """``V[t][(a, h)]`` for ``t = 1 .. horizon``, scaled by ``scale ** (horizon - t)``."""
+        r, T = self.r, self.horizon
+        pureA, pureC = (r, 0, 0), (0, r, 0)
+        states = [(a, h) for a in self.members for h in self.members]
+
+        def success(a: Member, h: Member) -> bool:
+            return (a == h == pureA) or (a == h == pureC)
+
+        V = {T: {s: int(success(*s)) for s in states}}
+        bar = Progress("pair game", total=(T - 1) * len(states), unit="states", progress=progress)
+        done = 0
+        try:
+            for t in range(T - 1, 0, -1):
+                nxt = V[t + 1]
+                one = self.scale ** (T - t)
+                cur = {}
+                for a, h in states:
+                    if success(a, h):
+                        cur[(a, h)] = one
+                        continue
+                    memo: dict[Vec4, int] = {}
+
+                    def U(a2: Vec4, a: Member = a, h: Member = h,
+                          memo: dict[Vec4, int] = memo) -> int:
+                        u = memo.get(a2)
+                        if u is None:
+                            def cont(h2: Vec4) -> int:
+                                s = _merge(a2, h2)
+                                return 0 if s is None else nxt[s]
+                            u = memo[a2] = self.side(h, a, t, cont)
+                        return u
+
+                    cur[(a, h)] = self.side(a, h, t, U)
+                    done += 1
+                    if done % 64 == 0:
+                        bar.update(done)
+                V[t] = cur
+        finally:
+            bar.close()
+        return V
+
+
+def _round_one_types(r: int) -> list[tuple[Fraction, Member, Member]]:
+    """Law of a mutual pair's state after round 1 (both asked each other, nobody mirrored).
+
+    The asker is pure on its label, the partner pure on another: the query replaces one of the
+    partner's points, the answer is the partner's label with probability ``(r - 1)/r``, and then
+    the asker evicts one own point; otherwise it hears its own label and keeps its counts."""
+    move = [(Fraction(r - 1, r), 1), (Fraction(1, r), 0)]  # (probability, points gained)
+    out = []
+    for (pa, ga), (ph, gh) in itertools.product(move, move):
+        out.append((pa * ph, (r - ga, ga, 0), (gh, r - gh, 0)))
+    return out
+
+
+def mutual_pair_law(n: int, q: Fraction) -> list[Fraction]:
+    """Exact law of the number ``M`` of mutual pairs when each of ``n`` agents independently
+    picks one of the others with probability ``q`` each (and nobody with the rest).
+
+    Inclusion-exclusion over sets of ``j`` disjoint pairs: ``S_j = n! / (j! 2^j (n - 2j)!) q^(2j)``
+    is ``E[C(M, j)]`` and ``P(M = m) = sum_j (-1)^(j - m) C(j, m) S_j``.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> [str(x) for x in mutual_pair_law(3, Fraction(1, 2))]
+    ['1/4', '3/4']
+    """
+    integer("n", n, low=0)
+    q = Fraction(q)
+    if not 0 <= q or (n > 1 and q * (n - 1) > 1):
+        raise SpecError(f"q = {q}: each agent's pick probabilities q (n - 1) must lie in [0, 1]; "
+                        "pass the probability of picking one given other agent")
+    J = n // 2
+    S = [Fraction(math.factorial(n), math.factorial(j) * 2 ** j * math.factorial(n - 2 * j))
+         * q ** (2 * j) for j in range(J + 1)]
+    return [sum(((-1) ** (j - m) * math.comb(j, m) * S[j] for j in range(m, J + 1)), Fraction(0))
+            for m in range(J + 1)]
+
+
+def at_least_two(m: int, v: Fraction) -> Fraction:
+    """``P(Bin(m, v) >= 2)``, exact."""
+    if m < 2:
+        return Fraction(0)
+    return 1 - (1 - v) ** m - m * v * (1 - v) ** (m - 1)
+
+
+def mutual_pair_bound(model: GMMAgents, *, horizon: int | None = None,
+                      progress: Any = False) -> BoundResult:
+    """Lower bound BND-7: mutual pairs of round 1 against a one-point-per-round adversary.
+
+    Parameters
+    ----------
+    model : GMMAgents
+        ``neighbours=1``, ``ties="random"``, ``memory >= 2``, ``mirror < 1``, and an all-alone
+        start: every agent pure on its own label, no two agents on one label (the default start
+        when ``agents <= components``).
+    horizon : int, optional
+        A pair must become pure on one of its two labels within this many rounds
+        (default ``2 * memory + 2``). Larger horizons give larger bounds and cost linearly more.
+    progress : bool or callable, default False
+        Progress of the game's backward induction.
+
+    Returns
+    -------
+    BoundResult
+        ``value`` exact; ``details`` hold the pair values by round-1 type, their mean ``v``, the
+        law of the number of mutual pairs and the horizon.
+
+    Raises
+    ------
+    SpecError
+        Outside the assumptions above, or for a horizon below ``memory``.
+
+    See Also
+    --------
+    chainlab.bounds.sequence_bound : BND-4, for every tie rule and ``k``.
+
+    Examples
+    --------
+    >>> from chainlab.models import GMMAgents
+    >>> b = mutual_pair_bound(GMMAgents(agents=4, components=4, memory=2, neighbours=1))
+    >>> b.claim, b.horizon, b.value > 0
+    ('BND-7', 6, True)
+    """
+    model = _check_model(model)
+    n, K, r, k, p = _params(model)
+    fix = "BND-7 covers k = 1, ties='random', memory >= 2, mirror < 1 from an all-alone start"
+    if k != 1:
+        raise SpecError(f"neighbours = {k}: {fix}; use sequence_bound or coupling_bound")
+    if model.ties != "random":
+        raise SpecError(f"ties = {model.ties!r}: {fix} (with index ties every agent picks the "
+                        "same partner in round 1, so there is at most one mutual pair)")
+    if r < 2:
+        raise SpecError(f"memory = {r}: {fix}")
+    if p >= 1:
+        raise SpecError(f"mirror = {p}: {fix}")
+    start = model.initial_agents()
+    labels = [max(range(K), key=lambda c: a[c]) for a in start]
+    if any(a[c] != r for a, c in zip(start, labels)) or len(set(labels)) != n:
+        raise SpecError(f"initial state {start}: {fix}; give every agent its own label "
+                        "(agents <= components and the default start)")
+    if horizon is None:
+        horizon = 2 * r + 2
+    integer("horizon", horizon, low=r)
+    game = _Game(r, p, horizon)
+    V = game.values(progress=progress)
+    den = game.scale ** (horizon - 1)
+    types = []
+    vbar = Fraction(0)
+    for w, a, h in _round_one_types(r):
+        val = Fraction(V[1][(a, h)], den)
+        types.append({"a": a, "h": h, "probability": w, "value": val})
+        vbar += w * val
+    q = (1 - p) / (n - 1) if n > 1 else Fraction(0)
+    law = mutual_pair_law(n, q)
+    value = sum((pm * at_least_two(m, vbar) for m, pm in enumerate(law)), Fraction(0))
+    return BoundResult(
+        "mutual-pairs", value, claim="BND-7",
+        assumptions="k = 1, random ties, r >= 2, p < 1, all-alone start",
+        ties=model.ties, horizon=horizon, parameters=model.describe(),
+        details={"pair_value": vbar, "types": types, "mutual_pair_law": law,
+                 "combination": "CMB-1"})

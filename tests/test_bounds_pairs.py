@@ -1,0 +1,214 @@
+"""BND-7 and CMB-1 (proofs/bounds.md): the mutual-pair bound.
+
+Checked four ways: the pair game's one-round inequality against the model's own exact one-agent
+laws in concrete populations that satisfy the invariant I-1 (Hypothesis: this is the step of the
+proof that the adversary covers every real population); the law of the number of mutual pairs
+against an explicit enumeration of all picks; the round-1 types against the model's interaction
+kernel; and the bound itself below the exact polarization probability on every all-alone
+instance of a small range that compiles.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from fractions import Fraction as F
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chainlab.bounds import mutual_pair_bound, sequence_bound
+from chainlab.bounds._pairs import _Game, _round_one_types, at_least_two, mutual_pair_law
+from chainlab.compiler import compile_model
+from chainlab.errors import SpecError, StateSpaceLimitError
+from chainlab.models import GMMAgents
+from chainlab.polarization import polarization
+
+MIRRORS = (F(0), F(1, 5), F(2, 5))
+
+
+@functools.lru_cache(maxsize=None)
+def _game(r: int, p: F, horizon: int):
+    g = _Game(r, p, horizon)
+    return g, g.values()
+
+
+def _abstract(counts, i, j, f):
+    """Category counts (A, C, F, N) of a concrete memory for pair labels i, j and foreign f."""
+    A, C = counts[i], counts[j]
+    Fc = counts[f] if f is not None else 0
+    return (A, C, Fc, sum(counts) - A - C - Fc)
+
+
+def _merge_concrete(a, h, i, j):
+    """The pair state of two concrete memories: None when they hold two foreign labels."""
+    foreign = {c for m in (a, h) for c, v in enumerate(m) if v and c not in (i, j)}
+    if len(foreign) > 1:
+        return None
+    g = foreign.pop() if foreign else None
+    return tuple((m[i], m[j], m[g] if g is not None else 0) for m in (a, h))
+
+
+@st.composite
+def _populations(draw):
+    r = draw(st.integers(2, 4))
+    n = draw(st.integers(3, 6))
+    K = draw(st.integers(n, n + 2))
+    p = draw(st.sampled_from(MIRRORS))
+    horizon = draw(st.integers(r, r + 2))
+    t = draw(st.integers(1, horizon - 1))
+    i, j = draw(st.permutations(range(n)))[:2]
+    others = [c for c in range(K) if c not in (i, j)]
+    f = draw(st.sampled_from(others))
+    members = [(a, c, r - a - c) for a in range(r + 1) for c in range(r + 1 - a)]
+    ma = draw(st.sampled_from(members))
+    mh = draw(st.sampled_from(members))
+    agents = []
+    for o in range(n):
+        if o in (i, j):
+            m = ma if o == i else mh
+            counts = [0] * K
+            counts[i], counts[j], counts[f] = m[0], m[1], m[2]
+        else:
+            own = max(0, r - t) + draw(st.integers(0, min(t, r)))
+            own = min(own, r)
+            counts = [0] * K
+            counts[o] = own
+            for _ in range(r - own):
+                counts[draw(st.integers(0, K - 1))] += 1
+        agents.append(tuple(counts))
+    return r, n, K, p, horizon, t, i, j, f, ma, mh, tuple(agents)
+
+
+@settings(max_examples=120, deadline=None)
+@given(_populations())
+def test_BND_7_game_covers_every_population(case):
+    """E[V_{t+1}(next pair state) | population] >= V_t(pair state) with the model's exact laws,
+    for every population whose outsiders hold r - t points of their own labels (I-1)."""
+    r, n, K, p, horizon, t, i, j, f, ma, mh, agents = case
+    game, V = _game(r, p, horizon)
+    model = GMMAgents(agents=n, components=K, memory=r, neighbours=1, ties="random", mirror=p,
+                      initial=agents)
+    la = model.agent_distribution(agents, i)
+    lh = model.agent_distribution(agents, j)
+    total = F(0)
+    for a2, pa in la.items():
+        for h2, ph in lh.items():
+            s = _merge_concrete(a2, h2, i, j)
+            if s is not None:
+                total += F(int(pa.p), int(pa.q)) * F(int(ph.p), int(ph.q)) * V[t + 1][s]
+    # V[t] is scaled by one more round than V[t + 1]
+    assert total * game.scale >= V[t][(ma, mh)], (ma, mh, t, agents)
+
+
+def test_BND_7_game_values_are_probabilities_and_grow_with_the_horizon():
+    for r, p in ((2, F(0)), (3, F(1, 5))):
+        values = []
+        for horizon in (r, r + 1, r + 3):
+            game, V = _game(r, p, horizon)
+            den = game.scale ** (horizon - 1)
+            vals = {s: F(v, den) for s, v in V[1].items()}
+            assert all(0 <= v <= 1 for v in vals.values())
+            values.append(vals)
+        for lo, hi in zip(values, values[1:]):
+            assert all(lo[s] <= hi[s] for s in lo)
+        # from the best round-1 type the pair succeeds with positive probability
+        assert values[-1][((r - 1, 1, 0), (1, r - 1, 0))] > 0
+
+
+def test_BND_7_round_one_types_are_the_models_kernel():
+    for r in (2, 3, 5):
+        m = GMMAgents(agents=2, components=2, memory=r, neighbours=1)
+        law_a = dict(m._interaction_uncached((r, 0), (0, r)))  # A asks C
+        law_h = dict(m._interaction_uncached((0, r), (r, 0)))  # C asks A
+        for w, a, h in _round_one_types(r):
+            pa = law_a[(a[0], a[1])]
+            ph = law_h[(h[0], h[1])]
+            assert w == F(int(pa.p), int(pa.q)) * F(int(ph.p), int(ph.q))
+        assert sum(w for w, _, _ in _round_one_types(r)) == 1
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+@pytest.mark.parametrize("q_times", [F(1), F(1, 2), F(4, 5)])
+def test_CMB_1_mutual_pair_law_is_exact(n, q_times):
+    """Against the explicit enumeration of every pick vector."""
+    q = q_times / (n - 1)
+    law = mutual_pair_law(n, q)
+    none = 1 - (n - 1) * q
+    counts = [F(0)] * (n // 2 + 1)
+    for picks in itertools.product(range(n + 1), repeat=n):  # n means "nobody"
+        if any(pk == a for a, pk in enumerate(picks)):
+            continue
+        w = F(1)
+        for pk in picks:
+            w *= none if pk == n else q
+        if w == 0:
+            continue
+        M = sum(1 for a in range(n) for b in range(a + 1, n) if picks[a] == b and picks[b] == a)
+        counts[M] += w
+    assert law == counts
+    assert sum(law) == 1
+
+
+def test_CMB_1_at_least_two():
+    assert at_least_two(1, F(1, 2)) == 0
+    assert at_least_two(2, F(1, 2)) == F(1, 4)
+    assert at_least_two(3, F(1, 2)) == F(1, 2)
+
+
+ALONE = [(n, K, r) for n, K, r in ((2, 2, 2), (3, 3, 2), (3, 3, 3), (3, 4, 2), (4, 4, 2),
+                                  (4, 4, 3), (4, 5, 2), (5, 5, 2))]
+
+
+@functools.lru_cache(maxsize=None)
+def _exact(n, K, r, p):
+    m = GMMAgents(agents=n, components=K, memory=r, neighbours=1, ties="random", mirror=p)
+    try:
+        cc = compile_model(m, max_states=4000)
+    except StateSpaceLimitError:
+        return m, None
+    return m, F(polarization(cc).polarization_probability)
+
+
+@pytest.mark.parametrize("p", MIRRORS, ids=str)
+@pytest.mark.parametrize("size", ALONE, ids=lambda s: "n%dK%dr%d" % s)
+def test_BND_7(size, p):
+    """Below the exact value on every all-alone instance that compiles; positive when n >= 4."""
+    m, exact = _exact(*size, p)
+    if exact is None:
+        pytest.skip("more than 4000 states")
+    b = mutual_pair_bound(m)
+    assert b.claim == "BND-7" and b.ties == "random" and b.horizon == 2 * size[2] + 2
+    assert 0 <= b.value <= exact
+    assert (b.value > 0) == (size[0] >= 4)
+    law = b.details["mutual_pair_law"]
+    assert b.value == sum(pm * at_least_two(k, b.details["pair_value"])
+                          for k, pm in enumerate(law))
+
+
+def test_BND_7_beats_BND_4_at_the_paper_scale_shape():
+    """n = K = 12, r = 3 (fast): the mutual pairs are far above the one-plan sequence bound."""
+    m = GMMAgents(agents=12, components=12, memory=3, neighbours=1)
+    assert mutual_pair_bound(m).value > 1000 * sequence_bound(m).value
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(neighbours=2), "neighbours = 2"),
+    (dict(ties="index"), "ties = 'index'"),
+    (dict(memory=1), "memory = 1"),
+    (dict(mirror=1), "mirror = 1"),
+    (dict(components=2), "initial state"),
+])
+def test_BND_7_refuses_outside_its_assumptions(kw, match):
+    args = dict(agents=4, components=4, memory=2, neighbours=1) | kw
+    with pytest.raises(SpecError, match=match):
+        mutual_pair_bound(GMMAgents(**args))
+
+
+def test_BND_7_validates_the_horizon():
+    m = GMMAgents(agents=4, components=4, memory=3, neighbours=1)
+    with pytest.raises(SpecError, match="horizon"):
+        mutual_pair_bound(m, horizon=2)
+    with pytest.raises(SpecError, match="horizon"):
+        mutual_pair_bound(m, horizon="5")
