@@ -19,7 +19,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainlab.bounds import mutual_pair_bound, sequence_bound
-from chainlab.bounds._pairs import _Game, _round_one_types, at_least_two, mutual_pair_law
+from chainlab.bounds._pairs import (
+    _Game,
+    _lone_link_values,
+    _round_one_types,
+    at_least_two,
+    at_least_two_of,
+    mutual_pair_law,
+    pair_count_law,
+)
 from chainlab.compiler import compile_model
 from chainlab.errors import SpecError, StateSpaceLimitError
 from chainlab.models import GMMAgents
@@ -29,8 +37,8 @@ MIRRORS = (F(0), F(1, 5), F(2, 5))
 
 
 @functools.lru_cache(maxsize=None)
-def _game(r: int, p: F, horizon: int):
-    g = _Game(r, p, horizon)
+def _game(r: int, p: F, horizon: int, clean_at=None):
+    g = _Game(r, p, horizon, clean_at=clean_at)
     return g, g.values()
 
 
@@ -58,6 +66,7 @@ def _populations(draw):
     p = draw(st.sampled_from(MIRRORS))
     horizon = draw(st.integers(r, r + 2))
     t = draw(st.integers(1, horizon - 1))
+    clean_at = draw(st.sampled_from([None, 1])) if t >= 1 else None
     i, j = draw(st.permutations(range(n)))[:2]
     others = [c for c in range(K) if c not in (i, j)]
     f = draw(st.sampled_from(others))
@@ -75,19 +84,27 @@ def _populations(draw):
             own = min(own, r)
             counts = [0] * K
             counts[o] = own
+            taint = r if clean_at is None else t - clean_at  # points of labels i, j (I-2)
             for _ in range(r - own):
-                counts[draw(st.integers(0, K - 1))] += 1
+                c = draw(st.integers(0, K - 1))
+                if c in (i, j):
+                    if taint == 0:
+                        c = o
+                    else:
+                        taint -= 1
+                counts[c] += 1
         agents.append(tuple(counts))
-    return r, n, K, p, horizon, t, i, j, f, ma, mh, tuple(agents)
+    return r, n, K, p, horizon, t, clean_at, i, j, f, ma, mh, tuple(agents)
 
 
 @settings(max_examples=120, deadline=None)
 @given(_populations())
 def test_BND_7_game_covers_every_population(case):
     """E[V_{t+1}(next pair state) | population] >= V_t(pair state) with the model's exact laws,
-    for every population whose outsiders hold r - t points of their own labels (I-1)."""
-    r, n, K, p, horizon, t, i, j, f, ma, mh, agents = case
-    game, V = _game(r, p, horizon)
+    for every population whose outsiders hold r - t points of their own labels (I-1) and, for
+    the game with ``clean_at = 1``, at most t - 1 points of the pair's labels (I-2)."""
+    r, n, K, p, horizon, t, clean_at, i, j, f, ma, mh, agents = case
+    game, V = _game(r, p, horizon, clean_at)
     model = GMMAgents(agents=n, components=K, memory=r, neighbours=1, ties="random", mirror=p,
                       initial=agents)
     la = model.agent_distribution(agents, i)
@@ -157,6 +174,86 @@ def test_CMB_1_at_least_two():
     assert at_least_two(3, F(1, 2)) == F(1, 2)
 
 
+@st.composite
+def _lone_links(draw):
+    """A time-1 population around a lone link a -> h (nobody else asked a or h)."""
+    r = draw(st.integers(3, 4))
+    n = draw(st.integers(4, 7))
+    K = draw(st.integers(n, n + 2))
+    p = draw(st.sampled_from(MIRRORS))
+    a, h, jj = draw(st.permutations(range(n)))[:3]
+    heard = draw(st.booleans())  # h heard the label of the agent jj it asked
+    agents = []
+    for o in range(n):
+        counts = [0] * K
+        if o == a:
+            counts[a], counts[h] = r - 1, 1
+        elif o == h:
+            counts[h] = r - 1 if heard else r
+            if heard:
+                counts[jj] = 1
+        else:
+            counts[o] = r
+            if draw(st.booleans()):  # o asked someone other than a, h and heard its label
+                x = draw(st.sampled_from([c for c in range(n) if c not in (a, h, o)]))
+                counts[o], counts[x] = r - 1, 1
+        agents.append(tuple(counts))
+    return r, n, K, p, a, h, jj, heard, tuple(agents)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_lone_links())
+def test_BND_7_lone_link_round_two_is_covered(case):
+    """E[V_2(pair state at time 2) | time-1 population] >= the lone-link value of its type,
+    with the model's exact laws (the geometry of the proof: a's nearest is h, h's is a or j)."""
+    r, n, K, p, a, h, jj, heard, agents = case
+    horizon = r + 2
+    game, V = _game(r, p, horizon, 1)
+    pure, heard_value = _lone_link_values(game, V)
+    model = GMMAgents(agents=n, components=K, memory=r, neighbours=1, ties="random", mirror=p,
+                      initial=agents)
+    la = model.agent_distribution(agents, a)
+    lh = model.agent_distribution(agents, h)
+    den = game.scale ** (horizon - 2)
+    total = F(0)
+    for a2, pa in la.items():
+        for h2, ph in lh.items():
+            s = _merge_concrete(a2, h2, a, h)
+            if s is not None:
+                total += F(int(pa.p), int(pa.q)) * F(int(ph.p), int(ph.q)) * F(V[2][s], den)
+    assert total >= (heard_value if heard else pure)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+@pytest.mark.parametrize("p", [F(0), F(1, 5), F(1)], ids=str)
+def test_CMB_1_pair_count_law_is_exact(n, p):
+    """Mutual pairs and lone links: against the explicit enumeration of every pick vector."""
+    q = (1 - p) / (n - 1)
+    law = pair_count_law(n, q, p)
+    expect: dict = {}
+    for picks in itertools.product(range(n + 1), repeat=n):  # n: mirrors
+        if any(pk == o for o, pk in enumerate(picks)):
+            continue
+        w = F(1)
+        for pk in picks:
+            w *= p if pk == n else q
+        if w == 0:
+            continue
+        indeg = [sum(1 for pk in picks if pk == o) for o in range(n)]
+        M = sum(1 for x in range(n) for y in range(x + 1, n) if picks[x] == y and picks[y] == x)
+        L = sum(1 for x in range(n) if picks[x] < n and indeg[x] == 0
+                and indeg[picks[x]] == 1 and picks[picks[x]] != x)
+        expect[(M, L)] = expect.get((M, L), F(0)) + w
+    assert {key: v for key, v in law.items() if v} == expect
+    assert sum(law.values()) == 1
+
+
+def test_CMB_1_at_least_two_of():
+    assert at_least_two_of(1, F(1, 2), 1, F(1, 3)) == F(1, 6)
+    assert at_least_two_of(3, F(1, 2), 0, F(1, 3)) == at_least_two(3, F(1, 2))
+    assert at_least_two_of(0, F(1, 2), 2, F(1, 3)) == F(1, 9)
+
+
 ALONE = [(n, K, r) for n, K, r in ((2, 2, 2), (3, 3, 2), (3, 3, 3), (3, 4, 2), (4, 4, 2),
                                   (4, 4, 3), (4, 5, 2), (5, 5, 2))]
 
@@ -182,9 +279,11 @@ def test_BND_7(size, p):
     assert b.claim == "BND-7" and b.ties == "random" and b.horizon == 2 * size[2] + 2
     assert 0 <= b.value <= exact
     assert (b.value > 0) == (size[0] >= 4)
-    law = b.details["mutual_pair_law"]
-    assert b.value == sum(pm * at_least_two(k, b.details["pair_value"])
-                          for k, pm in enumerate(law))
+    law = b.details["count_law"]
+    assert b.value == sum(pm * at_least_two_of(m, b.details["pair_value"], s,
+                                               b.details["link_value"])
+                          for (m, s), pm in law.items())
+    assert (b.details["link_value"] > 0) == (size[2] >= 3)
 
 
 def test_BND_7_beats_BND_4_at_the_paper_scale_shape():

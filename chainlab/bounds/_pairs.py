@@ -106,8 +106,11 @@ def _merge(a: Vec4, h: Vec4) -> tuple[Member, Member] | None:
 class _Game:
     """Backward induction of the pair game with integer values scaled per round."""
 
-    def __init__(self, r: int, p: Fraction, horizon: int):
+    def __init__(self, r: int, p: Fraction, horizon: int, clean_at: int | None = None):
         self.r = r
+        # clean_at = s: no outsider held A or C at time s, so at time t >= s each holds at most
+        # t - s such points (one point changes per round)
+        self.clean_at = clean_at
         self.pn, self.pd = p.numerator, p.denominator
         self.horizon = horizon
         self.members = _members(r)
@@ -121,8 +124,11 @@ class _Game:
         got = self._outs.get(key)
         if got is None:
             need = max(0, self.r - t)
+            taint = self.r if self.clean_at is None else t - self.clean_at
             got = []
             for o in self.vecs:
+                if o[_A] + o[_C] > taint:
+                    continue
                 d = _outsider_distance(m, o, need)
                 if d is not None:
                     got.append((d, o))
@@ -130,10 +136,12 @@ class _Game:
             self._outs[key] = got
         return got
 
-    def side(self, mover: Member, mate: Member, t: int, cont: Callable[[Vec4], int]) -> int:
-        """Worst case over the adversary of ``E[cont(mover's next memory)]``, scaled by
-        ``pd r^2``: the partner is the mate, any allowed outsider at most as close as the mate,
-        or (probability ``p``) the mover itself; label positions are adversarial."""
+    def move(self, mover: Member, cont: Callable[[Vec4], int],
+             choose: Callable[[Callable[[Vec4], int]], int], weight: int = 1) -> int:
+        """``E[cont(mover's next memory)]`` with adversarial label positions, scaled by
+        ``weight pd r^2``. ``choose(partner)`` returns the non-mirroring part, scaled by
+        ``weight r^2``, from ``partner(q)``: the value when the partner's memory is ``q``
+        (scaled by ``r^2``)."""
         best: list[int] = []
         m4 = (*mover, 0)
         for y in range(4):
@@ -146,19 +154,30 @@ class _Game:
                 v = vals[temp] = sum(temp[y] * best[y] for y in range(4) if temp[y])
             return v
 
-        def partner(q: tuple[int, ...]) -> int:
+        def partner(q: Vec4) -> int:
             return sum(mover[x] * min(val(tp) for tp in _evictions(q, x))
                        for x in range(3) if mover[x])
 
-        dmate = _d2(mover, mate)
-        worst = partner((*mate, 0))
-        for d, o in self.outsiders(mover, t):
-            if d > dmate:
-                break
-            worst = min(worst, partner(o))
+        rest = choose(partner)
         if self.pn == 0:
+            return rest
+        return self.pn * weight * partner(m4) + (self.pd - self.pn) * rest
+
+    def side(self, mover: Member, mate: Member, t: int, cont: Callable[[Vec4], int]) -> int:
+        """Worst case over the adversary of ``E[cont(mover's next memory)]``, scaled by
+        ``pd r^2``: the partner is the mate, any allowed outsider at most as close as the mate,
+        or (probability ``p``) the mover itself; label positions are adversarial."""
+        dmate = _d2(mover, mate)
+
+        def choose(partner: Callable[[Vec4], int]) -> int:
+            worst = partner((*mate, 0))
+            for d, o in self.outsiders(mover, t):
+                if d > dmate:
+                    break
+                worst = min(worst, partner(o))
             return worst
-        return self.pn * partner(m4) + (self.pd - self.pn) * worst
+
+        return self.move(mover, cont, choose)
 
     def values(self, progress: Any = False) -> dict[int, dict[tuple[Member, Member], int]]:
         """``V[t][(a, h)]`` for ``t = 1 .. horizon``, scaled by ``scale ** (horizon - t)``."""
@@ -214,6 +233,101 @@ def _round_one_types(r: int) -> list[tuple[Fraction, Member, Member]]:
     for (pa, ga), (ph, gh) in itertools.product(move, move):
         out.append((pa * ph, (r - ga, ga, 0), (gh, r - gh, 0)))
     return out
+
+
+def _lone_link_values(game: _Game, V: dict[int, dict[tuple[Member, Member], int]]
+                      ) -> tuple[Fraction, Fraction]:
+    """Lower bounds on the value at time 1 of a *lone link* whose asker heard its partner's
+    label: with ``h`` pure, and with ``h`` holding one point of another label (``r >= 3``).
+
+    A lone link: ``a`` asked ``h``, nobody asked ``a``, nobody but ``a`` asked ``h``, and ``h``
+    did not ask ``a``. Then (proof of BND-7) ``a = (r - 1) A + C`` at time 1 has ``h`` as its only
+    nearest agent, and ``h`` is pure on ``C`` (its only nearest agent is ``a``) or holds
+    ``(r - 1) C + F``, where ``F`` is the label of the agent ``j`` it asked; its nearest agents
+    are then ``a`` and possibly ``j = (r - 1) F + N``, each with probability 1/2. Round 2 is
+    exact given these facts (the worse of the cases), then the game from time 2.
+    """
+    r, T = game.r, game.horizon
+    a: Member = (r - 1, 1, 0)
+    j: Vec4 = (0, 0, r - 1, 1)
+    nxt = V[2]
+    out = []
+    for h in ((0, r, 0), (0, r - 1, 1)):
+        memo: dict[Vec4, int] = {}
+
+        def U(a2: Vec4, h: Member = h, memo: dict[Vec4, int] = memo) -> int:
+            u = memo.get(a2)
+            if u is None:
+                def cont(h2: Vec4) -> int:
+                    s = _merge(a2, h2)
+                    return 0 if s is None else nxt[s]
+
+                def choose(partner: Callable[[Vec4], int], h: Member = h) -> int:
+                    pa = partner((*a, 0))
+                    return 2 * pa if h[_F] == 0 else min(2 * pa, pa + partner(j))
+                u = memo[a2] = game.move(h, cont, choose, weight=2)
+            return u
+
+        v = game.move(a, U, lambda partner, h=h: partner((*h, 0)))
+        out.append(Fraction(v, 2 * game.scale ** (T - 1)))
+    return out[0], out[1]
+
+
+def _lone_link_value(game: _Game, V: dict[int, dict[tuple[Member, Member], int]]) -> Fraction:
+    """The mean value at time 1 of a lone link whose asker heard its partner's label."""
+    pure, heard = _lone_link_values(game, V)
+    r = game.r
+    # h is pure with probability at least 1/r whatever it asked (its answer is its own label
+    # with probability 1/r; mirroring keeps it pure), independently of everything else
+    if pure >= heard:
+        return Fraction(1, r) * pure + Fraction(r - 1, r) * heard
+    return heard
+
+
+def pair_count_law(n: int, q: Fraction, p: Fraction) -> dict[tuple[int, int], Fraction]:
+    """Exact joint law of ``(M, L)``: mutual pairs and lone links of round 1.
+
+    Each of ``n`` agents independently mirrors with probability ``p`` or asks one of the others,
+    each with probability ``q`` (``p + (n - 1) q = 1``). ``M`` counts pairs that asked each other;
+    ``L`` counts *lone links* ``a -> h``: nobody asked ``a``, only ``a`` asked ``h``, ``h`` did
+    not ask ``a``. Bivariate inclusion-exclusion over ``j`` mutual pairs and ``l`` lone links, all
+    disjoint (overlapping ones are impossible events):
+    ``S_jl = n! / ((n - 2j - 2l)! j! 2^j l!) q^(2j + l) ((n - 2l) q + p)^l (1 - 2l q)^(n - 2j - 2l)``.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> law = pair_count_law(3, Fraction(1, 2), Fraction(0))
+    >>> sorted((k, str(v)) for k, v in law.items() if v)
+    [((0, 1), '3/4'), ((1, 0), '1/4')]
+    """
+    integer("n", n, low=0)
+    q, p = Fraction(q), Fraction(p)
+    if n > 1 and (q < 0 or p < 0 or p + (n - 1) * q != 1):
+        raise SpecError(f"q = {q}, p = {p}: need p + (n - 1) q = 1 with both >= 0 "
+                        f"(n = {n}); pass q = (1 - p)/(n - 1)")
+    f = math.factorial
+    S: dict[tuple[int, int], Fraction] = {}
+    for j in range(n // 2 + 1):
+        for lk in range((n - 2 * j) // 2 + 1):
+            rest = n - 2 * j - 2 * lk
+            count = Fraction(f(n), f(rest) * f(j) * 2 ** j * f(lk))
+            S[(j, lk)] = (count * q ** (2 * j + lk) * ((n - 2 * lk) * q + p) ** lk
+                          * (1 - 2 * lk * q) ** rest)
+    law = {}
+    for (m, s) in S:
+        law[(m, s)] = sum(((-1) ** (j - m + lk - s) * math.comb(j, m) * math.comb(lk, s) * v
+                           for (j, lk), v in S.items() if j >= m and lk >= s), Fraction(0))
+    return law
+
+
+def at_least_two_of(m: int, v: Fraction, s: int, w: Fraction) -> Fraction:
+    """``P(Bin(m, v) + Bin(s, w) >= 2)`` for independent binomials, exact."""
+    v, w = Fraction(v), Fraction(w)
+    none = (1 - v) ** m * (1 - w) ** s
+    one = (m * v * (1 - v) ** (m - 1) * (1 - w) ** s if m else 0) + \
+        (s * w * (1 - w) ** (s - 1) * (1 - v) ** m if s else 0)
+    return 1 - none - one
 
 
 def mutual_pair_law(n: int, q: Fraction) -> list[Fraction]:
@@ -316,11 +430,16 @@ def mutual_pair_bound(model: GMMAgents, *, horizon: int | None = None,
         types.append({"a": a, "h": h, "probability": w, "value": val})
         vbar += w * val
     q = (1 - p) / (n - 1) if n > 1 else Fraction(0)
-    law = mutual_pair_law(n, q)
-    value = sum((pm * at_least_two(m, vbar) for m, pm in enumerate(law)), Fraction(0))
+    wbar = Fraction(0)
+    if r >= 3:  # for r = 2 agents that heard F tie with a as h's nearest (proofs/bounds.md)
+        clean = _Game(r, p, horizon, clean_at=1)
+        wbar = Fraction(r - 1, r) * _lone_link_value(clean, clean.values(progress=progress))
+    law = pair_count_law(n, q, p)
+    value = sum((pm * at_least_two_of(m, vbar, s, wbar) for (m, s), pm in law.items()),
+                Fraction(0))
     return BoundResult(
         "mutual-pairs", value, claim="BND-7",
         assumptions="k = 1, random ties, r >= 2, p < 1, all-alone start",
         ties=model.ties, horizon=horizon, parameters=model.describe(),
-        details={"pair_value": vbar, "types": types, "mutual_pair_law": law,
-                 "combination": "CMB-1"})
+        details={"pair_value": vbar, "link_value": wbar, "types": types,
+                 "count_law": law, "combination": "CMB-1"})
