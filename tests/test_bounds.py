@@ -747,6 +747,19 @@ def test_paper_scale_fast_twin():
     assert st_.rows[0].continuous_readout in ("memory labels", "final weights")
 
 
+def test_paper_scale_best_bound_is_the_larger_of_BND_4_and_BND_7():
+    from chainlab.bounds import mutual_pair_bound, paper_scale_study
+
+    st_ = paper_scale_study(neighbours=[1, 2], mirrors=["0"], ties=["random"], agents=10,
+                            components=10, memory=3, num_samples=60, continuous=False, rng=0)
+    k1, k2 = st_.rows
+    m = GMMAgents(agents=10, components=10, memory=3, neighbours=1)
+    assert k1.bound.claim == "BND-7" and k1.bound.value == mutual_pair_bound(m).value
+    assert k1.bound.value > sequence_bound(m).value
+    assert k2.bound.claim == "BND-4"  # BND-7 needs k = 1
+    assert k1.chain_verdict == k2.chain_verdict == "consistent"
+
+
 @pytest.mark.slow
 def test_paper_scale_fixed_seed():
     from chainlab.bounds import paper_scale_study

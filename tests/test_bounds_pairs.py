@@ -248,6 +248,46 @@ def test_CMB_1_pair_count_law_is_exact(n, p):
     assert sum(law.values()) == 1
 
 
+def _phi(y):
+    """P(at least two of independent Bernoulli(y_i)), by enumeration."""
+    total = F(0)
+    for bits in itertools.product((0, 1), repeat=len(y)):
+        if sum(bits) >= 2:
+            w = F(1)
+            for b, yi in zip(bits, y):
+                w *= yi if b else 1 - yi
+            total += w
+    return total
+
+
+_fracs = st.fractions(min_value=0, max_value=1, max_denominator=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(_fracs, st.integers(1, 4)), min_size=1, max_size=3),
+                min_size=1, max_size=4), st.data())
+def test_CMB_1(laws, data):
+    """The two steps of CMB-1's proof: for independent Y_i, E[Phi(Y)] = Phi(E[Y]) (Phi is
+    multi-affine), and Phi is non-decreasing in every coordinate; Phi of equal values is the
+    binomial tail used by BND-7."""
+    laws = [[(v, F(w, sum(x for _, x in law))) for v, w in law] for law in laws]
+    mean = [sum(v * w for v, w in law) for law in laws]
+    expect = F(0)
+    for combo in itertools.product(*laws):
+        w = F(1)
+        for _, wi in combo:
+            w *= wi
+        expect += w * _phi([v for v, _ in combo])
+    assert expect == _phi(mean)
+    i = data.draw(st.integers(0, len(mean) - 1))
+    up = data.draw(_fracs.filter(lambda x: x >= mean[i]))
+    assert _phi(mean[:i] + [up] + mean[i + 1:]) >= _phi(mean)
+    v, w = mean[0], mean[-1]
+    m, s = len(mean) - 1, 1
+    if len(mean) >= 2:
+        assert _phi([v] * m + [w] * s) == at_least_two_of(m, v, s, w)
+
+
 def test_CMB_1_at_least_two_of():
     assert at_least_two_of(1, F(1, 2), 1, F(1, 3)) == F(1, 6)
     assert at_least_two_of(3, F(1, 2), 0, F(1, 3)) == at_least_two(3, F(1, 2))

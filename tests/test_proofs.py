@@ -154,7 +154,7 @@ def test_every_claim_has_a_test_and_every_cited_claim_exists():
     assert not missing, f"claims without a test: {sorted(missing)}"
     cited = set()
     for f in (ROOT / "chainlab").rglob("*.py"):
-        cited |= set(re.findall(r"\b((?:ABS|LIN|POL|LUMP|GMM|BND|CERT|SYM)-\d+)\b",
+        cited |= set(re.findall(r"\b((?:ABS|LIN|POL|LUMP|GMM|BND|CERT|SYM|CMB)-\d+)\b",
                                 f.read_text()))
     unknown = cited - ids
     assert not unknown, f"docstrings cite unknown claims: {sorted(unknown)}"
