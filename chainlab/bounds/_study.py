@@ -19,9 +19,10 @@ from ..models.gmm import GMMAgents
 from ._chain import most_likely_path_bound, reachability_bound
 from ._coupling import coupling_bound
 from ._gmm import fate_of_initial_state, is_split, restricted_bound, sequence_bound
+from ._pairs import mutual_pair_bound
 
 BOUND_NAMES = ("sequence", "coupling", "restricted(1)", "restricted(2)", "split within L",
-               "most likely path")
+               "most likely path", "mutual pairs")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -168,6 +169,10 @@ def sharpness_study(*, agents: Any = (2, 3, 4, 5), components: Any = (1, 2, 3),
                     values["coupling"] = coupling_bound(m).value
                 except (SpecError, StateSpaceLimitError):
                     values["coupling"] = None
+                try:
+                    values["mutual pairs"] = mutual_pair_bound(m).value
+                except SpecError:
+                    values["mutual pairs"] = None
                 for j in (1, 2):
                     values[f"restricted({j})"] = restricted_bound(m, max_mixed=j).value
                 split = [s for s in cc.chain.states.labels if is_split(s, neighbours=k)]

@@ -7,6 +7,8 @@ Registered by :func:`chainlab.cli.build_parser`. For one GMM instance (the optio
 
 from __future__ import annotations
 
+import math
+
 import argparse
 import csv
 import io
@@ -152,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- one instance
 _COUPLING_MAX_CONFIGS = 500
 _RESTRICTED_MAX_STATES = 20_000  # restricted_bound's own default
+_PAIR_MAX_STATES = 800  # mutual_pair_bound's game: memory <= 6 (memory 5: about 15 s)
 #: Longest projected simulation run for the default --samples (an explicit --samples runs).
 _SIM_BUDGET_SECONDS = 10.0
 _PILOT_RUNS = 20
@@ -220,6 +223,16 @@ def _instance_bounds(model, compiled, args) -> tuple[list, list[tuple[str, str]]
         found.append(B.sequence_bound(model))
     except SpecError as exc:
         skipped.append(("sequence (BND-4)", str(exc)))
+    pair_states = math.comb(model.memory + 2, 2) ** 2
+    if pair_states > _PAIR_MAX_STATES:
+        skipped.append(("mutual pairs (BND-7)", (f"its game has {pair_states:,} pair states for "
+                                                  f"memory {model.memory}, more than the "
+                                                  f"{_PAIR_MAX_STATES:,} it solves in seconds")))
+    else:
+        try:
+            found.append(B.mutual_pair_bound(model))
+        except SpecError as exc:
+            skipped.append(("mutual pairs (BND-7)", str(exc)))
     configs = _coupling_configs(model)
     if configs > _COUPLING_MAX_CONFIGS:  # estimated before: each one costs O(n) laws
         skipped.append(("coupling (BND-6)", (f"up to {configs:,} all-pure configurations, more "
