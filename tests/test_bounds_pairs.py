@@ -226,25 +226,37 @@ def test_BND_7_lone_link_round_two_is_covered(case):
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5])
 @pytest.mark.parametrize("p", [F(0), F(1, 5), F(1)], ids=str)
-def test_CMB_1_pair_count_law_is_exact(n, p):
-    """Mutual pairs and lone links: against the explicit enumeration of every pick vector."""
+@pytest.mark.parametrize("r", [2, 3])
+def test_CMB_1_pair_count_law_is_exact(n, p, r):
+    """Mutual pairs and lone links: against the explicit enumeration of every pick vector and
+    every answer (heard the partner's label or its own)."""
     q = (1 - p) / (n - 1)
-    law = pair_count_law(n, q, p)
+    law = pair_count_law(n, q, p, r)
     expect: dict = {}
     for picks in itertools.product(range(n + 1), repeat=n):  # n: mirrors
         if any(pk == o for o, pk in enumerate(picks)):
             continue
-        w = F(1)
+        w0 = F(1)
         for pk in picks:
-            w *= p if pk == n else q
-        if w == 0:
+            w0 *= p if pk == n else q
+        if w0 == 0:
             continue
-        indeg = [sum(1 for pk in picks if pk == o) for o in range(n)]
-        M = sum(1 for x in range(n) for y in range(x + 1, n) if picks[x] == y and picks[y] == x)
-        L = sum(1 for x in range(n) if picks[x] < n and indeg[x] == 0
-                and indeg[picks[x]] == 1 and picks[picks[x]] != x)
-        expect[(M, L)] = expect.get((M, L), F(0)) + w
-    assert {key: v for key, v in law.items() if v} == expect
+        askers = [o for o in range(n) if picks[o] < n]
+        for heard_bits in itertools.product((0, 1), repeat=len(askers)):
+            heard = dict(zip(askers, heard_bits))
+            w = w0
+            for o in askers:
+                w *= F(r - 1, r) if heard[o] else F(1, r)
+            def tainted_only_by(z, ok):
+                return all(o == ok or not heard[o] for o in askers if picks[o] == z)
+
+            M = sum(1 for x in range(n) for y in range(x + 1, n)
+                    if picks[x] == y and picks[y] == x
+                    and tainted_only_by(x, y) and tainted_only_by(y, x))
+            L = sum(1 for x in askers if heard[x] and tainted_only_by(x, None)
+                    and tainted_only_by(picks[x], x) and picks[picks[x]] != x)
+            expect[(M, L)] = expect.get((M, L), F(0)) + w
+    assert {key: v for key, v in law.items() if v} == {key: v for key, v in expect.items() if v}
     assert sum(law.values()) == 1
 
 

@@ -240,8 +240,9 @@ def _lone_link_values(game: _Game, V: dict[int, dict[tuple[Member, Member], int]
     """Lower bounds on the value at time 1 of a *lone link* whose asker heard its partner's
     label: with ``h`` pure, and with ``h`` holding one point of another label (``r >= 3``).
 
-    A lone link: ``a`` asked ``h``, nobody asked ``a``, nobody but ``a`` asked ``h``, and ``h``
-    did not ask ``a``. Then (proof of BND-7) ``a = (r - 1) A + C`` at time 1 has ``h`` as its only
+    A lone link (:func:`pair_count_law`): ``a`` asked ``h`` and heard ``C``, everyone who asked
+    ``a`` heard its own label, nobody but ``a`` asked ``h``, and ``h`` did not ask ``a``. Then
+    (proof of BND-7) ``a = (r - 1) A + C`` at time 1 has ``h`` as its only
     nearest agent, and ``h`` is pure on ``C`` (its only nearest agent is ``a``) or holds
     ``(r - 1) C + F``, where ``F`` is the label of the agent ``j`` it asked; its nearest agents
     are then ``a`` and possibly ``j = (r - 1) F + N``, each with probability 1/2. Round 2 is
@@ -274,7 +275,8 @@ def _lone_link_values(game: _Game, V: dict[int, dict[tuple[Member, Member], int]
 
 
 def _lone_link_value(game: _Game, V: dict[int, dict[tuple[Member, Member], int]]) -> Fraction:
-    """The mean value at time 1 of a lone link whose asker heard its partner's label."""
+    """Lower bound on the mean value at time 1 of a lone link (its asker heard its partner's
+    label), over ``h``'s answer."""
     pure, heard = _lone_link_values(game, V)
     r = game.r
     # h is pure with probability at least 1/r whatever it asked (its answer is its own label
@@ -284,36 +286,45 @@ def _lone_link_value(game: _Game, V: dict[int, dict[tuple[Member, Member], int]]
     return heard
 
 
-def pair_count_law(n: int, q: Fraction, p: Fraction) -> dict[tuple[int, int], Fraction]:
+def pair_count_law(n: int, q: Fraction, p: Fraction, r: int) -> dict[tuple[int, int], Fraction]:
     """Exact joint law of ``(M, L)``: mutual pairs and lone links of round 1.
 
     Each of ``n`` agents independently mirrors with probability ``p`` or asks one of the others,
-    each with probability ``q`` (``p + (n - 1) q = 1``). ``M`` counts pairs that asked each other;
-    ``L`` counts *lone links* ``a -> h``: nobody asked ``a``, only ``a`` asked ``h``, ``h`` did
-    not ask ``a``. Bivariate inclusion-exclusion over ``j`` mutual pairs and ``l`` lone links, all
-    disjoint (overlapping ones are impossible events):
-    ``S_jl = n! / ((n - 2j - 2l)! j! 2^j l!) q^(2j + l) ((n - 2l) q + p)^l (1 - 2l q)^(n - 2j - 2l)``.
+    each with probability ``q`` (``p + (n - 1) q = 1``), and a non-mirroring asker *hears its
+    partner's label* with probability ``(r - 1)/r`` (else its own). An agent *taints* the one it
+    asked when it heard that one's label. ``M`` counts *quiet mutual pairs*: two agents that
+    asked each other and were tainted by nobody else; ``L`` counts *lone links* ``a -> h``: ``a``
+    tainted ``h``, nobody else tainted ``a`` or ``h``, and ``h`` did not ask ``a``.
+    Bivariate inclusion-exclusion over ``j`` mutual pairs and ``l`` lone links, all disjoint
+    (overlapping ones are impossible events); each event is a product over agents:
+    ``S_jl = n! / ((n - 2j - 2l)! j! 2^j l!) q^(2j) (q (r - 1)/r)^l P_h^l P_o^(n - 2j - 2l)``
+    with ``P_h = p + q (n - 2j - 2l) + q (2j + 2l - 2)/r`` (an ``h`` does not ask its own ``a``
+    and taints no group member) and ``P_o = p + q (n - 1 - 2j - 2l) + q (2j + 2l)/r`` (every
+    other agent taints no group member).
 
     Examples
     --------
     >>> from fractions import Fraction
-    >>> law = pair_count_law(3, Fraction(1, 2), Fraction(0))
+    >>> law = pair_count_law(3, Fraction(1, 2), Fraction(0), 2)
     >>> sorted((k, str(v)) for k, v in law.items() if v)
-    [((0, 1), '3/4'), ((1, 0), '1/4')]
+    [((0, 0), '1/4'), ((0, 1), '3/8'), ((1, 0), '3/8')]
     """
     integer("n", n, low=0)
+    integer("r", r, low=1)
     q, p = Fraction(q), Fraction(p)
     if n > 1 and (q < 0 or p < 0 or p + (n - 1) * q != 1):
         raise SpecError(f"q = {q}, p = {p}: need p + (n - 1) q = 1 with both >= 0 "
                         f"(n = {n}); pass q = (1 - p)/(n - 1)")
     f = math.factorial
+    heard = q * Fraction(r - 1, r)
     S: dict[tuple[int, int], Fraction] = {}
     for j in range(n // 2 + 1):
         for lk in range((n - 2 * j) // 2 + 1):
             rest = n - 2 * j - 2 * lk
             count = Fraction(f(n), f(rest) * f(j) * 2 ** j * f(lk))
-            S[(j, lk)] = (count * q ** (2 * j + lk) * ((n - 2 * lk) * q + p) ** lk
-                          * (1 - 2 * lk * q) ** rest)
+            P_h = p + q * (n - 2 * j - 2 * lk) + q * (2 * j + 2 * lk - 2) / r
+            P_o = p + q * (n - 1 - 2 * j - 2 * lk) + q * (2 * j + 2 * lk) / r
+            S[(j, lk)] = count * q ** (2 * j) * (heard * P_h) ** lk * P_o ** rest
     law = {}
     for (m, s) in S:
         law[(m, s)] = sum(((-1) ** (j - m + lk - s) * math.comb(j, m) * math.comb(lk, s) * v
@@ -420,7 +431,9 @@ def mutual_pair_bound(model: GMMAgents, *, horizon: int | None = None,
     if horizon is None:
         horizon = 2 * r + 2
     integer("horizon", horizon, low=r)
-    game = _Game(r, p, horizon)
+    # quiet mutual pairs and lone links: no outsider holds a point of the pair's labels at
+    # time 1 (I-2 from s = 1), so both use the game with clean_at = 1
+    game = _Game(r, p, horizon, clean_at=1)
     V = game.values(progress=progress)
     den = game.scale ** (horizon - 1)
     types = []
@@ -432,9 +445,8 @@ def mutual_pair_bound(model: GMMAgents, *, horizon: int | None = None,
     q = (1 - p) / (n - 1) if n > 1 else Fraction(0)
     wbar = Fraction(0)
     if r >= 3:  # for r = 2 agents that heard F tie with a as h's nearest (proofs/bounds.md)
-        clean = _Game(r, p, horizon, clean_at=1)
-        wbar = Fraction(r - 1, r) * _lone_link_value(clean, clean.values(progress=progress))
-    law = pair_count_law(n, q, p)
+        wbar = _lone_link_value(game, V)
+    law = pair_count_law(n, q, p, r)
     value = sum((pm * at_least_two_of(m, vbar, s, wbar) for (m, s), pm in law.items()),
                 Fraction(0))
     return BoundResult(
