@@ -1,14 +1,16 @@
 """The mutual-pair bound, BND-7, and the combination of groups, CMB-1 (proofs/bounds.md).
 
-From an all-alone start with ``k = 1`` and random ties, two agents that pick each other in round 1
-form a *mutual pair*. The rest of the population is replaced by an adversary restricted only by
-what the dynamics guarantee -- an agent changes one memory point per round, so after ``t`` rounds
-every agent still holds ``r - t`` points of its own label (the invariant I-1) -- and the pair's
-worst-case probability of becoming pure on one of its two labels within the horizon is the value
-of a finite game, computed exactly by backward induction (``_game_values``). CMB-1 combines the
-mutual pairs: their values form a multi-affine submartingale, so
-``P(two pairs succeed) >= E[P(Bin(M, v) >= 2)]`` with ``M`` the number of mutual pairs, whose law
-is exact by inclusion-exclusion.
+From an all-alone start with ``k = 1`` and random ties, round 1 creates two kinds of pairs that
+no other agent has touched: *quiet mutual pairs* (two agents that asked each other) and *lone
+links* (``a`` heard ``h``'s label, and nobody else heard either's label). The rest of the
+population is replaced by an adversary restricted only by what the dynamics guarantee -- an agent
+changes one memory point per round, so after ``t`` rounds every agent still holds ``r - t``
+points of its own label (I-1) and at most ``t - 1`` points of the pair's labels (I-2) -- and a
+pair's worst-case probability of becoming pure on one of its two labels within the horizon is the
+value of a finite game, computed exactly by backward induction (``_Game``). CMB-1 combines the
+pairs: their values form a multi-affine submartingale, so ``P(two pairs succeed) >=
+E[P(Bin(M, v) + Bin(L, w) >= 2)]``, with the joint law of the counts ``(M, L)`` exact by
+inclusion-exclusion.
 
 Why hand-written: the game is a min-expectation recursion over a few hundred abstract pair
 states with adversarial choices inside one agent's move; no library solves such a game exactly
@@ -269,7 +271,10 @@ def _lone_link_values(game: _Game, V: dict[int, dict[tuple[Member, Member], int]
                 u = memo[a2] = game.move(h, cont, choose, weight=2)
             return u
 
-        v = game.move(a, U, lambda partner, h=h: partner((*h, 0)))
+        def ask_h(partner: Callable[[Vec4], int], h: Member = h) -> int:
+            return partner((*h, 0))
+
+        v = game.move(a, U, ask_h)
         out.append(Fraction(v, 2 * game.scale ** (T - 1)))
     return out[0], out[1]
 
@@ -341,41 +346,14 @@ def at_least_two_of(m: int, v: Fraction, s: int, w: Fraction) -> Fraction:
     return 1 - none - one
 
 
-def mutual_pair_law(n: int, q: Fraction) -> list[Fraction]:
-    """Exact law of the number ``M`` of mutual pairs when each of ``n`` agents independently
-    picks one of the others with probability ``q`` each (and nobody with the rest).
-
-    Inclusion-exclusion over sets of ``j`` disjoint pairs: ``S_j = n! / (j! 2^j (n - 2j)!) q^(2j)``
-    is ``E[C(M, j)]`` and ``P(M = m) = sum_j (-1)^(j - m) C(j, m) S_j``.
-
-    Examples
-    --------
-    >>> from fractions import Fraction
-    >>> [str(x) for x in mutual_pair_law(3, Fraction(1, 2))]
-    ['1/4', '3/4']
-    """
-    integer("n", n, low=0)
-    q = Fraction(q)
-    if not 0 <= q or (n > 1 and q * (n - 1) > 1):
-        raise SpecError(f"q = {q}: each agent's pick probabilities q (n - 1) must lie in [0, 1]; "
-                        "pass the probability of picking one given other agent")
-    J = n // 2
-    S = [Fraction(math.factorial(n), math.factorial(j) * 2 ** j * math.factorial(n - 2 * j))
-         * q ** (2 * j) for j in range(J + 1)]
-    return [sum(((-1) ** (j - m) * math.comb(j, m) * S[j] for j in range(m, J + 1)), Fraction(0))
-            for m in range(J + 1)]
-
-
-def at_least_two(m: int, v: Fraction) -> Fraction:
-    """``P(Bin(m, v) >= 2)``, exact."""
-    if m < 2:
-        return Fraction(0)
-    return 1 - (1 - v) ** m - m * v * (1 - v) ** (m - 1)
-
-
 def mutual_pair_bound(model: GMMAgents, *, horizon: int | None = None,
                       progress: Any = False) -> BoundResult:
-    """Lower bound BND-7: mutual pairs of round 1 against a one-point-per-round adversary.
+    """Lower bound BND-7: pairs formed in round 1, each against a one-point-per-round adversary.
+
+    Quiet mutual pairs and lone links of round 1 (:func:`pair_count_law`) are disjoint groups;
+    each is valued by an exact game in which every other agent is adversarial within the
+    invariants I-1 and I-2, and CMB-1 turns the values into the probability that two of them
+    become closed silos (proofs/bounds.md).
 
     Parameters
     ----------
@@ -392,8 +370,9 @@ def mutual_pair_bound(model: GMMAgents, *, horizon: int | None = None,
     Returns
     -------
     BoundResult
-        ``value`` exact; ``details`` hold the pair values by round-1 type, their mean ``v``, the
-        law of the number of mutual pairs and the horizon.
+        ``value`` exact; ``details`` hold the mutual pairs' values by round-1 type and their
+        mean ``pair_value`` (``v``), the lone links' ``link_value`` (``w``) and the joint law
+        ``count_law`` of their numbers.
 
     Raises
     ------

@@ -7,12 +7,11 @@ Registered by :func:`chainlab.cli.build_parser`. For one GMM instance (the optio
 
 from __future__ import annotations
 
-import math
-
 import argparse
 import csv
 import io
 import json
+import math
 import sys
 import time
 from fractions import Fraction
