@@ -35,8 +35,8 @@ MIRRORS = (F(0), F(1, 5), F(2, 5))
 
 
 @functools.lru_cache(maxsize=None)
-def _game(r: int, p: F, horizon: int, clean_at=None):
-    g = _Game(r, p, horizon, clean_at=clean_at)
+def _game(r: int, p: F, horizon: int, clean_at=None, pure_first=False):
+    g = _Game(r, p, horizon, clean_at=clean_at, pure_first=pure_first)
     return g, g.values()
 
 
@@ -64,7 +64,7 @@ def _populations(draw):
     p = draw(st.sampled_from(MIRRORS))
     horizon = draw(st.integers(r, r + 2))
     t = draw(st.integers(1, horizon - 1))
-    clean_at = draw(st.sampled_from([None, 1])) if t >= 1 else None
+    mode = draw(st.sampled_from(["I-1", "I-2", "I-3"]))
     i, j = draw(st.permutations(range(n)))[:2]
     others = [c for c in range(K) if c not in (i, j)]
     f = draw(st.sampled_from(others))
@@ -73,26 +73,26 @@ def _populations(draw):
     mh = draw(st.sampled_from(members))
     agents = []
     for o in range(n):
+        counts = [0] * K
         if o in (i, j):
             m = ma if o == i else mh
-            counts = [0] * K
             counts[i], counts[j], counts[f] = m[0], m[1], m[2]
         else:
-            own = max(0, r - t) + draw(st.integers(0, min(t, r)))
-            own = min(own, r)
-            counts = [0] * K
+            own_min = max(0, r - t)
+            tau_max = r - own_min if mode == "I-1" else min(r - own_min, t - 1)
+            tau = draw(st.integers(0, tau_max))  # points of the pair's labels i, j
+            if mode == "I-3" and tau and tau > t - 2:
+                own_min = max(own_min, r + 1 - t)  # tainted in round 2, pure at time 1
+                tau = min(tau, r - own_min)
+            own = draw(st.integers(own_min, r - tau))
             counts[o] = own
-            taint = r if clean_at is None else t - clean_at  # points of labels i, j (I-2)
-            for _ in range(r - own):
-                c = draw(st.integers(0, K - 1))
-                if c in (i, j):
-                    if taint == 0:
-                        c = o
-                    else:
-                        taint -= 1
-                counts[c] += 1
+            for _ in range(tau):
+                counts[draw(st.sampled_from([i, j]))] += 1
+            for _ in range(r - own - tau):
+                counts[draw(st.sampled_from(others))] += 1
         agents.append(tuple(counts))
-    return r, n, K, p, horizon, t, clean_at, i, j, f, ma, mh, tuple(agents)
+    clean_at = None if mode == "I-1" else 1
+    return r, n, K, p, horizon, t, mode, clean_at, i, j, f, ma, mh, tuple(agents)
 
 
 @settings(max_examples=120, deadline=None)
@@ -100,9 +100,10 @@ def _populations(draw):
 def test_BND_7_game_covers_every_population(case):
     """E[V_{t+1}(next pair state) | population] >= V_t(pair state) with the model's exact laws,
     for every population whose outsiders hold r - t points of their own labels (I-1) and, for
-    the game with ``clean_at = 1``, at most t - 1 points of the pair's labels (I-2)."""
-    r, n, K, p, horizon, t, clean_at, i, j, f, ma, mh, agents = case
-    game, V = _game(r, p, horizon, clean_at)
+    the game with ``clean_at = 1``, at most t - 1 points of the pair's labels (I-2) and, with
+    ``pure_first``, r + 1 - t own points when they hold more than t - 2 of those (I-3)."""
+    r, n, K, p, horizon, t, mode, clean_at, i, j, f, ma, mh, agents = case
+    game, V = _game(r, p, horizon, clean_at, mode == "I-3")
     model = GMMAgents(agents=n, components=K, memory=r, neighbours=1, ties="random", mirror=p,
                       initial=agents)
     la = model.agent_distribution(agents, i)
@@ -179,7 +180,10 @@ def test_BND_7_lone_link_round_two_is_covered(case):
     r, n, K, p, a, h, jj, heard, agents = case
     horizon = r + 2
     game, V = _game(r, p, horizon, 1)
-    pure, heard_value = _lone_link_values(game, V)
+    game3, V3 = _game(r, p, horizon, 1, True)
+    pure, heard_value = _lone_link_values(game, V, game3, V3)
+    if not heard:
+        game, V = game3, V3
     model = GMMAgents(agents=n, components=K, memory=r, neighbours=1, ties="random", mirror=p,
                       initial=agents)
     la = model.agent_distribution(agents, a)
@@ -192,6 +196,48 @@ def test_BND_7_lone_link_round_two_is_covered(case):
             if s is not None:
                 total += F(int(pa.p), int(pa.q)) * F(int(ph.p), int(ph.q)) * F(V[2][s], den)
     assert total >= (heard_value if heard else pure)
+
+
+@st.composite
+def _quiet_groups(draw):
+    """A time-1 population around a quiet mutual pair or a lone link with a pure h: members
+    hold only the pair's labels, nobody else holds them."""
+    r = draw(st.integers(2, 5))
+    n = draw(st.integers(3, 8))
+    K = draw(st.integers(n, n + 2))
+    a, h = draw(st.permutations(range(n)))[:2]
+    kind = draw(st.sampled_from(["mutual", "lone"]))
+    agents = []
+    for o in range(n):
+        counts = [0] * K
+        if o == a:
+            heard = kind == "lone" or draw(st.booleans())
+            counts[a], counts[h] = (r - 1, 1) if heard else (r, 0)
+        elif o == h:
+            heard = kind == "mutual" and draw(st.booleans())
+            counts[h], counts[a] = (r - 1, 1) if heard else (r, 0)
+        else:
+            counts[o] = r
+            if draw(st.booleans()):  # o tainted an agent other than a, h
+                x = draw(st.sampled_from([c for c in range(n) if c not in (a, h, o)] or [o]))
+                if x != o:
+                    counts[o], counts[x] = r - 1, 1
+        agents.append(tuple(counts))
+    return r, n, K, a, h, tuple(agents)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_quiet_groups())
+def test_BND_7_I_3_only_pure_outsiders_ask_the_pair(case):
+    """I-3: in round 2 no outsider that is not pure asks a member (the model's partner law)."""
+    r, n, K, a, h, agents = case
+    model = GMMAgents(agents=n, components=K, memory=r, neighbours=1, ties="random",
+                      initial=agents)
+    for o in range(n):
+        if o in (a, h) or max(agents[o]) == r:
+            continue
+        law = model.partner_law(agents, o)
+        assert law.get(agents[a], 0) == 0 and law.get(agents[h], 0) == 0, (o, agents)
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5])

@@ -108,11 +108,18 @@ def _merge(a: Vec4, h: Vec4) -> tuple[Member, Member] | None:
 class _Game:
     """Backward induction of the pair game with integer values scaled per round."""
 
-    def __init__(self, r: int, p: Fraction, horizon: int, clean_at: int | None = None):
+    def __init__(self, r: int, p: Fraction, horizon: int, clean_at: int | None = None,
+                 pure_first: bool = False):
         self.r = r
         # clean_at = s: no outsider held A or C at time s, so at time t >= s each holds at most
-        # t - s such points (one point changes per round)
+        # t - s such points (one point changes per round; I-2)
         self.clean_at = clean_at
+        # pure_first (with clean_at = 1): every outsider holding A or C at time 2 was pure at
+        # time 1 (I-3), so one with more than t - 2 such points at time t >= 2 got the first in
+        # round 2 and still holds r + 1 - t points of its own label
+        if pure_first and clean_at != 1:
+            raise ValueError("pure_first needs clean_at = 1")
+        self.pure_first = pure_first
         self.pn, self.pd = p.numerator, p.denominator
         self.horizon = horizon
         self.members = _members(r)
@@ -125,12 +132,15 @@ class _Game:
         key = (m, t)
         got = self._outs.get(key)
         if got is None:
-            need = max(0, self.r - t)
             taint = self.r if self.clean_at is None else t - self.clean_at
             got = []
             for o in self.vecs:
-                if o[_A] + o[_C] > taint:
+                tau = o[_A] + o[_C]
+                if tau > taint:
                     continue
+                need = max(0, self.r - t)
+                if self.pure_first and tau and tau > t - 2:
+                    need = max(0, self.r + 1 - t)
                 d = _outsider_distance(m, o, need)
                 if d is not None:
                     got.append((d, o))
@@ -237,7 +247,9 @@ def _round_one_types(r: int) -> list[tuple[Fraction, Member, Member]]:
     return out
 
 
-def _lone_link_values(game: _Game, V: dict[int, dict[tuple[Member, Member], int]]
+def _lone_link_values(game: _Game, V: dict[int, dict[tuple[Member, Member], int]],
+                      game_pure: _Game | None = None,
+                      V_pure: dict[int, dict[tuple[Member, Member], int]] | None = None
                       ) -> tuple[Fraction, Fraction]:
     """Lower bounds on the value at time 1 of a *lone link* whose asker heard its partner's
     label: with ``h`` pure, and with ``h`` holding one point of another label (``r >= 3``).
@@ -253,9 +265,11 @@ def _lone_link_values(game: _Game, V: dict[int, dict[tuple[Member, Member], int]
     r, T = game.r, game.horizon
     a: Member = (r - 1, 1, 0)
     j: Vec4 = (0, 0, r - 1, 1)
-    nxt = V[2]
     out = []
     for h in ((0, r, 0), (0, r - 1, 1)):
+        # a pure h: I-3 holds, so its game may be the sharper one
+        g = game_pure if (h[_F] == 0 and game_pure is not None) else game
+        nxt = (V_pure if g is game_pure and V_pure is not None else V)[2]
         memo: dict[Vec4, int] = {}
 
         def U(a2: Vec4, h: Member = h, memo: dict[Vec4, int] = memo) -> int:
@@ -268,21 +282,23 @@ def _lone_link_values(game: _Game, V: dict[int, dict[tuple[Member, Member], int]
                 def choose(partner: Callable[[Vec4], int], h: Member = h) -> int:
                     pa = partner((*a, 0))
                     return 2 * pa if h[_F] == 0 else min(2 * pa, pa + partner(j))
-                u = memo[a2] = game.move(h, cont, choose, weight=2)
+                u = memo[a2] = g.move(h, cont, choose, weight=2)
             return u
 
         def ask_h(partner: Callable[[Vec4], int], h: Member = h) -> int:
             return partner((*h, 0))
 
-        v = game.move(a, U, ask_h)
-        out.append(Fraction(v, 2 * game.scale ** (T - 1)))
+        v = g.move(a, U, ask_h)
+        out.append(Fraction(v, 2 * g.scale ** (T - 1)))
     return out[0], out[1]
 
 
-def _lone_link_value(game: _Game, V: dict[int, dict[tuple[Member, Member], int]]) -> Fraction:
+def _lone_link_value(game: _Game, V: dict[int, dict[tuple[Member, Member], int]],
+                     game_pure: _Game, V_pure: dict[int, dict[tuple[Member, Member], int]]
+                     ) -> Fraction:
     """Lower bound on the mean value at time 1 of a lone link (its asker heard its partner's
     label), over ``h``'s answer."""
-    pure, heard = _lone_link_values(game, V)
+    pure, heard = _lone_link_values(game, V, game_pure, V_pure)
     r = game.r
     # h is pure with probability at least 1/r whatever it asked (its answer is its own label
     # with probability 1/r; mirroring keeps it pure), independently of everything else
@@ -411,8 +427,9 @@ def mutual_pair_bound(model: GMMAgents, *, horizon: int | None = None,
         horizon = 2 * r + 2
     integer("horizon", horizon, low=r)
     # quiet mutual pairs and lone links: no outsider holds a point of the pair's labels at
-    # time 1 (I-2 from s = 1), so both use the game with clean_at = 1
-    game = _Game(r, p, horizon, clean_at=1)
+    # time 1 (I-2 from s = 1); and for mutual pairs and lone links with a pure h, the outsiders
+    # that take such a point in round 2 were pure (I-3)
+    game = _Game(r, p, horizon, clean_at=1, pure_first=True)
     V = game.values(progress=progress)
     den = game.scale ** (horizon - 1)
     types = []
@@ -424,7 +441,8 @@ def mutual_pair_bound(model: GMMAgents, *, horizon: int | None = None,
     q = (1 - p) / (n - 1) if n > 1 else Fraction(0)
     wbar = Fraction(0)
     if r >= 3:  # for r = 2 agents that heard F tie with a as h's nearest (proofs/bounds.md)
-        wbar = _lone_link_value(game, V)
+        plain = _Game(r, p, horizon, clean_at=1)  # for h holding F, where I-3 can fail
+        wbar = _lone_link_value(plain, plain.values(progress=progress), game, V)
     law = pair_count_law(n, q, p, r)
     value = sum((pm * at_least_two_of(m, vbar, s, wbar) for (m, s), pm in law.items()),
                 Fraction(0))
