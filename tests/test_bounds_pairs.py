@@ -147,7 +147,7 @@ def test_BND_7_round_one_types_are_the_models_kernel():
 
 @st.composite
 def _lone_links(draw):
-    """A time-1 population around a lone link a -> h (nobody else asked a or h)."""
+    """A time-1 population around a lone link a -> h (nobody else tainted a or h)."""
     r = draw(st.integers(3, 4))
     n = draw(st.integers(4, 7))
     K = draw(st.integers(n, n + 2))
