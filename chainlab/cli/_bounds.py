@@ -229,7 +229,8 @@ def _instance_bounds(model, compiled, args) -> tuple[list, list[tuple[str, str]]
                                                   f"{_PAIR_MAX_STATES:,} it solves in seconds")))
     else:
         try:
-            found.append(B.mutual_pair_bound(model))
+            found.append(B.mutual_pair_bound(
+                model, progress=not getattr(args, "json", False) and sys.stderr.isatty()))
         except SpecError as exc:
             skipped.append(("mutual pairs (BND-7)", str(exc)))
     configs = _coupling_configs(model)
