@@ -365,7 +365,7 @@ def test_BND_7_beats_BND_4_at_the_paper_scale_shape():
     (dict(ties="index"), "ties = 'index'"),
     (dict(memory=1), "memory = 1"),
     (dict(mirror=1), "mirror = 1"),
-    (dict(components=2), "initial state"),
+    (dict(components=2), "no other agent holds"),
 ])
 def test_BND_7_refuses_outside_its_assumptions(kw, match):
     args = dict(agents=4, components=4, memory=2, neighbours=1) | kw

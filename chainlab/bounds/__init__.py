@@ -27,10 +27,10 @@ function                       claim   what it is
 :func:`coupling_bound`         BND-6   staged conversions with retries and local
                                        sub-chains, a recursion over all-pure
                                        configurations (GMM; no compiled chain)
-:func:`mutual_pair_bound`      BND-7   pairs that pick each other in round 1, each
-                                       against a one-point-per-round adversary,
-                                       combined by CMB-1 (GMM, ``k = 1``, random
-                                       ties, all-alone start; runs at ``n = 30``)
+:func:`mutual_pair_bound`      BND-7   pairs formed in round 1 (quiet mutual pairs,
+                                       lone links), each against a one-point-per-round
+                                       adversary, combined by CMB-1 (GMM, ``k = 1``,
+                                       random ties, all-alone start; runs at ``n = 30``)
 ============================== ======= ===================================================
 
 Limits of classes of bounds

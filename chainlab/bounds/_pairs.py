@@ -30,6 +30,7 @@ from .._validate import integer
 from ..errors import SpecError
 from ..models.gmm import GMMAgents
 from ._gmm import _check_model, _params
+from ._limits import _alone_labels
 from ._types import BoundResult
 
 # Abstract memory of a pair member: counts of (A, C, F) -- its own label A, its partner's own label
@@ -248,8 +249,7 @@ def _round_one_types(r: int) -> list[tuple[Fraction, Member, Member]]:
 
 
 def _lone_link_values(game: _Game, V: dict[int, dict[tuple[Member, Member], int]],
-                      game_pure: _Game | None = None,
-                      V_pure: dict[int, dict[tuple[Member, Member], int]] | None = None
+                      game_pure: _Game, V_pure: dict[int, dict[tuple[Member, Member], int]]
                       ) -> tuple[Fraction, Fraction]:
     """Lower bounds on the value at time 1 of a *lone link* whose asker heard its partner's
     label: with ``h`` pure, and with ``h`` holding one point of another label (``r >= 3``).
@@ -263,13 +263,13 @@ def _lone_link_values(game: _Game, V: dict[int, dict[tuple[Member, Member], int]
     exact given these facts (the worse of the cases), then the game from time 2.
     """
     r, T = game.r, game.horizon
+    assert game_pure.pure_first and (game_pure.r, game_pure.horizon) == (r, T)
     a: Member = (r - 1, 1, 0)
     j: Vec4 = (0, 0, r - 1, 1)
     out = []
     for h in ((0, r, 0), (0, r - 1, 1)):
-        # a pure h: I-3 holds, so its game may be the sharper one
-        g = game_pure if (h[_F] == 0 and game_pure is not None) else game
-        nxt = (V_pure if g is game_pure and V_pure is not None else V)[2]
+        # a pure h: I-3 holds and the sharper game (``game_pure``, with I-3) applies
+        g, nxt = (game_pure, V_pure[2]) if h[_F] == 0 else (game, V[2])
         memo: dict[Vec4, int] = {}
 
         def U(a2: Vec4, h: Member = h, memo: dict[Vec4, int] = memo) -> int:
@@ -407,7 +407,7 @@ def mutual_pair_bound(model: GMMAgents, *, horizon: int | None = None,
     ('BND-7', 6, True)
     """
     model = _check_model(model)
-    n, K, r, k, p = _params(model)
+    n, _, r, k, p = _params(model)
     fix = "BND-7 covers k = 1, ties='random', memory >= 2, mirror < 1 from an all-alone start"
     if k != 1:
         raise SpecError(f"neighbours = {k}: {fix}; use sequence_bound or coupling_bound")
@@ -418,11 +418,7 @@ def mutual_pair_bound(model: GMMAgents, *, horizon: int | None = None,
         raise SpecError(f"memory = {r}: {fix}")
     if p >= 1:
         raise SpecError(f"mirror = {p}: {fix}")
-    start = model.initial_agents()
-    labels = [max(range(K), key=lambda c: a[c]) for a in start]
-    if any(a[c] != r for a, c in zip(start, labels)) or len(set(labels)) != n:
-        raise SpecError(f"initial state {start}: {fix}; give every agent its own label "
-                        "(agents <= components and the default start)")
+    _alone_labels(model, "mutual_pair_bound (BND-7)")
     if horizon is None:
         horizon = 2 * r + 2
     integer("horizon", horizon, low=r)
